@@ -1,0 +1,1 @@
+"""Pure data logic for Syria Ceasefire Monitor (no streamlit, no folium)."""

@@ -1,0 +1,80 @@
+"""Readers of the shipped data in ``data/``, returning canonical (Geo)DataFrames.
+
+Every reader takes an optional ``data_dir`` so tests can point it at a fixture folder.
+Dates become ``datetime64[ns]``; empty strings stay empty strings; geometries are EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.paths import DATA_DIR
+from geo.schema import CRS, EVENT_COLUMNS, LOCALITY_COLUMNS
+
+_DATE_COLUMNS = ("date_start", "date_end", "valid_from", "valid_to", "published")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for col in _DATE_COLUMNS:
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col].replace("", None), format="%Y-%m-%d").astype("datetime64[ns]")
+    return df
+
+
+def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    lon = pd.to_numeric(df.pop("lon"))
+    lat = pd.to_numeric(df.pop("lat"))
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs=CRS)
+
+
+def _ints(df: pd.DataFrame, columns) -> None:
+    for col in columns:
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col].replace("", None)).astype("Int64")
+
+
+def load_boundaries(level: int = 1, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """Shipped boundaries: ``level`` 0 (country outline) or 1 (14 governorates)."""
+    gdf = gpd.read_file(Path(data_dir) / f"admin{int(level)}.geojson")
+    return gdf.set_crs(CRS, allow_override=True) if gdf.crs is None else gdf.to_crs(CRS)
+
+
+def load_localities(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """The gazetteer: GeoNames cities500 places in Syria plus curated localities."""
+    gdf = _points(_read_csv(Path(data_dir) / "localities.csv"))
+    _ints(gdf, ["population"])
+    return gdf[[*LOCALITY_COLUMNS, "geometry"]]
+
+
+def load_control(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Locality-level control records (valid_from inclusive, valid_to exclusive, NaT = open)."""
+    return _read_csv(Path(data_dir) / "control.csv")
+
+
+def load_milestones(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Dated milestones of the ceasefire process."""
+    return _read_csv(Path(data_dir) / "milestones.csv").sort_values("date_start", ignore_index=True)
+
+
+def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Reports and datasets the shipped data rests on."""
+    return _read_csv(Path(data_dir) / "sources.csv")
+
+
+def load_citations(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Which localities each shipped source cites, with character offsets."""
+    df = _read_csv(Path(data_dir) / "citations.csv")
+    _ints(df, ["start", "end"])
+    return df
+
+
+def load_events(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """The curated, documented incidents shipped with the app (canonical event columns)."""
+    gdf = _points(_read_csv(Path(data_dir) / "events.csv"))
+    _ints(gdf, ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"])
+    extra = [c for c in gdf.columns if c not in EVENT_COLUMNS and c != "geometry"]
+    return gdf[[*EVENT_COLUMNS, *extra, "geometry"]]

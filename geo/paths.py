@@ -1,0 +1,20 @@
+"""Where the shipped data and the default workspace store live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEFAULT_STORE = ROOT / "workspace" / "store.gpkg"
+
+
+def store_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The workspace store: ``explicit``, else ``$MONITOR_STORE``, else the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MONITOR_STORE")
+    if env:
+        return Path(env)
+    return DEFAULT_STORE

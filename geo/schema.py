@@ -1,0 +1,171 @@
+"""Canonical records shared by every module, and the problem type of validation.
+
+One set of column names is used everywhere: shipped files, the workspace store,
+importers, queries, layers and exports.  Dates are ``datetime64[ns]`` (naive,
+day resolution) in memory and ISO ``YYYY-MM-DD`` strings on disk.  Geometries
+are in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CRS = "EPSG:4326"
+#: Metric CRS for distances and buffers in Syria (UTM 37N).
+METRIC_CRS = "EPSG:32637"
+#: Equal-area CRS for areas (World Mollweide... here: Lambert azimuthal centred on Syria).
+EQUAL_AREA_CRS = "+proj=laea +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m +no_defs"
+
+#: The window the shipped data covers.
+WINDOW_START = "2016-12-01"
+WINDOW_END = "2017-03-31"
+#: The nationwide ceasefire.
+TRUCE_DATE = "2016-12-30"
+
+# --- parties (fixed vocabulary) ---------------------------------------------
+PARTIES: dict[str, str] = {
+    "government": "Government and allies",
+    "opposition": "Opposition (ceasefire signatories)",
+    "hts": "Hayat Tahrir al-Sham / Jabhat Fateh al-Sham",
+    "islamic_state": "Islamic State",
+    "sdf": "SDF / YPG",
+    "euphrates_shield": "Euphrates Shield (Turkish-backed)",
+    "contested": "Contested",
+}
+
+# --- precision vocabularies ---------------------------------------------------
+GEO_PRECISIONS = ("exact", "near", "district", "governorate", "country")
+DATE_PRECISIONS = ("day", "days", "week", "month", "year")
+CONFIDENCES = ("high", "medium", "low")
+
+# --- events -------------------------------------------------------------------
+#: Columns of an event GeoDataFrame (plus ``geometry``: Point, EPSG:4326).
+EVENT_COLUMNS: dict[str, str] = {
+    "event_id": "str",  # source-prefixed and unique, e.g. "ucdp:240896", "acled:SYR1234"
+    "dataset": "str",  # ucdp / acled / csv / geojson / gpkg / curated / synthetic
+    "date_start": "datetime64[ns]",
+    "date_end": "datetime64[ns]",
+    "date_precision": "str",  # DATE_PRECISIONS
+    "geo_precision": "str",  # GEO_PRECISIONS
+    "place": "str",
+    "admin1_pcode": "str",  # SY01..SY14 or ""
+    "actor1": "str",
+    "actor2": "str",
+    "event_type": "str",
+    "fatalities": "Int64",
+    "fatalities_low": "Int64",
+    "fatalities_high": "Int64",
+    "civilian_fatalities": "Int64",
+    "source": "str",  # outlet(s) / dataset citation
+    "source_date": "str",  # ISO date or ""
+    "notes": "str",  # our own words only, never copied press text
+    "flags": "str",  # ';'-joined flags, e.g. "near_border"
+    "import_batch": "str",
+}
+
+# --- localities (gazetteer) ---------------------------------------------------
+LOCALITY_COLUMNS: dict[str, str] = {
+    "locality_id": "str",  # "gn:<geonameid>" or "cur:<slug>"
+    "name_en": "str",
+    "name_ascii": "str",
+    "name_ar": "str",
+    "aliases": "str",  # '|'-joined
+    "admin1_pcode": "str",
+    "population": "Int64",
+    "source": "str",
+    "geo_precision": "str",
+}
+
+# --- control records and zones -----------------------------------------------
+#: valid_from inclusive, valid_to exclusive (NaT = still valid at window end).
+CONTROL_COLUMNS: dict[str, str] = {
+    "locality_id": "str",
+    "party": "str",
+    "valid_from": "datetime64[ns]",
+    "valid_to": "datetime64[ns]",
+    "source_id": "str",
+    "confidence": "str",
+    "note": "str",
+}
+ZONE_COLUMNS: dict[str, str] = {
+    "party": "str",
+    "valid_from": "datetime64[ns]",
+    "valid_to": "datetime64[ns]",
+    "method": "str",  # derived / imported
+    "source": "str",
+}
+
+# --- boundaries ---------------------------------------------------------------
+BOUNDARY_COLUMNS: dict[str, str] = {
+    "admin_level": "int64",  # 0 country, 1 governorate
+    "pcode": "str",  # SY, SY01..SY14
+    "name_en": "str",
+    "name_ar": "str",
+    "source": "str",
+    "precision": "str",  # "approximate" (shipped) / "official" (imported OCHA)
+}
+
+ADMIN1 = {
+    "SY01": "Damascus",
+    "SY02": "Aleppo",
+    "SY03": "Rural Damascus",
+    "SY04": "Homs",
+    "SY05": "Hama",
+    "SY06": "Lattakia",
+    "SY07": "Idleb",
+    "SY08": "Al-Hasakeh",
+    "SY09": "Deir-ez-Zor",
+    "SY10": "Tartous",
+    "SY11": "Ar-Raqqa",
+    "SY12": "Dar'a",
+    "SY13": "As-Sweida",
+    "SY14": "Quneitra",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an input is refused (or flagged).
+
+    ``row`` is 1-based as a user counts data rows in the file (header excluded);
+    ``None`` when the problem concerns the whole file.
+    """
+
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        prefix = ", ".join(where) if where else "file"
+        return f"{prefix}: {self.reason}"
+
+
+class InputError(Exception):
+    """Raised when input is refused; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+#: GeoNames admin1 codes for Syria -> OCHA P-codes.
+GEONAMES_ADMIN1 = {
+    "01": "SY08",
+    "02": "SY06",
+    "03": "SY14",
+    "04": "SY11",
+    "05": "SY13",
+    "06": "SY12",
+    "07": "SY09",
+    "08": "SY03",
+    "09": "SY02",
+    "10": "SY05",
+    "11": "SY04",
+    "12": "SY07",
+    "13": "SY01",
+    "14": "SY10",
+}
