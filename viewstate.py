@@ -5,13 +5,34 @@ returns the state plus human-readable notices for the parameters it had to drop;
 ``ViewState.to_query()`` gives the parameters of a shareable link.  The Streamlit glue lives in
 ``state.py``.
 
-SKELETON: the links/briefing helper hardens validation (issue 5); keep the field names.
+Link parameters (all optional; a missing one means the default)::
+
+    page    one of PAGES                         page=control
+    date    control snapshot, ISO, in window     date=2017-02-15
+    start   first day of the event range         start=2017-01-01
+    end     last day of the event range          end=2017-01-31
+    layers  comma list of LAYERS, or "none"      layers=zones,events
+    class   comma list of CLASSES                class=truce_violation,airstrike
+    party   comma list of geo.schema.PARTIES     party=government,hts
+    gov     comma list of admin1 P-codes         gov=SY02,SY07
+    lat,lon map centre (Syria-region box)        lat=36.2&lon=37.15
+    z       zoom, integer MIN_ZOOM..MAX_ZOOM     z=9
+    town    locality_id of the selected town     town=gn:170063
+    view    "app" or "briefing"                  view=briefing
+
+Notices are plain text that may quote (shortened) user input: whoever displays them escapes them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from urllib.parse import parse_qs, urlencode
+
+from geo.schema import ADMIN1, PARTIES
 
 WINDOW_START = date(2016, 12, 1)
 WINDOW_END = date(2017, 3, 31)
@@ -25,9 +46,56 @@ DEFAULT_CENTER = (35.0, 38.5)
 DEFAULT_ZOOM = 7
 MIN_ZOOM, MAX_ZOOM = 5, 16
 
+# --- the one vocabulary of the ``class`` filter ----------------------------------------------
+#: Truce classes (geo/classify.py assigns one per event, with a reason).
+TRUCE_CLASSES = ("truce_violation", "excluded_group", "other_fighting", "one_sided", "before_truce")
+#: Event types: ACLED-style types and UCDP types of violence, as they appear in ``event_type``.
+EVENT_TYPES = (
+    "battle",
+    "shelling",
+    "airstrike",
+    "violence_against_civilians",
+    "explosion",
+    "other",
+    "state-based",
+    "non-state",
+    "one-sided",
+)
+CLASSES = TRUCE_CLASSES + EVENT_TYPES
+PARTY_CODES = tuple(PARTIES)
+GOV_CODES = tuple(ADMIN1)
+
+#: The Syria-region box a map centre must fall in (lat, lon; generous around the country).
+LAT_RANGE = (31.0, 38.5)
+LON_RANGE = (34.0, 44.0)
+#: Map centres are kept to 5 decimals (about 1 m): links stay short and round-trip exactly.
+COORD_DECIMALS = 5
+#: A longer value is refused whatever the parameter.
+MAX_VALUE_LENGTH = 200
+#: Parameters Streamlit itself understands: accepted silently, never part of the state.
+STREAMLIT_KEYS = ("embed", "embed_options")
+
+KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view")
+_TOWN_RE = re.compile(r"^(gn:[0-9]{1,12}|cur:[a-z0-9][a-z0-9_-]{0,79})$")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters, control characters replaced, for a notice."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ordered(values: Iterable[str], vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    """Distinct ``values`` in vocabulary order (unknown values last, in first-seen order)."""
+    seen = list(dict.fromkeys(values))
+    known = [v for v in vocabulary if v in seen]
+    return tuple(known + [v for v in seen if v not in vocabulary])
+
 
 @dataclass(frozen=True)
 class ViewState:
+    """Everything a link carries.  Lists are kept distinct and in vocabulary order."""
+
     page: str = "map"
     date: date = DEFAULT_CONTROL_DATE  # control snapshot
     start: date = WINDOW_START  # event range, inclusive
@@ -43,14 +111,274 @@ class ViewState:
     view: str = "app"  # "app" or "briefing" (presentation view)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
+    def __post_init__(self) -> None:
+        # Normalise so that equal views compare equal and links round-trip exactly.
+        set_ = object.__setattr__
+        set_(self, "layers", _ordered(self.layers, LAYERS))
+        set_(self, "classes", _ordered(self.classes, CLASSES))
+        set_(self, "parties", _ordered(self.parties, PARTY_CODES))
+        set_(self, "govs", _ordered(self.govs, GOV_CODES))
+        set_(self, "lat", round(float(self.lat), COORD_DECIMALS) + 0.0)
+        set_(self, "lon", round(float(self.lon), COORD_DECIMALS) + 0.0)
+        set_(self, "zoom", int(self.zoom))
+        set_(self, "notices", tuple(self.notices))
+
     def replace(self, **changes) -> ViewState:
+        """A copy with ``changes`` (not re-validated: use ``from_query`` for untrusted input)."""
         return replace(self, **changes)
 
+    # --- parsing -------------------------------------------------------------------------------
     @classmethod
-    def from_query(cls, params) -> ViewState:
-        """Parse query parameters (mapping of str -> str or list[str]); never raises."""
-        raise NotImplementedError
+    def from_query(cls, params, towns: Iterable[str] | None = None) -> ViewState:
+        """Parse query parameters; never raises.
 
+        Parameters
+        ----------
+        params : mapping or query string
+            ``{key: str | list[str]}`` (Streamlit's ``st.query_params`` proxy with ``get_all``,
+            ``parse_qs`` output or a plain dict), or a raw query string ``"a=1&b=2"``.
+        towns : iterable of str, optional
+            Known locality ids; when given, ``town`` must be one of them.
+
+        Returns
+        -------
+        ViewState
+            Every refused parameter is at its default, with a notice in ``.notices``.
+        """
+        notices: list[str] = []
+        try:
+            raw = normalise_params(params)
+        except Exception:  # noqa: BLE001 - a link must never crash the app
+            return cls(notices=("The link could not be read; showing the default view.",))
+        values: dict[str, str] = {}
+        for key, vals in raw.items():
+            if key in STREAMLIT_KEYS:
+                continue
+            if key not in KEYS:
+                notices.append(f"Ignored unknown link parameter '{_short(key)}'.")
+                continue
+            if len(vals) != 1:
+                notices.append(f"Link parameter '{key}' was given {len(vals)} times; using the default.")
+                continue
+            value = vals[0]
+            if len(value) > MAX_VALUE_LENGTH:
+                notices.append(
+                    f"Link parameter '{key}' is too long ({len(value)} characters, limit "
+                    f"{MAX_VALUE_LENGTH}); using the default."
+                )
+                continue
+            values[key] = value.strip()
+
+        kw: dict = {}
+        kw["page"] = _choice(values, "page", PAGES, notices)
+        kw["view"] = _choice(values, "view", VIEWS, notices)
+        for key in ("date", "start", "end"):
+            parsed = _date(values, key, notices)
+            if parsed is not None:
+                kw[key] = parsed
+        start, end = kw.get("start", WINDOW_START), kw.get("end", WINDOW_END)
+        if start > end:
+            notices.append(
+                f"The event range starts ({start.isoformat()}) after it ends ({end.isoformat()}); "
+                "using the whole window."
+            )
+            kw.pop("start")
+            kw.pop("end", None)
+        layers = _list(values, "layers", LAYERS, "map layer", notices, allow_none=True)
+        if layers is not None:
+            kw["layers"] = layers
+        for key, attr, vocab, what in (
+            ("class", "classes", CLASSES, "event class"),
+            ("party", "parties", PARTY_CODES, "party"),
+            ("gov", "govs", GOV_CODES, "governorate P-code"),
+        ):
+            chosen = _list(values, key, vocab, what, notices)
+            if chosen is not None:
+                kw[attr] = chosen
+        for key, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+            coord = _float(values, key, lo, hi, notices)
+            if coord is not None:
+                kw[key] = coord
+        zoom = _zoom(values, notices)
+        if zoom is not None:
+            kw["zoom"] = zoom
+        town = _town(values, towns, notices)
+        if town:
+            kw["town"] = town
+        kw = {k: v for k, v in kw.items() if v is not None}
+        return cls(notices=tuple(notices), **kw)
+
+    # --- writing -------------------------------------------------------------------------------
     def to_query(self) -> dict[str, str]:
-        """Query parameters for this state, omitting defaults."""
-        raise NotImplementedError
+        """Query parameters for this state, omitting defaults (lists comma-joined, ISO dates)."""
+        default = ViewState()
+        out: dict[str, str] = {}
+        if self.page != default.page:
+            out["page"] = self.page
+        for key in ("date", "start", "end"):
+            if getattr(self, key) != getattr(default, key):
+                out[key] = getattr(self, key).isoformat()
+        if self.layers != default.layers:
+            out["layers"] = ",".join(self.layers) if self.layers else "none"
+        for key, attr in (("class", "classes"), ("party", "parties"), ("gov", "govs")):
+            if getattr(self, attr):
+                out[key] = ",".join(getattr(self, attr))
+        if self.lat != default.lat:
+            out["lat"] = repr(self.lat)
+        if self.lon != default.lon:
+            out["lon"] = repr(self.lon)
+        if self.zoom != default.zoom:
+            out["z"] = str(self.zoom)
+        if self.town:
+            out["town"] = self.town
+        if self.view != default.view:
+            out["view"] = self.view
+        return out
+
+    def query_string(self) -> str:
+        """``to_query()`` URL-encoded (commas and colons left readable)."""
+        return urlencode(self.to_query(), safe=",:")
+
+    def url(self, base: str = "") -> str:
+        """The shareable link: ``base`` (without query) + ``?`` + the query string."""
+        base = (base or "").split("?", 1)[0].split("#", 1)[0]
+        qs = self.query_string()
+        return f"{base}?{qs}" if qs else base
+
+    def filters_text(self) -> str:
+        """The active filters in words, e.g. for a briefing caption; "no filters" if none."""
+        parts = []
+        if self.classes:
+            parts.append("classes: " + ", ".join(self.classes))
+        if self.parties:
+            parts.append("parties: " + ", ".join(self.parties))
+        if self.govs:
+            parts.append("governorates: " + ", ".join(f"{ADMIN1[g]} ({g})" for g in self.govs))
+        return "; ".join(parts) if parts else "no filters"
+
+
+FIELD_NAMES = tuple(f.name for f in fields(ViewState))
+
+
+def normalise_params(params) -> dict[str, list[str]]:
+    """Any query-parameter container as ``{key: [values...]}`` (strings).
+
+    Accepts a query string, a mapping of str -> str / list, or an object with ``get_all(key)``
+    and ``keys()`` (Streamlit's ``st.query_params``, where ``[key]`` only gives the last value).
+    """
+    if params is None:
+        return {}
+    if isinstance(params, str):
+        return parse_qs(params.lstrip("?"), keep_blank_values=True)
+    out: dict[str, list[str]] = {}
+    get_all = getattr(params, "get_all", None)
+    for key in list(params.keys()):
+        if callable(get_all):
+            vals = get_all(key)
+        else:
+            vals = params[key] if isinstance(params, Mapping) else params.get(key)
+        if isinstance(vals, str | bytes) or not isinstance(vals, Iterable):
+            vals = [vals]
+        out[str(key)] = ["" if v is None else str(v) for v in vals]
+    return out
+
+
+# --- validators: each returns a value or None (= default) and appends a notice -------------------
+def _choice(values, key, allowed, notices):
+    if key not in values:
+        return None
+    value = values[key]
+    if value in allowed:
+        return value
+    notices.append(
+        f"Unknown {key} '{_short(value)}' in the link (expected one of: {', '.join(allowed)}); using the default."
+    )
+    return None
+
+
+def _date(values, key, notices):
+    if key not in values:
+        return None
+    value = values[key]
+    label = {"date": "control date", "start": "start date", "end": "end date"}[key]
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        notices.append(f"The {label} '{_short(value)}' is not a YYYY-MM-DD date; using the default.")
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        notices.append(f"The {label} '{_short(value)}' is not a calendar date; using the default.")
+        return None
+    if not WINDOW_START <= parsed <= WINDOW_END:
+        notices.append(
+            f"The {label} {parsed.isoformat()} is outside the data window "
+            f"({WINDOW_START.isoformat()} to {WINDOW_END.isoformat()}); using the default."
+        )
+        return None
+    return parsed
+
+
+def _list(values, key, vocabulary, what, notices, allow_none=False):
+    if key not in values:
+        return None
+    value = values[key]
+    if allow_none and value.lower() in ("", "none"):
+        return ()
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    unknown = [item for item in items if item not in vocabulary]
+    known = [item for item in items if item in vocabulary]
+    if unknown:
+        shown = ", ".join(f"'{_short(u, 30)}'" for u in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        plural = "s" if len(unknown) > 1 else ""
+        notices.append(f"Ignored unknown {what}{plural} {shown} in the link.")
+    if not items:
+        notices.append(f"Link parameter '{key}' is empty; using the default.")
+        return None
+    return tuple(known) if known else None
+
+
+def _float(values, key, lo, hi, notices):
+    if key not in values:
+        return None
+    value = values[key]
+    name = {"lat": "latitude", "lon": "longitude"}[key]
+    try:
+        number = float(value)
+    except ValueError:
+        notices.append(f"The map {name} '{_short(value)}' is not a number; using the default.")
+        return None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        notices.append(
+            f"The map {name} '{_short(value)}' is outside the Syria region ({lo} to {hi}); using the default."
+        )
+        return None
+    return number
+
+
+def _zoom(values, notices):
+    if "z" not in values:
+        return None
+    value = values["z"]
+    if not re.fullmatch(r"[0-9]{1,3}", value):
+        notices.append(f"The map zoom '{_short(value)}' is not a whole number; using the default.")
+        return None
+    zoom = int(value)
+    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        notices.append(f"The map zoom {zoom} is out of range ({MIN_ZOOM} to {MAX_ZOOM}); using the default.")
+        return None
+    return zoom
+
+
+def _town(values, towns, notices):
+    if "town" not in values:
+        return None
+    value = values["town"]
+    if value == "":
+        return None
+    if not _TOWN_RE.fullmatch(value):
+        notices.append(f"The town id '{_short(value)}' is malformed (expected gn:<number> or cur:<slug>).")
+        return None
+    if towns is not None and value not in set(towns):
+        notices.append(f"The town '{_short(value)}' is not in the gazetteer; no town selected.")
+        return None
+    return value

@@ -40,6 +40,7 @@ def _ints(df: pd.DataFrame, columns) -> None:
 def load_boundaries(level: int = 1, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     """Shipped boundaries: ``level`` 0 (country outline) or 1 (14 governorates)."""
     gdf = gpd.read_file(Path(data_dir) / f"admin{int(level)}.geojson")
+    gdf["admin_level"] = gdf["admin_level"].astype("int64")
     return gdf.set_crs(CRS, allow_override=True) if gdf.crs is None else gdf.to_crs(CRS)
 
 

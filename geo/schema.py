@@ -95,6 +95,27 @@ ZONE_COLUMNS: dict[str, str] = {
     "source": "str",
 }
 
+# --- documents and citations (workspace store; issue 4, geo/citations.py) ----------
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "doc_id": "str",  # "doc:" + content hash of the decoded text
+    "title": "str",
+    "outlet": "str",
+    "published": "datetime64[ns]",
+    "url": "str",
+    "source_file": "str",
+}
+#: One row per mention; ``sentence`` only ever holds text from the user's own documents.
+CITATION_COLUMNS: dict[str, str] = {
+    "doc_id": "str",
+    "locality_id": "str",  # "" for a venue abroad
+    "venue": "str",  # name of a place abroad, "" for a Syrian locality
+    "kind": "str",  # town / venue / metonymy
+    "start": "Int64",  # character offsets in the document's text
+    "end": "Int64",
+    "surface": "str",
+    "sentence": "str",
+}
+
 # --- boundaries ---------------------------------------------------------------
 BOUNDARY_COLUMNS: dict[str, str] = {
     "admin_level": "int64",  # 0 country, 1 governorate

@@ -1,0 +1,256 @@
+"""What a briefing shows, gathered from a catalog for one view state.
+
+``gather(state, catalog)`` asks the catalog (``geo.catalog.Catalog`` or any object with the same
+methods) for boundaries, control zones at the control date, cited towns and the events of the
+view, and returns them in EPSG:4326 together with the footer facts (sources, dataset version,
+whether any data is synthetic).  A layer that cannot be read is left out and named in
+``BriefingData.missing`` so the image says what it does not show instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.schema import CRS, PARTIES
+from viewstate import TRUCE_CLASSES, ViewState
+
+#: geo_precision values drawn with a filled marker; anything else is drawn hollow (imprecise).
+PRECISE = ("exact", "near")
+#: At most this many town labels are attempted (priority: citations, then population).
+MAX_TOWNS = 60
+
+
+@dataclass
+class BriefingData:
+    """Everything one briefing draws (GeoDataFrames in EPSG:4326)."""
+
+    state: ViewState
+    outline: gpd.GeoDataFrame | None = None
+    governorates: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    towns: gpd.GeoDataFrame | None = None
+    events: gpd.GeoDataFrame | None = None
+    events_total: int = 0
+    sources: list[str] = field(default_factory=list)
+    attribution: list[str] = field(default_factory=list)
+    version: str = ""
+    synthetic: bool = False
+    missing: list[str] = field(default_factory=list)
+    filter_notes: list[str] = field(default_factory=list)
+
+
+def _empty_points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=CRS)}, geometry="geometry", crs=CRS)
+
+
+def _to_wgs84(gdf):
+    if gdf is None:
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        return gdf
+    if gdf.crs is None:
+        return gdf.set_crs(CRS)
+    return gdf if gdf.crs.equals(CRS) else gdf.to_crs(CRS)
+
+
+def _call(data: BriefingData, what: str, fn, *args):
+    """``fn(*args)`` or None with ``what`` recorded as missing (reason shortened)."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - an export shows what it has and says what is missing
+        reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        data.missing.append(f"{what} ({reason})")
+        return None
+
+
+# --- events -------------------------------------------------------------------------------------
+def event_classes(events: pd.DataFrame, catalog=None) -> pd.Series:
+    """The truce class of each event ("" when it cannot be told).
+
+    Uses an existing ``class`` column, else ``geo.classify.classify`` with the catalog's actor
+    table when both are available.
+    """
+    if "class" in events.columns:
+        return events["class"].fillna("").astype(str)
+    try:
+        from geo.classify import classify  # written by another helper; optional here
+
+        actors = catalog.actors() if catalog is not None and hasattr(catalog, "actors") else None
+        result = classify(events, actors) if actors is not None else classify(events)
+        return result["class"].reindex(events.index).fillna("").astype(str)
+    except Exception:  # noqa: BLE001 - no classifier yet: events are drawn unclassified
+        return pd.Series("", index=events.index, dtype=object)
+
+
+def _party_columns(events: pd.DataFrame) -> list[str]:
+    return [c for c in ("party1", "party2") if c in events.columns]
+
+
+def filter_events(events: gpd.GeoDataFrame, state: ViewState, notes: list[str] | None = None):
+    """Events of ``state``: date range overlap, classes, parties, governorates.
+
+    An event counts in the range when its ``[date_start, date_end]`` overlaps ``[start, end]``.
+    ``classes`` match the truce class (column ``class``) or the ``event_type``; ``parties`` match
+    ``party1``/``party2`` when the events carry them (otherwise a note says the filter could not
+    be applied).
+    """
+    notes = notes if notes is not None else []
+    if events is None or len(events) == 0:
+        return events
+    start, end = pd.Timestamp(state.start), pd.Timestamp(state.end)
+    d0 = pd.to_datetime(events["date_start"])
+    d1 = pd.to_datetime(events["date_end"]).fillna(d0) if "date_end" in events.columns else d0
+    mask = (d0 <= end) & (d1 >= start)
+    if state.govs:
+        mask &= events["admin1_pcode"].isin(state.govs)
+    if state.classes:
+        by_class = events["class"].isin(state.classes) if "class" in events.columns else False
+        mask &= by_class | events["event_type"].astype(str).str.lower().isin(state.classes)
+    if state.parties:
+        cols = _party_columns(events)
+        if cols:
+            pmask = False
+            for col in cols:
+                pmask = pmask | events[col].isin(state.parties)
+            mask &= pmask
+        else:
+            notes.append("party filter not applied (events carry no party columns)")
+    return events.loc[mask]
+
+
+# --- towns --------------------------------------------------------------------------------------
+def cited_towns(catalog, localities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Localities cited by the shipped sources, most cited first, with ``n_citations``."""
+    try:
+        from geo.citations import cited_towns as _cited  # optional: gazetteer-citations helper
+
+        towns = _cited(catalog)
+        if isinstance(towns, gpd.GeoDataFrame) and len(towns):
+            return _to_wgs84(towns)
+    except Exception:  # noqa: BLE001 - fall back to the shipped citation table
+        pass
+    cites = catalog.citations()
+    if cites is None or len(cites) == 0:
+        return localities.iloc[0:0].assign(n_citations=pd.Series(dtype=int))
+    counts = cites.groupby("locality_id").size().rename("n_citations")
+    towns = localities.merge(counts, left_on="locality_id", right_index=True, how="inner")
+    pop = pd.to_numeric(towns.get("population"), errors="coerce").fillna(0)
+    towns = towns.assign(_pop=pop).sort_values(["n_citations", "_pop"], ascending=False).drop(columns="_pop")
+    return towns.reset_index(drop=True)
+
+
+# --- footer facts -------------------------------------------------------------------------------
+def _source_lines(data: BriefingData, catalog) -> None:
+    outlets: list[str] = []
+    sources = _call(data, "source list", catalog.sources) if hasattr(catalog, "sources") else None
+    if sources is not None and len(sources):
+        cited = set()
+        if data.events is not None and "source_id" in data.events.columns:
+            cited |= set(data.events["source_id"].astype(str))
+        col = "outlet" if "outlet" in sources.columns else sources.columns[0]
+        used = sources[sources["source_id"].astype(str).isin(cited)] if cited else sources
+        outlets = sorted({str(o) for o in used[col] if str(o).strip()})
+    if data.events is not None and len(data.events) and "dataset" in data.events.columns:
+        sets = sorted({str(d) for d in data.events["dataset"] if str(d).strip()})
+        if sets:
+            data.sources.append("Events: " + ", ".join(sets) + " datasets")
+    if outlets:
+        shown = outlets[:12]
+        more = f" and {len(outlets) - 12} more" if len(outlets) > 12 else ""
+        data.sources.append("Reports: " + "; ".join(shown) + more)
+    bsrc = set()
+    for gdf in (data.outline, data.governorates):
+        if gdf is not None and "source" in gdf.columns:
+            bsrc |= {str(s) for s in gdf["source"] if str(s).strip()}
+    if bsrc:
+        data.attribution.append("Boundaries: " + "; ".join(sorted(bsrc)))
+    if data.zones is not None and len(data.zones):
+        method = ", ".join(sorted({str(m) for m in data.zones.get("method", pd.Series(["derived"]))}))
+        data.attribution.append(f"Control zones {method} from locality control records")
+    if data.towns is not None and len(data.towns):
+        data.attribution.append("Places: GeoNames (CC BY 4.0) and curated localities")
+
+
+def _is_synthetic(*frames) -> bool:
+    for gdf in frames:
+        if gdf is None or len(gdf) == 0:
+            continue
+        for col in ("dataset", "source", "method"):
+            if col in gdf.columns and gdf[col].astype(str).str.contains("synthetic", case=False).any():
+                return True
+    return False
+
+
+# --- the whole --------------------------------------------------------------------------------
+def gather(state: ViewState, catalog, layers=None, version: str | None = None) -> BriefingData:
+    """Everything the briefing of ``state`` draws, read from ``catalog``.
+
+    Parameters
+    ----------
+    state : ViewState
+        The view (control date, event range, filters).
+    catalog : geo.catalog.Catalog or compatible
+        Provides ``boundaries(level)``, ``zones(date)``, ``localities()``, ``citations()``,
+        ``events()``, ``sources()``.
+    layers : iterable of str, optional
+        Layers to gather (default: ``state.layers``).
+    version : str, optional
+        Dataset version for the footer (default: ``briefing.version.dataset_version``).
+    """
+    layers = tuple(state.layers if layers is None else layers)
+    data = BriefingData(state=state)
+    data.outline = _to_wgs84(_call(data, "country outline", catalog.boundaries, 0))
+    if "boundaries" in layers:
+        data.governorates = _to_wgs84(_call(data, "governorate boundaries", catalog.boundaries, 1))
+    if "zones" in layers:
+        zones = _to_wgs84(_call(data, "control zones", catalog.zones, pd.Timestamp(state.date)))
+        if zones is not None and len(zones):
+            zones = zones[~zones.geometry.is_empty & zones.geometry.notna()]
+        data.zones = zones
+    if "towns" in layers:
+        localities = _call(data, "localities", catalog.localities)
+        if localities is not None:
+            data.towns = _to_wgs84(_call(data, "cited towns", cited_towns, catalog, _to_wgs84(localities)))
+    if "events" in layers:
+        events = _to_wgs84(_call(data, "events", catalog.events))
+        if events is not None:
+            events = events[events.geometry.notna() & ~events.geometry.is_empty]
+            events = events.assign(**{"class": event_classes(events, catalog)})
+            data.events = filter_events(events, state, data.filter_notes)
+            data.events_total = len(events)
+    _source_lines(data, catalog)
+    data.synthetic = _is_synthetic(data.events, data.towns, data.zones, data.outline)
+    if version is None:
+        from briefing.version import dataset_version
+
+        store = getattr(catalog, "store_path", None)
+        version = dataset_version(store_path=store)
+    data.version = version
+    return data
+
+
+def party_label(party: str) -> str:
+    return PARTIES.get(party, party)
+
+
+def class_label(cls: str) -> str:
+    labels = {
+        "truce_violation": "Truce violation (signatories)",
+        "excluded_group": "Fighting involving excluded groups (IS, HTS)",
+        "other_fighting": "Other fighting",
+        "one_sided": "One-sided violence",
+        "before_truce": "Before the truce (30 Dec 2016)",
+        "": "Unclassified",
+    }
+    return labels.get(cls, cls.replace("_", " ").capitalize())
+
+
+def as_date(value) -> date:
+    return pd.Timestamp(value).date()
+
+
+__all__ = ["BriefingData", "gather", "filter_events", "cited_towns", "PRECISE", "TRUCE_CLASSES", "MAX_TOWNS"]

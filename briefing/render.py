@@ -1,0 +1,451 @@
+"""Static briefing image of a view: PNG, PDF or SVG, drawn on the server with matplotlib.
+
+The map is drawn in the metric CRS of ``geo.schema`` (UTM 37N) so the scale bar is measured in
+metres; the north arrow is turned by the grid convergence at the map centre.  No pyplot: each
+call builds its own ``Figure`` with the Agg canvas (safe in a web server, no global state).
+
+Layout (fractions of the figure, same for slide and A4)::
+
+    +--------------------------------------------------------------+
+    | title · control date · event range · filters                 |
+    +-------------------------------------------+------------------+
+    |                                           | legend           |
+    |  map (zones, boundaries, events, towns,   | counts, filters  |
+    |  scale bar, north arrow)                  | not shown        |
+    +-------------------------------------------+------------------+
+    | sources · attribution · dataset version · rendered at        |
+    +--------------------------------------------------------------+
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+from pyproj import Transformer
+
+from briefing import data as bdata
+from briefing.labels import boxes_of, place_labels
+from geo import palette
+from geo.schema import CRS, METRIC_CRS, PARTIES
+from viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, TRUCE_CLASSES, ViewState
+
+FORMATS = ("png", "pdf", "svg")
+#: Slide size in pixels (rendered at 100 dpi so inches = pixels / 100).
+SLIDE = (1920, 1080)
+A4_LANDSCAPE_MM = (297.0, 210.0)
+A4_DPI = 200
+#: Width in pixels of the dashboard map a link's zoom refers to (for the extent of a zoomed view).
+NOMINAL_VIEWPORT_PX = 1100
+#: Fallback extent of Syria (lon0, lat0, lon1, lat1) when no outline is available.
+SYRIA_BOUNDS = (35.6, 32.3, 42.4, 37.35)
+MIN_PX, MAX_PX = 320, 8000
+
+_TO_METRIC = Transformer.from_crs(CRS, METRIC_CRS, always_xy=True)
+_LAND = "#f6f4ef"
+_SEA_AND_NEIGHBOURS = "#e3e8ec"
+_HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """Figure size in inches, raster dpi and base font size (points)."""
+
+    width_in: float
+    height_in: float
+    dpi: int
+    font: float
+    name: str
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        return round(self.width_in * self.dpi), round(self.height_in * self.dpi)
+
+
+def page_size(size) -> PageSize:
+    """``(w, h)`` pixels, ``"1920x1080"``, ``"a4"`` / ``"a4-landscape"`` -> PageSize.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a pixel size outside ``MIN_PX..MAX_PX``.
+    """
+    if isinstance(size, str):
+        text = size.strip().lower()
+        if text in ("a4", "a4-landscape", "a4landscape"):
+            w, h = (v / 25.4 for v in A4_LANDSCAPE_MM)
+            return PageSize(w, h, A4_DPI, 7.5, "A4 landscape")
+        if text in ("slide", "16:9"):
+            size = SLIDE
+        else:
+            parts = text.split("x")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise ValueError(f"unknown size {size!r}: use WIDTHxHEIGHT in pixels (e.g. 1920x1080) or a4")
+            size = (int(parts[0]), int(parts[1]))
+    w, h = (int(v) for v in size)
+    if not (MIN_PX <= w <= MAX_PX and MIN_PX <= h <= MAX_PX):
+        raise ValueError(f"size {w}x{h} px is outside {MIN_PX}..{MAX_PX} px per side")
+    # Base font grows with the shorter side: 12 pt on a 1080 px slide.
+    font = max(7.0, 12.0 * min(w / 1920, h / 1080))
+    return PageSize(w / 100, h / 100, 100, font, f"{w}x{h} px")
+
+
+def _fmt_day(value) -> str:
+    d = bdata.as_date(value)
+    return f"{d.day} {d:%b %Y}"
+
+
+# --- extent ---------------------------------------------------------------------------------
+def _metric(gdf):
+    return None if gdf is None or len(gdf) == 0 else gdf.to_crs(METRIC_CRS)
+
+
+def map_extent(state: ViewState, outline_m, aspect: float) -> tuple[float, float, float, float]:
+    """Map extent (x0, x1, y0, y1) in metres for an axes of width/height ``aspect``.
+
+    The default centre and zoom show the whole country; another centre/zoom shows what the
+    dashboard map shows at that zoom on a ``NOMINAL_VIEWPORT_PX`` wide map.
+    """
+    if (state.lat, state.lon) == DEFAULT_CENTER and state.zoom == DEFAULT_ZOOM:
+        if outline_m is not None:
+            x0, y0, x1, y1 = outline_m.total_bounds
+        else:
+            xs, ys = _TO_METRIC.transform([SYRIA_BOUNDS[0], SYRIA_BOUNDS[2]], [SYRIA_BOUNDS[1], SYRIA_BOUNDS[3]])
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = (x1 - x0) / 2 * 1.04, (y1 - y0) / 2 * 1.04
+    else:
+        cx, cy = _TO_METRIC.transform(state.lon, state.lat)
+        metres_per_px = 156543.03392 * math.cos(math.radians(state.lat)) / 2**state.zoom
+        half_w = NOMINAL_VIEWPORT_PX / 2 * metres_per_px
+        half_h = half_w / aspect
+    if half_w / half_h < aspect:
+        half_w = half_h * aspect
+    else:
+        half_h = half_w / aspect
+    return cx - half_w, cx + half_w, cy - half_h, cy + half_h
+
+
+# --- cartographic furniture -------------------------------------------------------------------
+def _nice_length(target_m: float) -> float:
+    exp = 10 ** math.floor(math.log10(target_m))
+    for step in (5, 2, 1):
+        if step * exp <= target_m:
+            return step * exp
+    return exp
+
+
+def draw_scale_bar(ax, font: float) -> tuple[float, list]:
+    """A four-segment scale bar in the lower left of a metric-CRS axes; returns (length m, artists)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length((x1 - x0) / 5)
+    seg = length / 4
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    height = (y1 - y0) * 0.008
+    artists = [ax.add_patch(Rectangle((bx - seg * 0.2, by - height * 1.2), length + seg * 0.9,
+                                      height * 5.2, facecolor="white", alpha=0.75, edgecolor="none", zorder=29))]
+    for i in range(4):
+        artists.append(ax.add_patch(Rectangle((bx + i * seg, by), seg, height, facecolor="black" if i % 2 == 0 else "white",
+                               edgecolor="black", linewidth=0.6, zorder=30)))
+    unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
+    for pos, value in ((0, 0), (2, length / 2), (4, length)):
+        label = f"{value / div:g}" + (f" {unit}" if pos == 4 else "")
+        artists.append(ax.text(bx + pos * seg, by + height * 1.6, label, ha="center", va="bottom",
+                               fontsize=font * 0.75, zorder=31))
+    return length, artists
+
+
+def grid_convergence_deg(lon: float, lat: float) -> float:
+    """Angle (degrees, counter-clockwise) from grid north to true north at (lon, lat)."""
+    xa, ya = _TO_METRIC.transform(lon, lat)
+    xb, yb = _TO_METRIC.transform(lon, lat + 0.05)
+    return math.degrees(math.atan2(-(xb - xa), yb - ya))
+
+
+def draw_north_arrow(ax, font: float, lon: float, lat: float) -> list:
+    """A north arrow in the upper right, turned to true north at the map centre; returns its artists."""
+    angle = math.radians(grid_convergence_deg(lon, lat))
+    cx, cy, length = 0.955, 0.86, 0.085
+    dx, dy = -math.sin(angle) * length, math.cos(angle) * length
+    arrow = ax.add_patch(FancyArrow(cx - dx / 2, cy - dy / 2, dx, dy, width=0.012, head_width=0.035,
+                            head_length=0.035, length_includes_head=True, transform=ax.transAxes,
+                            facecolor="black", edgecolor="white", linewidth=0.8, zorder=30))
+    letter = ax.text(cx + dx / 2 * 1.25, cy + dy / 2 * 1.25 + 0.01, "N", transform=ax.transAxes, ha="center",
+                     va="bottom", fontsize=font * 1.1, fontweight="bold", zorder=30, path_effects=_HALO)
+    return [arrow, letter]
+
+
+# --- layers -------------------------------------------------------------------------------------
+def _draw_zones(ax, zones_m) -> list[str]:
+    drawn = []
+    if zones_m is None:
+        return drawn
+    order = {p: i for i, p in enumerate(PARTIES)}
+    for party in sorted(set(zones_m["party"]), key=lambda p: order.get(p, 99)):
+        part = zones_m[zones_m["party"] == party]
+        colour = palette.party_colour(party)
+        hatch = "///" if party == "contested" else None
+        part.plot(ax=ax, facecolor=colour, alpha=palette.ZONE_OPACITY, edgecolor="none", zorder=3)
+        part.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=0.8, zorder=4, hatch=hatch)
+        drawn.append(party)
+    return drawn
+
+
+def _marker_sizes(events, font: float) -> np.ndarray:
+    base = (font * 0.55) ** 2
+    if "fatalities" not in events.columns:
+        return np.full(len(events), base)
+    fat = np.asarray(events["fatalities"].astype("Float64").fillna(0).to_numpy(dtype=float))
+    return base * (1 + np.sqrt(np.clip(fat, 0, 400)) / 3)
+
+
+def _draw_events(ax, events_m, font: float) -> tuple[list[str], bool, bool]:
+    """Events coloured by class; hollow markers for imprecise locations."""
+    if events_m is None or len(events_m) == 0:
+        return [], False, False
+    xs, ys = events_m.geometry.x.to_numpy(), events_m.geometry.y.to_numpy()
+    classes = events_m["class"].astype(str).to_numpy()
+    precise = events_m["geo_precision"].astype(str).isin(bdata.PRECISE).to_numpy()
+    sizes = _marker_sizes(events_m, font)
+    colours = np.array([palette.class_colour(c) for c in classes])
+    order = np.argsort(-sizes)  # big markers below small ones
+    xs, ys, sizes, colours, precise = xs[order], ys[order], sizes[order], colours[order], precise[order]
+    if precise.any():
+        ax.scatter(xs[precise], ys[precise], s=sizes[precise], c=list(colours[precise]), edgecolors="white",
+                   linewidths=0.6, zorder=12, alpha=0.9)
+    if (~precise).any():
+        ax.scatter(xs[~precise], ys[~precise], s=sizes[~precise], facecolors="none",
+                   edgecolors=list(colours[~precise]), linewidths=1.4, zorder=11)
+    return sorted(set(classes)), bool(precise.any()), bool((~precise).any())
+
+
+def _draw_towns(ax, towns_m, font: float, selected: str, obstacles=()) -> tuple[int, int]:
+    """Cited towns (squares) with greedy non-colliding labels; returns (drawn, labelled)."""
+    if towns_m is None or len(towns_m) == 0:
+        return 0, 0
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    inside = towns_m[towns_m.geometry.x.between(x0, x1) & towns_m.geometry.y.between(y0, y1)]
+    if selected and "locality_id" in inside.columns:
+        first = (inside["locality_id"] == selected).to_numpy()
+        inside = inside.iloc[np.argsort(~first, kind="stable")]
+    inside = inside.head(bdata.MAX_TOWNS)
+    xs, ys = inside.geometry.x.to_numpy(), inside.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=(font * 0.45) ** 2, marker="s", c=palette.TOWN_COLOUR, edgecolors="white",
+               linewidths=0.7, zorder=14)
+    if selected and "locality_id" in inside.columns:
+        sel = inside[inside["locality_id"] == selected]
+        if len(sel):
+            ax.scatter(sel.geometry.x, sel.geometry.y, s=(font * 1.4) ** 2, facecolors="none",
+                       edgecolors="black", linewidths=1.6, zorder=15)
+    names = [str(n) for n in inside.get("name_en", inside.get("locality_id"))]
+    placed = place_labels(ax, xs, ys, names, fontsize=font * 0.8, marker_px=font * 0.45,
+                          text_kw={"color": "#111111", "path_effects": _HALO}, obstacles=obstacles)
+    return len(inside), len(placed)
+
+
+# --- the figure ---------------------------------------------------------------------------------
+def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict]:
+    """The briefing figure of gathered data; returns (figure, facts about what was drawn)."""
+    page = page_size(size)
+    state = bd.state
+    fig = Figure(figsize=(page.width_in, page.height_in), dpi=page.dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    font = page.font
+    facts: dict = {"size": page.name}
+
+    # title band
+    title = "Syria: control of territory and incidents under the 30 Dec 2016 ceasefire"
+    if bd.synthetic:
+        title = "[SYNTHETIC DATA] " + title
+    fig.text(0.012, 0.975, title, ha="left", va="top", fontsize=font * 1.75, fontweight="bold",
+             parse_math=False)
+    sub = (f"Control on {_fmt_day(state.date)}   ·   Events {_fmt_day(state.start)} – {_fmt_day(state.end)}"
+           f"   ·   Filters: {state.filters_text()}")
+    fig.text(0.012, 0.915, sub, ha="left", va="top", fontsize=font * 1.05, color="#333333", parse_math=False)
+
+    # map
+    ax = fig.add_axes((0.012, 0.105, 0.70, 0.78))
+    ax.set_facecolor(_SEA_AND_NEIGHBOURS)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#555555")
+        spine.set_linewidth(0.8)
+    outline_m = _metric(bd.outline)
+    bbox = ax.get_window_extent()
+    x0, x1, y0, y1 = map_extent(state, outline_m, bbox.width / bbox.height)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_autoscale_on(False)
+    if outline_m is not None:
+        outline_m.plot(ax=ax, facecolor=_LAND, edgecolor="none", zorder=1)
+    parties = _draw_zones(ax, _metric(bd.zones))
+    govs_m = _metric(bd.governorates)
+    if govs_m is not None:
+        govs_m.boundary.plot(ax=ax, color=palette.GOVERNORATE_LINE, linewidth=0.6, linestyle=(0, (4, 2)),
+                             zorder=6)
+    if outline_m is not None:
+        outline_m.boundary.plot(ax=ax, color=palette.COUNTRY_LINE, linewidth=1.3, zorder=7)
+    classes, any_precise, any_imprecise = _draw_events(ax, _metric(bd.events), font)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    facts["scale_bar_m"], furniture = draw_scale_bar(ax, font)
+    furniture += draw_north_arrow(ax, font, *_lonlat_centre(x0, x1, y0, y1))
+    n_towns, n_labels = _draw_towns(ax, _metric(bd.towns), font, state.town, boxes_of(furniture))
+    if bd.synthetic:
+        ax.text(0.5, 0.5, "SYNTHETIC DATA", transform=ax.transAxes, ha="center", va="center",
+                fontsize=font * 6, color="#c00000", alpha=0.18, rotation=25, zorder=40, fontweight="bold")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+    # side panel
+    handles = _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font)
+    side = fig.add_axes((0.725, 0.105, 0.265, 0.78))
+    side.axis("off")
+    if handles:
+        leg = side.legend(handles=handles, loc="upper left", frameon=False, fontsize=font * 0.85,
+                          title="Legend", title_fontsize=font * 1.05, alignment="left",
+                          borderaxespad=0.0, handlelength=1.6, labelspacing=0.45)
+        leg.get_title().set_fontweight("bold")
+    n_events = 0 if bd.events is None else len(bd.events)
+    lines = []
+    if "events" in state.layers or bd.events is not None:
+        lines.append(f"Events shown: {n_events} (of {bd.events_total} in the data)")
+    if n_towns:
+        lines.append(f"Cited towns: {n_towns} ({n_labels} labelled)")
+    lines.append("Layers: " + (", ".join(state.layers) if state.layers else "none"))
+    lines += [f"Note: {n}" for n in bd.filter_notes]
+    if bd.missing:
+        lines.append("Not shown: " + "; ".join(bd.missing))
+    wrapped = "\n".join(textwrap.fill(line, width=int(page.width_in * 0.265 * 72 / (font * 0.85 * 0.55)))
+                        for line in lines)
+    side.text(0.0, 0.0, wrapped, ha="left", va="bottom", fontsize=font * 0.85, color="#222222",
+              transform=side.transAxes, parse_math=False, linespacing=1.35)
+
+    # footer
+    fig.add_artist(Line2D([0.012, 0.988], [0.09, 0.09], color="#999999", linewidth=0.6))
+    foot = bd.sources + bd.attribution
+    foot_text = "   ·   ".join(foot) if foot else "Sources: none recorded"
+    foot_text = textwrap.shorten(foot_text, width=int(page.width_in * 72 / (font * 0.72 * 0.5)),
+                                 placeholder=" …")
+    fig.text(0.012, 0.075, foot_text, ha="left", va="top", fontsize=font * 0.72, color="#333333",
+             parse_math=False, wrap=False)
+    rendered = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fig.text(0.012, 0.035, f"Syria Ceasefire Monitor   ·   dataset version: {bd.version}   ·   rendered "
+             f"{rendered}   ·   zone boundaries are approximate; locations marked hollow are imprecise",
+             ha="left", va="top", fontsize=font * 0.72, color="#555555", parse_math=False)
+    if bd.synthetic:
+        fig.text(0.988, 0.035, "Contains SYNTHETIC data: not real events", ha="right", va="top",
+                 fontsize=font * 0.8, color="#c00000", fontweight="bold")
+    facts.update(events=n_events, towns=n_towns, labels=n_labels, parties=parties, classes=classes)
+    return fig, facts
+
+
+def _lonlat_centre(x0, x1, y0, y1) -> tuple[float, float]:
+    back = Transformer.from_crs(METRIC_CRS, CRS, always_xy=True)
+    lon, lat = back.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    return lon, lat
+
+
+def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font):
+    handles = []
+    for party in parties:
+        handles.append(Patch(facecolor=palette.party_colour(party), alpha=min(1.0, palette.ZONE_OPACITY + 0.25),
+                             edgecolor=palette.party_colour(party), hatch="///" if party == "contested" else None,
+                             label=bdata.party_label(party)))
+    ordered = [c for c in TRUCE_CLASSES if c in classes] + [c for c in classes if c not in TRUCE_CLASSES]
+    ms = font * 0.65
+    for cls in ordered:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor=palette.class_colour(cls),
+                              markeredgecolor="white", label=bdata.class_label(cls)))
+    if any_precise and any_imprecise:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor="#9a9a9a",
+                              markeredgecolor="white", label="Location exact or near"))
+    if any_imprecise:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor="none",
+                              markeredgecolor="#9a9a9a", markeredgewidth=1.4,
+                              label="Location imprecise (district or wider)"))
+    if classes:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms * 1.6, markerfacecolor="#bbbbbb",
+                              markeredgecolor="white", label="Larger marker: more fatalities"))
+    if n_towns:
+        handles.append(Line2D([], [], linestyle="none", marker="s", markersize=font * 0.45,
+                              markerfacecolor=palette.TOWN_COLOUR, markeredgecolor="white",
+                              label="Town cited in the sources"))
+    handles.append(Line2D([], [], color=palette.COUNTRY_LINE, linewidth=1.3, label="Syria border"))
+    handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8, linestyle=(0, (4, 2)),
+                          label="Governorate boundary (approximate)"))
+    return handles
+
+
+def render_briefing(state: ViewState, catalog, size="1920x1080", layers=None, out=None, fmt=None,
+                    version: str | None = None):
+    """Render the briefing of ``state`` to ``out`` (path) or return the bytes.
+
+    Parameters
+    ----------
+    state : ViewState
+        The view: control date, event range, filters, centre/zoom, selected town, layers.
+    catalog : geo.catalog.Catalog or compatible
+        The data (see ``briefing.data.gather``).
+    size : tuple or str
+        ``(w, h)`` pixels, ``"1920x1080"`` or ``"a4"`` / ``"a4-landscape"``.
+    layers : iterable of str, optional
+        Overrides ``state.layers`` (``zones``, ``towns``, ``events``, ``boundaries``).
+    out : path, optional
+        Where to write; the format follows the suffix unless ``fmt`` is given.
+    fmt : {"png", "pdf", "svg"}, optional
+        Output format (required when ``out`` is None; default "png").
+    version : str, optional
+        Dataset version for the footer.
+
+    Returns
+    -------
+    pathlib.Path or bytes
+        ``out`` when given, else the encoded image.
+    """
+    if fmt is None:
+        fmt = Path(out).suffix.lower().lstrip(".") if out is not None else "png"
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r} (known: {', '.join(FORMATS)})")
+    page_size(size)  # refuse a bad size before reading any data
+    if layers is not None:
+        state = state.replace(layers=tuple(layers))
+    t0 = time.perf_counter()
+    bd = bdata.gather(state, catalog, version=version)
+    fig, facts = build_figure(bd, size)
+    metadata = {"Title": "Syria Ceasefire Monitor briefing", "Creator": "Syria Ceasefire Monitor"}
+    if fmt == "png":
+        metadata = {"Title": metadata["Title"], "Software": metadata["Creator"]}
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata)
+    payload = buffer.getvalue()
+    render_briefing.last_facts = {**facts, "seconds": round(time.perf_counter() - t0, 2), "bytes": len(payload)}
+    if out is None:
+        return payload
+    path = Path(out)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(payload)
+    tmp.replace(path)
+    return path
+
+
+render_briefing.last_facts = {}

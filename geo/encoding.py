@@ -1,0 +1,108 @@
+"""Reading text files in the encodings analysts' files come in.
+
+Accepted: UTF-8, UTF-8 with a byte-order mark (Excel), UTF-16 with a BOM, and Windows Arabic
+(cp1256) when the decoded text is mostly Arabic letters. Anything else is refused with a
+clear message rather than decoded into mojibake (pass an explicit ``encoding`` to override).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from geo.schema import InputError, Problem
+
+_ARABIC = range(0x0600, 0x0700)
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of ``data``: "utf-8-sig", "utf-16", "utf-8" or "cp1256".
+
+    Raises
+    ------
+    InputError
+        When the bytes are neither UTF-8 nor plausibly cp1256 Arabic text.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        text = data.decode("cp1256")
+    except UnicodeDecodeError:
+        text = ""
+    high = [ch for ch in text if ord(ch) > 127]
+    arabic = sum(1 for ch in high if ord(ch) in _ARABIC)
+    if high and arabic / len(high) >= 0.6:
+        return "cp1256"
+    line = data[:first_bad].count(b"\n") + 1
+    raise InputError(
+        [
+            Problem(
+                None,
+                None,
+                f"the file is not UTF-8 (undecodable byte at line {line}) and does not look like "
+                "Windows Arabic (cp1256): save it as UTF-8, or pass --encoding",
+            )
+        ]
+    )
+
+
+def read_text(path, encoding: str | None = None) -> tuple[str, str]:
+    """The decoded text of a file and the encoding used."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise InputError([Problem(None, None, "the file is empty")])
+    enc = encoding or detect_encoding(data)
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError([Problem(None, None, f"cannot decode the file as {enc}: {exc}")]) from None
+    return text, enc
+
+
+def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV file as a frame of strings (missing = ""), header names stripped.
+
+    The delimiter is sniffed among comma, semicolon and tab. Raises ``InputError`` for an
+    empty file, a file with a header but no data row, duplicated column names or rows that
+    do not split into the header's fields.
+    """
+    text, enc = read_text(path, encoding)
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    sep = max([",", ";", "\t"], key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=sep))
+    names = [h.strip() for h in header]
+    seen, problems = set(), []
+    for name in names:
+        if name in seen:
+            problems.append(Problem(None, name, "column name appears twice in the header"))
+        seen.add(name)
+    if problems:
+        raise InputError(problems)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError([Problem(None, None, "the file is empty")]) from None
+    except pd.errors.ParserError as exc:
+        raise InputError([Problem(None, None, f"the CSV does not parse: {exc}")]) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if len(df) == 0:
+        raise InputError([Problem(None, None, "the file has a header but no data rows")])
+    return df, enc

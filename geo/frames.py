@@ -1,0 +1,175 @@
+"""Canonical frames of each stored kind, and their lossless text form on disk.
+
+Every attribute is written to disk as text (GeoPackage TEXT, CSV cell, GeoJSON string) so
+that nothing is lost on the way: dates become ISO strings (``YYYY-MM-DD``, or a full ISO
+timestamp when there is a time of day), nullable integers become their decimal digits or an
+empty string for a missing value, strings stay strings (missing = ""). Reading restores the
+dtypes of ``geo.schema`` from the text. Columns outside the schema stay text.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.schema import (
+    BOUNDARY_COLUMNS,
+    CITATION_COLUMNS,
+    CONTROL_COLUMNS,
+    CRS,
+    DOCUMENT_COLUMNS,
+    EVENT_COLUMNS,
+    LOCALITY_COLUMNS,
+    ZONE_COLUMNS,
+)
+
+#: Columns (and dtypes) of each kind the store holds.
+KIND_COLUMNS: dict[str, dict[str, str]] = {
+    "events": EVENT_COLUMNS,
+    "boundaries": BOUNDARY_COLUMNS,
+    "zones": ZONE_COLUMNS,
+    "localities": LOCALITY_COLUMNS,
+    "control": CONTROL_COLUMNS,
+    "documents": DOCUMENT_COLUMNS,
+    "citations": CITATION_COLUMNS,
+}
+#: Kinds without a geometry.
+TABLE_KINDS = ("control", "documents", "citations")
+KINDS = tuple(KIND_COLUMNS)
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``ValueError`` for an unknown kind."""
+    if kind not in KIND_COLUMNS:
+        raise ValueError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """An empty canonical frame of ``kind`` (a GeoDataFrame in EPSG:4326 for spatial kinds)."""
+    check_kind(kind)
+    cols = {c: pd.Series(dtype=_pandas_dtype(t)) for c, t in KIND_COLUMNS[kind].items()}
+    if kind in TABLE_KINDS:
+        return pd.DataFrame(cols)
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+def _pandas_dtype(t: str):
+    return {"str": object, "datetime64[ns]": "datetime64[ns]", "Int64": "Int64", "int64": "int64"}[t]
+
+
+# --- one column -------------------------------------------------------------------
+
+
+def date_to_text(values: pd.Series) -> pd.Series:
+    """Dates as ISO strings: ``YYYY-MM-DD`` at midnight, full ISO otherwise, "" for NaT."""
+    ts = pd.to_datetime(values)
+    out = ts.dt.strftime("%Y-%m-%d")
+    timed = ts.notna() & (ts != ts.dt.normalize())
+    if timed.any():
+        out = out.where(~timed, ts[timed].map(lambda t: t.isoformat()))
+    return out.astype(object).where(ts.notna(), "").astype(str)
+
+
+def text_to_date(values: pd.Series) -> pd.Series:
+    """Inverse of :func:`date_to_text` (also accepts datetimes)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    parsed = pd.to_datetime(text.replace("", None), format="ISO8601")
+    return parsed.astype("datetime64[ns]")
+
+
+def int_to_text(values: pd.Series) -> pd.Series:
+    """Nullable integers as decimal digits, "" for missing."""
+    ints = pd.array(values, dtype="Int64")
+    return pd.Series([("" if pd.isna(v) else str(int(v))) for v in ints], index=values.index, dtype=str)
+
+
+def text_to_int(values: pd.Series, nullable: bool = True) -> pd.Series:
+    """Inverse of :func:`int_to_text` (also accepts numbers)."""
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values):
+        out = values.astype("Int64")
+    else:
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        out = pd.to_numeric(text.replace("", None)).astype("Int64")
+    return out if nullable else out.astype("int64")
+
+
+def str_clean(values: pd.Series) -> pd.Series:
+    """Strings with missing values as ""."""
+    return values.astype(object).where(values.notna(), "").astype(str)
+
+
+# --- whole frames -----------------------------------------------------------------
+
+
+def to_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The on-disk form of a canonical frame: every attribute column as text.
+
+    Missing schema columns are added empty; extra columns are kept (as text).
+    """
+    check_kind(kind)
+    schema = KIND_COLUMNS[kind]
+    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    out = {}
+    for col, t in schema.items():
+        if col not in frame.columns:
+            out[col] = pd.Series("", index=frame.index, dtype=str)
+            continue
+        values = frame[col]
+        if t == "datetime64[ns]":
+            out[col] = date_to_text(values)
+        elif t in ("Int64", "int64"):
+            out[col] = int_to_text(values)
+        else:
+            out[col] = str_clean(values)
+    for col in frame.columns:
+        if col in schema or col == geom_name:
+            continue
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = date_to_text(values)
+        else:
+            out[col] = str_clean(values)
+    df = pd.DataFrame(out, index=frame.index)
+    if kind in TABLE_KINDS or geom_name is None:
+        return df
+    return gpd.GeoDataFrame(df, geometry=frame.geometry.values, crs=frame.crs or CRS)
+
+
+def from_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical dtypes from the on-disk (text) form; schema columns first, extras after."""
+    check_kind(kind)
+    schema = KIND_COLUMNS[kind]
+    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    out = {}
+    for col, t in schema.items():
+        if col not in frame.columns:
+            values = pd.Series("", index=frame.index, dtype=object)
+        else:
+            values = frame[col]
+        if t == "datetime64[ns]":
+            out[col] = text_to_date(values)
+        elif t == "Int64":
+            out[col] = text_to_int(values)
+        elif t == "int64":
+            out[col] = text_to_int(values).fillna(0).astype("int64")
+        else:
+            out[col] = str_clean(values)
+    for col in frame.columns:
+        if col not in schema and col != geom_name:
+            out[col] = str_clean(frame[col])
+    df = pd.DataFrame(out, index=frame.index)
+    if kind in TABLE_KINDS:
+        return df.reset_index(drop=True)
+    geoms = frame.geometry.values if geom_name else gpd.GeoSeries([None] * len(frame)).values
+    crs = frame.crs if geom_name and frame.crs is not None else CRS
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index, crs=crs), crs=crs)
+    if not gdf.crs.equals(CRS):
+        gdf = gdf.to_crs(CRS)
+    return gdf.reset_index(drop=True)
+
+
+def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Coerce a frame to the canonical dtypes of ``kind`` (via the text form: exact)."""
+    return from_text(kind, to_text(kind, frame))

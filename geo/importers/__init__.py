@@ -1,0 +1,79 @@
+"""Importers: files -> canonical records -> validation -> the workspace store, all or nothing.
+
+``import_file(fmt, path, store_path, **options)`` parses the whole file, collects every
+problem (row, column, reason), and raises ``geo.schema.InputError`` without touching the store
+when there is any. Otherwise it writes the new records atomically (``geo.store.Store``) and
+returns an :class:`ImportReport`. IDs already present (in the store or the shipped data) are
+skipped as duplicates, so importing the same file twice adds nothing.
+
+Formats: ``ucdp``, ``acled``, ``csv`` (``map=``), ``geojson``, ``gpkg``, ``shp``/``zip``
+(a zipped shapefile) with ``kind=events|boundaries|zones``, and ``boundaries`` (OCHA COD-AB).
+
+Options (all optional): ``map`` (str ``id=COL,...`` or dict), ``layer``, ``kind``, ``fix``
+(repair invalid geometries), ``date_order`` ("dmy"/"mdy"), ``encoding``, ``outline`` and
+``admin1`` (override the boundaries used for checks, e.g. in tests), ``data_dir`` (shipped data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo.importers.base import ImportReport, Parsed, commit
+from geo.schema import InputError, Problem
+
+__all__ = ["FORMATS", "ImportReport", "import_file"]
+
+#: format name -> module holding ``parse(path, ctx) -> Parsed``
+FORMATS = {
+    "ucdp": "geo.importers.ucdp",
+    "acled": "geo.importers.acled",
+    "csv": "geo.importers.mapped_csv",
+    "geojson": "geo.importers.vector",
+    "gpkg": "geo.importers.vector",
+    "shp": "geo.importers.vector",
+    "zip": "geo.importers.vector",
+    "boundaries": "geo.importers.boundaries",
+}
+
+
+def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
+    """Import ``path`` in format ``fmt`` into the store at ``store_path``.
+
+    Parameters
+    ----------
+    fmt : str
+        One of :data:`FORMATS`.
+    path : str or PathLike
+        The input file.
+    store_path : str or PathLike, optional
+        The GeoPackage store (``geo.paths.store_path`` resolves the default).
+    **options
+        See the module docstring.
+
+    Returns
+    -------
+    ImportReport
+
+    Raises
+    ------
+    InputError
+        Every problem found; nothing was written.
+    """
+    import importlib
+
+    from geo.importers.base import Context
+    from geo.paths import store_path as resolve
+
+    if fmt not in FORMATS:
+        raise InputError([Problem(None, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")])
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(None, None, f"no such file: {path}")])
+    if path.is_dir():
+        raise InputError([Problem(None, None, f"{path} is a folder, not a file")])
+    ctx = Context(fmt=fmt, path=path, store_path=resolve(store_path), options=options)
+    module = importlib.import_module(FORMATS[fmt])
+    parsed: Parsed = module.parse(path, ctx)
+    if parsed.problems:
+        raise InputError(parsed.problems)
+    return commit(parsed, ctx)

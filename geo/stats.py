@@ -1,0 +1,135 @@
+"""Counts of events by governorate, by party zone, by day (and more groupers later).
+
+``counts_by(events, by, **context)`` looks ``by`` up in :data:`GROUPERS`: a grouper takes the
+events and the context and returns one key per event (a Series aligned on the events) plus
+how to present the keys. To add a grouping (e.g. ``class`` from ``geo.classify``), register a
+function with :func:`register_grouper`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.schema import ADMIN1, PARTIES
+
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Grouper:
+    """How to group events.
+
+    ``keys(events, **context) -> Series`` gives each event's key; ``column`` names the key
+    column of the result; ``all_keys(**context)`` (optional) lists keys that get a row even
+    with zero events, in order; ``label`` (optional) adds a column of readable names.
+    """
+
+    column: str
+    keys: Callable[..., pd.Series]
+    all_keys: Callable[..., list] | None = None
+    label: tuple[str, Callable[[object], str]] | None = None
+
+
+def _governorate_keys(events, **_):
+    return events["admin1_pcode"].astype(object).where(events["admin1_pcode"].notna(), "").astype(str)
+
+
+def _zone_keys(events, *, control=None, localities=None, outline=None, date=None, party_at=None, **_):
+    """The party holding each event's place on the event's own date (or on ``date``)."""
+    if party_at is not None:
+        return party_at(events, date)
+    if control is None or localities is None:
+        raise ValueError("counting by zone needs the control table and the localities")
+    from geo.control import party_at as _party_at
+
+    dates = events["date_start"] if date is None else pd.Series(pd.Timestamp(date), index=events.index)
+    return _party_at(events, dates, control, localities, outline)
+
+
+def _day_keys(events, **_):
+    return pd.to_datetime(events["date_start"]).dt.normalize()
+
+
+def _day_all(*, start=None, end=None, events=None, **_):
+    days = pd.to_datetime(events["date_start"]).dt.normalize() if events is not None else pd.Series(dtype="datetime64[ns]")
+    s = pd.Timestamp(start) if start is not None else (days.min() if len(days) else None)
+    e = pd.Timestamp(end) if end is not None else (days.max() if len(days) else None)
+    if s is None or e is None or pd.isna(s) or pd.isna(e):
+        return []
+    return list(pd.date_range(s.normalize(), e.normalize(), freq="D"))
+
+
+#: name -> Grouper. Extension point: ``register_grouper("class", Grouper(...))``.
+GROUPERS: dict[str, Grouper] = {
+    "governorate": Grouper(
+        column="pcode",
+        keys=_governorate_keys,
+        all_keys=lambda **_: list(ADMIN1),
+        label=("governorate", lambda k: ADMIN1.get(k, NONE_LABEL if not k else k)),
+    ),
+    "zone": Grouper(
+        column="party",
+        keys=_zone_keys,
+        all_keys=lambda **_: [p for p in PARTIES],
+    ),
+    "day": Grouper(column="day", keys=_day_keys, all_keys=_day_all),
+}
+
+
+def register_grouper(name: str, grouper: Grouper) -> None:
+    """Add (or replace) a grouping usable as ``counts_by(events, name)``."""
+    GROUPERS[name] = grouper
+
+
+def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context) -> pd.DataFrame:
+    """Events and fatalities per group.
+
+    Parameters
+    ----------
+    events : DataFrame
+        Canonical events (already filtered to the period wanted).
+    by : str
+        A key of :data:`GROUPERS`: ``governorate`` (columns ``governorate, pcode, events,
+        fatalities``), ``zone`` (``party, events, fatalities``: the party holding the event's
+        place on its own date, or on ``date=`` when given; needs ``control``, ``localities``,
+        ``outline`` or a ``party_at(events, date)`` callable), ``day`` (``day, events,
+        fatalities``; every day from ``start``/first event to ``end``/last event).
+    start, end : date-like, optional
+        Only used to list days with zero events (``day``).
+    **context
+        Passed to the grouper.
+
+    Returns
+    -------
+    DataFrame
+        One row per key (zero rows included for the known keys), keys without a group ("")
+        last as "(none)"; ``events`` and ``fatalities`` are integers (missing fatalities count 0).
+    """
+    if by not in GROUPERS:
+        raise ValueError(f"unknown grouping {by!r} (known: {', '.join(GROUPERS)})")
+    g = GROUPERS[by]
+    keys = g.keys(events, **context) if len(events) else pd.Series([], dtype=object)
+    fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64") if len(events) else pd.Series([], dtype="int64")
+    frame = pd.DataFrame({"key": pd.Series(keys).to_numpy() if len(events) else [], "fatalities": fat.to_numpy()})
+    grouped = frame.groupby("key", sort=False, dropna=False).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+    order = list(g.all_keys(start=start, end=end, events=events, **context)) if g.all_keys else []
+    extra = [k for k in grouped.index if k not in set(order) and k != ""]
+    try:
+        extra = sorted(extra)
+    except TypeError:
+        pass
+    index = order + extra + ([""] if "" in grouped.index else [])
+    out = grouped.reindex(index, fill_value=0).reset_index().rename(columns={"key": g.column, "index": g.column})
+    out["events"] = out["events"].astype("int64")
+    out["fatalities"] = out["fatalities"].astype("int64")
+    if by == "day":
+        out[g.column] = pd.to_datetime(out[g.column]).dt.strftime("%Y-%m-%d")
+    else:
+        out[g.column] = out[g.column].astype(object).where(out[g.column] != "", NONE_LABEL if not g.label else "")
+    if g.label:
+        name, fn = g.label
+        out.insert(0, name, out[g.column].map(fn))
+    return out.reset_index(drop=True)

@@ -1,0 +1,140 @@
+"""The workspace store: one GeoPackage file, written atomically.
+
+Layers: ``events``, ``boundaries``, ``zones``, ``localities`` (spatial, EPSG:4326) and
+``control`` (a table without geometry). Every attribute is stored as text (see
+``geo.frames``) so that a round trip is exact: ISO dates, integers with nulls, strings.
+
+A write builds a complete new GeoPackage in a temporary file next to the store (copying the
+layers it does not change), flushes it to disk (``fsync``), then swaps it in with
+``os.replace``. A crash, an exception or a refused import therefore leaves the old file
+byte-for-byte as it was. Writers take an advisory lock (``<store>.lock``) so two imports at
+once do not lose each other's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from geo.frames import KINDS, TABLE_KINDS, check_kind, empty_frame, from_text, to_text
+
+
+class Store:
+    """A GeoPackage workspace store.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The ``.gpkg`` file (created on the first write; its folder too).
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        """True when the store file exists."""
+        return self.path.is_file()
+
+    def layers(self) -> list[str]:
+        """Names of the layers the file holds (known kinds only)."""
+        if not self.exists():
+            return []
+        return [str(name) for name, _ in pyogrio.list_layers(self.path) if str(name) in KINDS]
+
+    def _read_raw(self, kind: str):
+        return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
+
+    def read(self, kind: str) -> pd.DataFrame:
+        """The stored records of ``kind`` in canonical form (empty canonical frame when absent)."""
+        check_kind(kind)
+        if kind not in self.layers():
+            return empty_frame(kind)
+        return from_text(kind, self._read_raw(kind))
+
+    def count(self, kind: str) -> int:
+        """Number of stored records of ``kind``."""
+        check_kind(kind)
+        if kind not in self.layers():
+            return 0
+        return int(pyogrio.read_info(self.path, layer=kind)["features"])
+
+    @contextlib.contextmanager
+    def lock(self):
+        """Exclusive advisory lock for a read-modify-write cycle (blocks until free)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield self
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def write(self, changes: dict[str, pd.DataFrame]) -> None:
+        """Replace the layers named in ``changes`` with the given frames, atomically.
+
+        Kinds not named keep their stored content. An empty frame removes the layer.
+        """
+        for kind in changes:
+            check_kind(kind)
+        if not changes:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()  # GDAL must create the file itself
+        try:
+            layers = {kind: None for kind in self.layers()}
+            layers.update(changes)
+            written = 0
+            for kind, frame in layers.items():
+                raw = self._read_raw(kind) if frame is None else to_text(kind, frame)
+                if len(raw) == 0:
+                    continue
+                write_layer(raw, tmp, kind)
+                written += 1
+            if written == 0:
+                # every layer is empty: an empty but valid GeoPackage
+                write_layer(to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True)
+            _fsync_file(tmp)
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        finally:
+            for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+
+def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False) -> None:
+    """Write one text-form layer into a GeoPackage (created or extended)."""
+    if len(frame) == 0 and not allow_empty:
+        return
+    kwargs = {"driver": "GPKG", "layer": layer}
+    if hasattr(frame, "geometry") and layer not in TABLE_KINDS:
+        kwargs.update(geometry_type="Unknown", promote_to_multi=False)
+    pyogrio.write_dataframe(frame, path, **kwargs)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,192 @@
+"""Violation points: events in the selected range as canvas circle markers, clustered by category.
+
+Colour is the event's truce class (``truce_class``) or its alleged perpetrator (``party1``),
+from ``geo/palette.py``.  Events located only to a district or governorate centroid are drawn
+hollow with a dashed ring (the place is uncertain); events located only to the country are not
+drawn at all (they have no place) and are counted in :attr:`EventsLayer.not_drawn`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+import numpy as np
+import pandas as pd
+
+from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
+from geo.schema import PARTIES
+from layers.points import PointRows, text_colour
+from layers.safe import esc, safe_colour
+
+LAYER_NAME = "Violation points"
+#: Precisions drawn as exact (filled) points.
+SOLID_PRECISIONS = ("exact", "near")
+#: Precisions drawn hollow, with the ring radius in pixels.
+HOLLOW_RADIUS = {"district": 9, "governorate": 12}
+SOLID_RADIUS = 5
+
+CLASS_LABELS = {
+    "truce_violation": "Truce violation",
+    "excluded_group": "Fighting involving excluded groups (IS, HTS)",
+    "other_fighting": "Other fighting",
+    "one_sided": "One-sided violence",
+    "before_truce": "Before the truce",
+}
+PRECISION_NOTE = {
+    "exact": "exact location",
+    "near": "near the named place",
+    "district": "located only to the district centre (true position unknown within the district)",
+    "governorate": "located only to the governorate centre (true position unknown within the governorate)",
+}
+
+
+def colour_scheme(color_by: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(value -> colour, value -> label) for ``color_by`` = ``"class"`` or ``"party"``."""
+    if color_by == "party":
+        return dict(PARTY_COLOURS), dict(PARTIES)
+    return dict(CLASS_COLOURS), dict(CLASS_LABELS)
+
+
+def _iso(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _text(df: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in df.columns:
+        return np.full(len(df), "", dtype=object)
+    return df[col].astype("string").fillna("").to_numpy(dtype=object)
+
+
+def _popup(row: dict) -> str:
+    """Popup HTML of one event; every value escaped."""
+    synthetic = row["dataset"] == "synthetic"
+    date = row["date_start"] + (f" – {row['date_end']}" if row["date_end"] and row["date_end"] != row["date_start"] else "")
+    if row["date_precision"] and row["date_precision"] != "day":
+        date += f" (date precision: {row['date_precision']})"
+    actors = " vs ".join(a for a in (row["actor1"], row["actor2"]) if a)
+    fat = row["fatalities"]
+    if row["fat_low"] and row["fat_high"] and row["fat_low"] != row["fat_high"]:
+        fat = f"{fat} (range {row['fat_low']}–{row['fat_high']})"
+    rows = [
+        ("Date", date),
+        ("Place", row["place"]),
+        ("Actors", actors),
+        ("Type", row["event_type"]),
+        ("Class", CLASS_LABELS.get(row["truce_class"], row["truce_class"])),
+        ("Fatalities", fat or "not reported"),
+        ("Source", row["source"]),
+        ("Precision", PRECISION_NOTE.get(row["geo_precision"], row["geo_precision"])),
+        ("Dataset", row["dataset"]),
+    ]
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
+    head = '<div class="scm-synthetic">SYNTHETIC EVENT (not a real incident)</div>' if synthetic else ""
+    return f'<div class="scm-popup">{head}<table>{body}</table><small>{esc(row["event_id"])}</small></div>'
+
+
+def _tooltip(row: dict) -> str:
+    tag = "[SYNTHETIC] " if row["dataset"] == "synthetic" else ""
+    fat = f" · {row['fatalities']} killed" if row["fatalities"] else ""
+    return esc(f"{tag}{row['date_start']} · {row['place'] or 'unnamed place'}{fat}")
+
+
+@dataclass
+class EventsLayer:
+    """The built layer and what it shows (for the legend, the notes and the tests)."""
+
+    group: folium.FeatureGroup
+    drawn: int
+    hollow: int
+    not_drawn: int
+    synthetic: int
+    counts: dict[str, int]
+
+
+def events_layer(
+    events: pd.DataFrame,
+    *,
+    color_by: str = "class",
+    cluster: bool = True,
+    name: str = LAYER_NAME,
+) -> EventsLayer:
+    """Build the violation points layer.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Canonical event columns (``geo.schema.EVENT_COLUMNS``) with Point geometry in EPSG:4326;
+        optional ``truce_class`` / ``party1`` (from ``geo/classify.py``).
+    color_by : {"class", "party"}
+        Colour by truce class or by alleged perpetrator (``party1``).
+    cluster : bool
+        Cluster dense areas; one cluster group per colour category so clusters keep categories.
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    EventsLayer
+    """
+    colours, _labels = colour_scheme(color_by)
+    key_col = "party1" if color_by == "party" else "truce_class"
+    fg = folium.FeatureGroup(name=esc(name))
+    n = len(events)
+    if n == 0:
+        return EventsLayer(fg, 0, 0, 0, 0, {})
+    geom = events.geometry
+    valid = ~(geom.isna() | geom.is_empty).to_numpy()
+    x = np.where(valid, geom.x.to_numpy() if valid.any() else np.nan, np.nan)
+    y = np.where(valid, geom.y.to_numpy() if valid.any() else np.nan, np.nan)
+    prec = _text(events, "geo_precision")
+    drawable = valid & np.isin(prec, list(SOLID_PRECISIONS) + list(HOLLOW_RADIUS)) & np.isfinite(x) & np.isfinite(y)
+    # Unknown precision with a point: draw hollow (not claimed exact).
+    unknown = valid & (prec == "") & np.isfinite(x) & np.isfinite(y)
+    drawable |= unknown
+    cols = {
+        c: _text(events, c)
+        for c in (
+            "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
+            "source", "truce_class", "party1",
+        )
+    }
+    dates = {c: [_iso(v) for v in events[c]] if c in events.columns else [""] * n for c in ("date_start", "date_end")}
+    fats = {}
+    for c, k in (("fatalities", "fatalities"), ("fatalities_low", "fat_low"), ("fatalities_high", "fat_high")):
+        if c in events.columns:
+            vals = pd.to_numeric(events[c], errors="coerce")
+            fats[k] = ["" if pd.isna(v) else str(int(v)) for v in vals]
+        else:
+            fats[k] = [""] * n
+    groups: dict[str, list] = {}
+    hollow = synthetic = 0
+    keys = cols[key_col]
+    for i in np.flatnonzero(drawable):
+        row = {c: cols[c][i] for c in cols}
+        row.update({c: dates[c][i] for c in dates})
+        row.update({k: fats[k][i] for k in fats})
+        row["geo_precision"] = prec[i]
+        solid = prec[i] in SOLID_PRECISIONS
+        radius = SOLID_RADIUS if solid else HOLLOW_RADIUS.get(prec[i], 9)
+        hollow += not solid
+        synthetic += row["dataset"] == "synthetic"
+        key = keys[i] if keys[i] in colours else ""
+        groups.setdefault(key, []).append(
+            [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, _popup(row), _tooltip(row)]
+        )
+    order = list(colours) + [""]
+    spec = []
+    for key in sorted(groups, key=order.index):
+        colour = safe_colour(colours.get(key, UNCLASSIFIED_COLOUR))
+        spec.append({"key": esc(key or "unclassified"), "color": colour, "text": text_colour(colour), "rows": groups[key]})
+    PointRows(spec, kind="event", cluster=cluster).add_to(fg)
+    drawn = int(drawable.sum())
+    return EventsLayer(
+        group=fg,
+        drawn=drawn,
+        hollow=hollow,
+        not_drawn=n - drawn,
+        synthetic=synthetic,
+        counts={(k or "unclassified"): len(v) for k, v in groups.items()},
+    )

@@ -1,0 +1,88 @@
+"""Map legend and notes: a Leaflet control whose HTML is built here from escaped text."""
+
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.palette import ZONE_OPACITY, party_colour
+from geo.schema import PARTIES
+from layers.events import colour_scheme
+from layers.safe import esc, safe_colour
+
+_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+  var ctl = L.control({position: {{ this.position|tojson }}});
+  ctl.onAdd = function () {
+    var div = L.DomUtil.create("div", "scm-box " + {{ this.css_class|tojson }});
+    div.innerHTML = {{ this.html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  ctl.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+"""
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control showing ``html`` (which must be built from escaped text)."""
+
+    _template = Template(_TEMPLATE)
+
+    def __init__(self, html: str, position: str = "bottomright", css_class: str = "scm-legend"):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html
+        self.position = position if position in ("topleft", "topright", "bottomleft", "bottomright") else "bottomright"
+        self.css_class = css_class
+
+
+def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, color_by: str = "class",
+                synthetic: bool = False) -> str:
+    """Legend HTML for the layers shown (all text escaped, colours validated)."""
+    parts = []
+    if zones:
+        rows = "".join(
+            f'<div><span class="scm-swatch" style="background:{safe_colour(party_colour(p))};'
+            f'opacity:{0.35 + ZONE_OPACITY}"></span>{esc(label)}</div>'
+            for p, label in PARTIES.items()
+        )
+        parts.append(f"<h4>Control zones</h4>{rows}")
+    if events:
+        colours, labels = colour_scheme(color_by)
+        title = "Events by alleged perpetrator" if color_by == "party" else "Events by truce class"
+        rows = "".join(
+            f'<div><span class="scm-dot" style="background:{safe_colour(c)}"></span>{esc(labels.get(k, k))}</div>'
+            for k, c in colours.items()
+        )
+        rows += '<div><span class="scm-dot" style="background:#333333"></span>unclassified</div>'
+        rows += (
+            '<div><span class="scm-dot" style="background:transparent;border:2px dashed #333;width:8px;height:8px">'
+            "</span>hollow: located only to district / governorate centre</div>"
+        )
+        if synthetic:
+            rows += '<div class="scm-synthetic">includes SYNTHETIC events (test data)</div>'
+        parts.append(f"<h4>{esc(title)}</h4>{rows}")
+    if towns:
+        parts.append(
+            "<h4>Cited towns</h4><div>circle size = number of citing sources; fill = holder on the control date</div>"
+        )
+    return "".join(parts)
+
+
+def add_legend(m: folium.Map, **kwargs) -> HtmlControl:
+    """Add the legend control to ``m`` (bottom right)."""
+    ctl = HtmlControl(legend_html(**kwargs), position="bottomright", css_class="scm-legend")
+    ctl.add_to(m)
+    return ctl
+
+
+def add_note(m: folium.Map, text: str, position: str = "bottomleft") -> HtmlControl:
+    """Add a small plain-text note (escaped) to the map, e.g. the approximate-boundaries note."""
+    ctl = HtmlControl(f"<small>{esc(text)}</small>", position=position, css_class="scm-note")
+    ctl.add_to(m)
+    return ctl

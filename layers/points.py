@@ -1,0 +1,134 @@
+"""A light point layer: one JSON array of rows drawn as canvas circle markers by a fixed script.
+
+Used by the towns and events layers.  Compared with one folium element per marker this keeps
+the map HTML small (one data array, one script) and lets rows carry pre-escaped popup and
+tooltip HTML.  Every string in the data must already be escaped with ``layers.safe.esc``.
+
+Each Leaflet marker gets ``options.scmKind`` (the layer kind) so tests and the browser can
+count what was drawn; cluster groups get it too.
+"""
+
+from __future__ import annotations
+
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+
+from layers.assets import CLUSTER_CSS, CLUSTER_JS
+
+_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+  var spec = {{ this.spec|tojson }};
+  var parent = {{ this._parent.get_name() }};
+  spec.groups.forEach(function (g) {
+    var target = parent;
+    if (spec.cluster && typeof L.markerClusterGroup === "function") {
+      target = L.markerClusterGroup({
+        showCoverageOnHover: false, maxClusterRadius: spec.clusterRadius,
+        disableClusteringAtZoom: spec.disableClusteringAtZoom, spiderfyOnMaxZoom: true,
+        chunkedLoading: true,
+        iconCreateFunction: function (c) {
+          var n = c.getChildCount();
+          var size = n < 10 ? 26 : (n < 100 ? 32 : 40);
+          return L.divIcon({
+            html: '<div class="scm-cluster" style="width:' + size + 'px;height:' + size +
+                  'px;background:' + g.color + ';color:' + g.text + '">' + n + '</div>',
+            className: "", iconSize: L.point(size, size)
+          });
+        }
+      });
+      target.options.scmKind = spec.kind;
+      target.options.scmGroup = g.key;
+      parent.addLayer(target);
+    }
+    g.rows.forEach(function (r) {
+      var solid = r[2] === 1;
+      var m = L.circleMarker([r[0], r[1]], {
+        pane: spec.pane, radius: r[3], color: solid ? spec.stroke : g.color,
+        weight: solid ? 1 : 2, opacity: 1, fillColor: g.color,
+        fillOpacity: solid ? spec.fillOpacity : 0, dashArray: solid ? null : "3 3"
+      });
+      m.options.scmKind = spec.kind;
+      m.options.scmGroup = g.key;
+      if (r[4]) { m.bindPopup(r[4], {maxWidth: 360}); }
+      if (r[5]) {
+        if (spec.labels) {
+          m.bindTooltip(r[5], {permanent: true, direction: "right", offset: [6, 0], className: "scm-label"});
+        } else {
+          m.bindTooltip(r[5], {sticky: true});
+        }
+      }
+      target.addLayer(m);
+    });
+  });
+})();
+{% endmacro %}
+"""
+
+
+class PointRows(JSCSSMixin, MacroElement):
+    """Circle markers from rows ``[lat, lon, solid(1/0), radius_px, popup_html, tooltip_html]``.
+
+    Parameters
+    ----------
+    groups : list of dict
+        ``{"key": str, "color": "#rrggbb", "text": "#rrggbb", "rows": [...]}``; one colour per
+        group, and one cluster group per group when clustering (clusters keep categories).
+    kind : str
+        Value of ``options.scmKind`` on every marker (``"event"``, ``"town"``).
+    cluster : bool
+        Cluster dense areas (Leaflet.markercluster, loaded from the local vendor files).
+    labels : bool
+        Show the tooltip text as a permanent label next to the marker.
+    """
+
+    _template = Template(_TEMPLATE)
+
+    def __init__(
+        self,
+        groups: list[dict],
+        *,
+        kind: str,
+        cluster: bool = False,
+        labels: bool = False,
+        pane: str = "markerPane",
+        stroke: str = "#222222",
+        fill_opacity: float = 0.85,
+        cluster_radius: int = 40,
+        disable_clustering_at_zoom: int = 11,
+    ):
+        super().__init__()
+        self._name = "PointRows"
+        self.spec = {
+            "kind": kind,
+            "cluster": bool(cluster),
+            "labels": bool(labels),
+            "pane": pane,
+            "stroke": stroke,
+            "fillOpacity": float(fill_opacity),
+            "clusterRadius": int(cluster_radius),
+            "disableClusteringAtZoom": int(disable_clustering_at_zoom),
+            "groups": groups,
+        }
+        if cluster:
+            self.default_js = list(CLUSTER_JS)
+            self.default_css = list(CLUSTER_CSS)
+        else:
+            self.default_js = []
+            self.default_css = []
+
+    @property
+    def n_rows(self) -> int:
+        """Number of markers drawn."""
+        return sum(len(g["rows"]) for g in self.spec["groups"])
+
+
+def text_colour(hex_colour: str) -> str:
+    """Black or white, whichever reads better on ``hex_colour``."""
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    r, g, b = (int(h[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if luminance > 0.5 else "#ffffff"

@@ -1,0 +1,70 @@
+"""The one place where text is escaped before it reaches a map, a popup, a tooltip or a page.
+
+Folium places popup, tooltip and layer-name text inside JavaScript template literals
+(backtick strings) that the browser then inserts as HTML.  ``html.escape`` alone is not enough
+there: ``${...}`` and a backtick would still run as code, and a trailing backslash would escape
+the closing backtick.  :func:`esc` neutralises all of them so the text can only ever be text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+
+# Characters that are harmless in HTML but active inside a JS template literal.
+_JS_TEMPLATE = str.maketrans(
+    {
+        "`": "&#96;",
+        "$": "&#36;",
+        "\\": "&#92;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "\x00": "",
+    }
+)
+
+
+def esc(text) -> str:
+    """Escape ``text`` for HTML and for JavaScript template literals.
+
+    Parameters
+    ----------
+    text : object
+        Any value; ``None`` and NaN give an empty string, other values are turned into ``str``.
+
+    Returns
+    -------
+    str
+        Text in which ``& < > " '`` are HTML entities and the backtick, ``$``, braces and the
+        backslash are numeric entities, so ``</script>``, ``${...}`` and backtick breakouts are
+        inert.  The result displays exactly like the input once rendered as HTML.
+    """
+    if text is None:
+        return ""
+    if isinstance(text, float) and math.isnan(text):
+        return ""
+    try:
+        import pandas as pd
+
+        if text is pd.NA or text is pd.NaT:
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    return html.escape(str(text), quote=True).translate(_JS_TEMPLATE)
+
+
+def esc_join(parts: Iterable, sep: str = ", ") -> str:
+    """Escape every part and join them with ``sep`` (``sep`` itself is trusted markup)."""
+    return sep.join(esc(p) for p in parts if esc(p))
+
+
+def safe_colour(value: str, default: str = "#333333") -> str:
+    """Return ``value`` if it is a ``#rgb``/``#rrggbb`` hex colour, else ``default``.
+
+    Colours are written into style attributes and JavaScript; only hex strings pass.
+    """
+    v = str(value or "")
+    if len(v) in (4, 7) and v[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in v[1:]):
+        return v
+    return default

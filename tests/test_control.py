@@ -1,0 +1,223 @@
+"""Zones, party of points and change over time, on a tiny hand-built country.
+
+The country is a 100 km x 100 km square in the equal-area CRS centred on its origin; four
+localities sit at the centres of its quadrants, so a full Voronoi tessellation gives four
+2,500 km² quadrants.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from geo import control as C
+from geo.schema import CRS, EQUAL_AREA_CRS
+
+KM = 1000.0
+T = pd.Timestamp
+
+
+def _ea_points(xy_km):
+    return gpd.GeoSeries([shapely.Point(x * KM, y * KM) for x, y in xy_km], crs=EQUAL_AREA_CRS).to_crs(CRS)
+
+
+@pytest.fixture
+def outline():
+    square = shapely.segmentize(shapely.box(-50 * KM, -50 * KM, 50 * KM, 50 * KM), 1 * KM)
+    return gpd.GeoDataFrame({"pcode": ["XX"]}, geometry=[square], crs=EQUAL_AREA_CRS).to_crs(CRS)
+
+
+@pytest.fixture
+def localities():
+    return gpd.GeoDataFrame(
+        {"locality_id": ["nw", "ne", "sw", "se"], "name_en": ["Northwest", "Northeast", "Southwest", "Southeast"]},
+        geometry=_ea_points([(-25, 25), (25, 25), (-25, -25), (25, -25)]),
+        crs=CRS,
+    )
+
+
+def _record(lid, party, start, end=None, source="src1"):
+    return {
+        "locality_id": lid,
+        "party": party,
+        "valid_from": T(start),
+        "valid_to": T(end) if end else pd.NaT,
+        "source_id": source,
+        "confidence": "high",
+        "note": "",
+    }
+
+
+@pytest.fixture
+def control():
+    return pd.DataFrame(
+        [
+            _record("nw", "government", "2016-12-01"),
+            _record("ne", "government", "2016-12-01"),
+            _record("sw", "opposition", "2016-12-01"),
+            _record("se", "islamic_state", "2016-12-01", "2017-01-10"),
+            _record("se", "sdf", "2017-01-10", source="src2"),
+        ]
+    )
+
+
+def _areas(zones) -> dict:
+    ea = zones.to_crs(EQUAL_AREA_CRS)
+    return dict(zip(ea["party"], ea.area / 1e6, strict=True))
+
+
+def test_control_at_uses_inclusive_start_and_exclusive_end(control):
+    assert set(C.control_at(control, "2017-01-09")["party"]) == {"government", "opposition", "islamic_state"}
+    on_change = C.control_at(control, "2017-01-10")
+    assert set(on_change.loc[on_change.locality_id == "se", "party"]) == {"sdf"}
+    assert C.control_at(control, "2016-11-30").empty
+
+
+def test_zones_tile_the_outline_and_dissolve_by_party(control, localities, outline):
+    zones = C.zones_at(control, localities, outline, "2016-12-15", radius_km=None)
+    assert list(zones["party"]) == ["government", "opposition", "islamic_state"]
+    assert set(zones.columns) >= {"party", "valid_from", "valid_to", "method", "source", "geometry"}
+    assert (zones["method"] == "derived").all()
+    ea = zones.to_crs(EQUAL_AREA_CRS)
+    country = outline.to_crs(EQUAL_AREA_CRS).union_all()
+    union = ea.union_all()
+    assert union.symmetric_difference(country).area / country.area < 1e-4
+    assert abs(ea.area.sum() - union.area) / union.area < 1e-4  # no overlaps
+    # the two northern cells merged into one government zone (the northern half)
+    gov = ea.loc[ea.party == "government"].geometry.iloc[0]
+    assert gov.geom_type == "Polygon"
+    north = shapely.box(-50 * KM, 0, 50 * KM, 50 * KM)
+    assert gov.symmetric_difference(north).area / north.area < 1e-3
+
+
+def test_areas_in_equal_area_crs_within_one_percent(control, localities, outline):
+    zones = C.zones_at(control, localities, outline, "2016-12-15", radius_km=None)
+    for party, expected in {"government": 5000, "opposition": 2500, "islamic_state": 2500}.items():
+        got = zones.loc[zones.party == party, "area_km2"].iloc[0]
+        assert got == pytest.approx(expected, rel=0.01)
+    assert _areas(zones)["government"] == pytest.approx(5000, rel=0.01)
+
+
+def test_changing_a_record_moves_the_zone(control, localities, outline):
+    before = C.zones_at(control, localities, outline, "2017-01-15", radius_km=None)
+    edited = control.copy()
+    edited.loc[edited.locality_id == "se", "party"] = "government"
+    after = C.zones_at(edited, localities, outline, "2017-01-15", radius_km=None)
+    assert _areas(before) == pytest.approx({"government": 5000, "opposition": 2500, "sdf": 2500}, rel=0.01)
+    assert _areas(after) == pytest.approx({"government": 7500, "opposition": 2500}, rel=0.01)
+
+
+def test_zone_span_and_sources(control, localities, outline):
+    dec = C.zones_at(control, localities, outline, "2016-12-15", radius_km=None)
+    assert (dec["valid_from"] == T("2016-12-01")).all()
+    assert (dec["valid_to"] == T("2017-01-10")).all()
+    jan = C.zones_at(control, localities, outline, "2017-01-15", radius_km=None)
+    assert (jan["valid_from"] == T("2017-01-10")).all()
+    assert jan["valid_to"].isna().all()
+    assert jan.set_index("party").loc["sdf", "source"] == "src2"
+    # two days of the same stretch give the same layer
+    assert_geodataframe_equal(dec, C.zones_at(control, localities, outline, "2017-01-09", radius_km=None))
+
+
+def test_radius_leaves_far_land_unattributed(control, localities, outline):
+    zones = C.zones_at(control, localities, outline, "2016-12-15", radius_km=20)
+    # each cell is a 20 km disc (a 64-gon), fully inside its quadrant
+    disc = 3.14159265 * 20**2 * 0.9984
+    assert _areas(zones) == pytest.approx({"government": 2 * disc, "opposition": disc, "islamic_state": disc}, rel=0.01)
+
+
+def test_duplicate_coordinates_with_different_parties_are_contested(control, localities, outline):
+    twin = gpd.GeoDataFrame(
+        {"locality_id": ["se2"], "name_en": ["Southeast twin"]}, geometry=_ea_points([(25, -25)]), crs=CRS
+    )
+    locs = pd.concat([localities, twin], ignore_index=True)
+    ctl = pd.concat([control, pd.DataFrame([_record("se2", "sdf", "2016-12-01")])], ignore_index=True)
+    zones = C.zones_at(ctl, locs, outline, "2016-12-15", radius_km=None)
+    assert _areas(zones)["contested"] == pytest.approx(2500, rel=0.01)
+    assert "islamic_state" not in set(zones["party"])
+
+
+def test_party_at_joins_each_point_on_its_own_date(control, localities, outline):
+    pts = gpd.GeoDataFrame(
+        {"event_id": ["a", "b", "c", "d", "e"]},
+        geometry=_ea_points([(30, -30), (30, -30), (-10, 10), (30, -30), (48, 48)]).to_numpy(),
+        crs=CRS,
+        index=[10, 11, 12, 13, 14],
+    )
+    dates = pd.Series([T("2016-12-20"), T("2017-01-20"), T("2017-01-20"), pd.NaT, T("2016-12-20")], index=pts.index)
+    got = C.party_at(pts, dates, control, localities, outline, radius_km=None)
+    assert got.to_dict() == {10: "islamic_state", 11: "sdf", 12: "government", 13: "", 14: "government"}
+    # the corner point is 32.5 km from its locality: beyond a 30 km radius nobody holds it
+    limited = C.party_at(pts, dates, control, localities, outline, radius_km=30)
+    assert limited[14] == "" and limited[10] == "islamic_state"
+
+
+def test_changes_between_lists_the_localities_that_changed(control, localities):
+    out = C.changes_between(control, localities, "2016-12-15", "2017-01-15")
+    assert out[["locality_id", "name_en", "from_party", "to_party", "change_dates"]].to_dict("records") == [
+        {
+            "locality_id": "se",
+            "name_en": "Southeast",
+            "from_party": "islamic_state",
+            "to_party": "sdf",
+            "change_dates": "2017-01-10",
+        }
+    ]
+    assert C.changes_between(control, localities, "2017-01-10", "2017-03-01").empty
+    # reverse order of dates is accepted
+    assert list(C.changes_between(control, localities, "2017-01-15", "2016-12-15")["locality_id"]) == ["se"]
+
+
+def test_changes_between_keeps_reverted_changes_on_request(localities):
+    ctl = pd.DataFrame(
+        [
+            _record("nw", "government", "2016-12-01", "2016-12-11"),
+            _record("nw", "islamic_state", "2016-12-11", "2017-03-02"),
+            _record("nw", "government", "2017-03-02"),
+        ]
+    )
+    out = C.changes_between(ctl, localities, "2016-12-01", "2017-03-31")
+    assert out.loc[0, "change_dates"] == "2016-12-11, 2017-03-02"
+    assert out.loc[0, "path"] == "government → islamic_state → government"
+    assert C.changes_between(ctl, localities, "2016-12-01", "2017-03-31", include_reverted=False).empty
+
+
+def test_changed_areas_and_area_by_party(control, localities, outline):
+    changed = C.changed_areas(control, localities, outline, "2016-12-15", "2017-01-15", radius_km=None)
+    assert changed[["from_party", "to_party"]].to_dict("records") == [{"from_party": "islamic_state", "to_party": "sdf"}]
+    assert changed.loc[0, "area_km2"] == pytest.approx(2500, rel=0.01)
+    assert changed.crs == CRS
+    areas = C.area_by_party(control, localities, outline, ["2016-12-15", "2017-01-15"], radius_km=None)
+    table = areas.pivot(index="date", columns="party", values="area_km2")
+    assert table.loc[T("2016-12-15"), "islamic_state"] == pytest.approx(2500, rel=0.01)
+    assert pd.isna(table.loc[T("2016-12-15"), "sdf"])
+    assert table.loc[T("2017-01-15"), "sdf"] == pytest.approx(2500, rel=0.01)
+    assert table.loc[T("2017-01-15")].sum() == pytest.approx(10000, rel=0.01)
+
+
+def test_zones_from_polygons_selects_valid_imported_zones():
+    zones = gpd.GeoDataFrame(
+        {
+            "party": ["government", "opposition"],
+            "valid_from": [T("2016-12-01"), T("2017-01-01")],
+            "valid_to": [T("2017-01-01"), pd.NaT],
+            "method": ["imported", ""],
+            "source": ["a", "b"],
+        },
+        geometry=[shapely.box(36, 33, 37, 34), shapely.box(37, 33, 38, 34)],
+        crs=CRS,
+    )
+    assert list(C.zones_from_polygons(zones, "2016-12-31")["party"]) == ["government"]
+    jan = C.zones_from_polygons(zones, "2017-01-01")
+    assert list(jan["party"]) == ["opposition"] and list(jan["method"]) == ["imported"]
+
+
+def test_bad_arguments_are_refused(control, localities, outline):
+    with pytest.raises(ValueError, match="method"):
+        C.zones_at(control, localities, outline, "2016-12-15", method="kriging")
+    with pytest.raises(ValueError, match="not a date"):
+        C.zones_at(control, localities, outline, None)
+    assert C.zones_at(control, localities, outline, "2016-11-01").empty
