@@ -67,80 +67,21 @@ def _call(data: BriefingData, what: str, fn, *args):
         return None
 
 
-# --- events -------------------------------------------------------------------------------------
-def event_classes(events: pd.DataFrame, catalog=None) -> pd.Series:
-    """The truce class of each event ("" when it cannot be told).
+# --- events and towns: the same logic as the Map page (geo/view.py) ---------------------------------
+def view_events(catalog, state: ViewState) -> tuple[gpd.GeoDataFrame, int]:
+    """The classified events of ``state`` and the number of events in the data before filtering."""
+    from geo import view
 
-    Uses an existing ``class`` column, else ``geo.classify.classify`` with the catalog's actor
-    table when both are available.
-    """
-    if "class" in events.columns:
-        return events["class"].fillna("").astype(str)
-    try:
-        from geo.classify import classify  # written by another helper; optional here
-
-        actors = catalog.actors() if catalog is not None and hasattr(catalog, "actors") else None
-        result = classify(events, actors) if actors is not None else classify(events)
-        return result["class"].reindex(events.index).fillna("").astype(str)
-    except Exception:  # noqa: BLE001 - no classifier yet: events are drawn unclassified
-        return pd.Series("", index=events.index, dtype=object)
+    events = _to_wgs84(catalog.events())
+    total = len(events)
+    return view.filter_view(view.classify_events(events, catalog), state), total
 
 
-def _party_columns(events: pd.DataFrame) -> list[str]:
-    return [c for c in ("party1", "party2") if c in events.columns]
+def view_towns(catalog, state: ViewState) -> gpd.GeoDataFrame:
+    """Cited towns (most cited first) with the holder on the control date."""
+    from geo import view
 
-
-def filter_events(events: gpd.GeoDataFrame, state: ViewState, notes: list[str] | None = None):
-    """Events of ``state``: date range overlap, classes, parties, governorates.
-
-    An event counts in the range when its ``[date_start, date_end]`` overlaps ``[start, end]``.
-    ``classes`` match the truce class (column ``class``) or the ``event_type``; ``parties`` match
-    ``party1``/``party2`` when the events carry them (otherwise a note says the filter could not
-    be applied).
-    """
-    notes = notes if notes is not None else []
-    if events is None or len(events) == 0:
-        return events
-    start, end = pd.Timestamp(state.start), pd.Timestamp(state.end)
-    d0 = pd.to_datetime(events["date_start"])
-    d1 = pd.to_datetime(events["date_end"]).fillna(d0) if "date_end" in events.columns else d0
-    mask = (d0 <= end) & (d1 >= start)
-    if state.govs:
-        mask &= events["admin1_pcode"].isin(state.govs)
-    if state.classes:
-        by_class = events["class"].isin(state.classes) if "class" in events.columns else False
-        mask &= by_class | events["event_type"].astype(str).str.lower().isin(state.classes)
-    if state.parties:
-        cols = _party_columns(events)
-        if cols:
-            pmask = False
-            for col in cols:
-                pmask = pmask | events[col].isin(state.parties)
-            mask &= pmask
-        else:
-            notes.append("party filter not applied (events carry no party columns)")
-    return events.loc[mask]
-
-
-# --- towns --------------------------------------------------------------------------------------
-def cited_towns(catalog, localities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Localities cited by the shipped sources, most cited first, with ``n_citations``."""
-    try:
-        from geo.citations import cited_towns as _cited  # optional: gazetteer-citations helper
-
-        towns = _cited(catalog)
-        if isinstance(towns, gpd.GeoDataFrame) and len(towns):
-            return _to_wgs84(towns)
-    except Exception:  # noqa: BLE001 - fall back to the shipped citation table
-        pass
-    cites = catalog.citations()
-    if cites is None or len(cites) == 0:
-        return localities.iloc[0:0].assign(n_citations=pd.Series(dtype=int))
-    counts = cites.groupby("locality_id").size().rename("n_citations")
-    towns = localities.merge(counts, left_on="locality_id", right_index=True, how="inner")
-    pop = pd.to_numeric(towns.get("population"), errors="coerce").fillna(0)
-    towns = towns.assign(_pop=pop).sort_values(["n_citations", "_pop"], ascending=False).drop(columns="_pop")
-    return towns.reset_index(drop=True)
+    return _to_wgs84(view.cited_towns(catalog, pd.Timestamp(state.date)))
 
 
 # --- footer facts -------------------------------------------------------------------------------
@@ -212,23 +153,19 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
             zones = zones[~zones.geometry.is_empty & zones.geometry.notna()]
         data.zones = zones
     if "towns" in layers:
-        localities = _call(data, "localities", catalog.localities)
-        if localities is not None:
-            data.towns = _to_wgs84(_call(data, "cited towns", cited_towns, catalog, _to_wgs84(localities)))
+        data.towns = _call(data, "cited towns", view_towns, catalog, state)
     if "events" in layers:
-        events = _to_wgs84(_call(data, "events", catalog.events))
-        if events is not None:
-            events = events[events.geometry.notna() & ~events.geometry.is_empty]
-            events = events.assign(**{"class": event_classes(events, catalog)})
-            data.events = filter_events(events, state, data.filter_notes)
-            data.events_total = len(events)
+        got = _call(data, "events", view_events, catalog, state)
+        if got is not None:
+            data.events, data.events_total = got
     _source_lines(data, catalog)
     data.synthetic = _is_synthetic(data.events, data.towns, data.zones, data.outline)
     if version is None:
         from briefing.version import dataset_version
 
-        store = getattr(catalog, "store_path", None)
-        version = dataset_version(store_path=store)
+        store = getattr(getattr(catalog, "store", None), "path", None)
+        kwargs = {"data_dir": catalog.data_dir} if hasattr(catalog, "data_dir") else {}
+        version = dataset_version(store_path=store, **kwargs)
     data.version = version
     return data
 
@@ -253,4 +190,4 @@ def as_date(value) -> date:
     return pd.Timestamp(value).date()
 
 
-__all__ = ["BriefingData", "gather", "filter_events", "cited_towns", "PRECISE", "TRUCE_CLASSES", "MAX_TOWNS"]
+__all__ = ["BriefingData", "gather", "view_events", "view_towns", "PRECISE", "TRUCE_CLASSES", "MAX_TOWNS"]

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -70,7 +71,8 @@ class PageSize:
 
     @property
     def pixels(self) -> tuple[int, int]:
-        return round(self.width_in * self.dpi), round(self.height_in * self.dpi)
+        # as the Agg canvas computes it (truncation)
+        return int(self.width_in * self.dpi), int(self.height_in * self.dpi)
 
 
 def page_size(size) -> PageSize:
@@ -98,7 +100,25 @@ def page_size(size) -> PageSize:
         raise ValueError(f"size {w}x{h} px is outside {MIN_PX}..{MAX_PX} px per side")
     # Base font grows with the shorter side: 12 pt on a 1080 px slide.
     font = max(7.0, 12.0 * min(w / 1920, h / 1080))
-    return PageSize(w / 100, h / 100, 100, font, f"{w}x{h} px")
+    # The Agg canvas truncates width*dpi, and w/100*100 may fall just below w in floats: nudge then.
+    def inches(px: int) -> float:
+        return px / 100 if int(px / 100 * 100) == px else (px + 0.01) / 100
+
+    return PageSize(inches(w), inches(h), 100, font, f"{w}x{h} px")
+
+
+def filters_text(state: ViewState) -> str:
+    """The active filters in a briefer's words ("none" when nothing is filtered)."""
+    from geo.schema import ADMIN1
+
+    parts = []
+    if state.classes:
+        parts.append("events: " + ", ".join(bdata.class_label(c) for c in state.classes))
+    if state.parties:
+        parts.append("parties: " + ", ".join(PARTIES.get(p, p) for p in state.parties))
+    if state.govs:
+        parts.append("governorates: " + ", ".join(ADMIN1.get(g, g) for g in state.govs))
+    return "; ".join(parts) if parts else "none"
 
 
 def _fmt_day(value) -> str:
@@ -211,16 +231,27 @@ def _marker_sizes(events, font: float) -> np.ndarray:
     return base * (1 + np.sqrt(np.clip(fat, 0, 400)) / 3)
 
 
-def _draw_events(ax, events_m, font: float) -> tuple[list[str], bool, bool]:
-    """Events coloured by class; hollow markers for imprecise locations."""
+def _draw_events(ax, events_m, font: float) -> tuple[list[str], bool, bool, int]:
+    """Events coloured by truce class; hollow markers for imprecise locations.
+
+    As on the map (layers/events.py): events located only to the country are not drawn (they
+    have no place); returns (classes drawn, any precise, any imprecise, number not drawn).
+    """
     if events_m is None or len(events_m) == 0:
-        return [], False, False
+        return [], False, False, 0
+    prec_all = events_m["geo_precision"].fillna("").astype(str)
+    geom = events_m.geometry
+    drawable = (geom.notna() & ~geom.is_empty & (prec_all != "country")).to_numpy()
+    not_drawn = int((~drawable).sum())
+    events_m = events_m[drawable]
+    if len(events_m) == 0:
+        return [], False, False, not_drawn
     xs, ys = events_m.geometry.x.to_numpy(), events_m.geometry.y.to_numpy()
-    classes = events_m["class"].astype(str).to_numpy()
-    precise = events_m["geo_precision"].astype(str).isin(bdata.PRECISE).to_numpy()
+    classes = events_m.get("truce_class", pd.Series("", index=events_m.index)).fillna("").astype(str).to_numpy()
+    precise = prec_all[drawable].isin(bdata.PRECISE).to_numpy()
     sizes = _marker_sizes(events_m, font)
     colours = np.array([palette.class_colour(c) for c in classes])
-    order = np.argsort(-sizes)  # big markers below small ones
+    order = np.argsort(-sizes, kind="stable")  # big markers below small ones
     xs, ys, sizes, colours, precise = xs[order], ys[order], sizes[order], colours[order], precise[order]
     if precise.any():
         ax.scatter(xs[precise], ys[precise], s=sizes[precise], c=list(colours[precise]), edgecolors="white",
@@ -228,7 +259,7 @@ def _draw_events(ax, events_m, font: float) -> tuple[list[str], bool, bool]:
     if (~precise).any():
         ax.scatter(xs[~precise], ys[~precise], s=sizes[~precise], facecolors="none",
                    edgecolors=list(colours[~precise]), linewidths=1.4, zorder=11)
-    return sorted(set(classes)), bool(precise.any()), bool((~precise).any())
+    return sorted(set(classes)), bool(precise.any()), bool((~precise).any()), not_drawn
 
 
 def _draw_towns(ax, towns_m, font: float, selected: str, obstacles=()) -> tuple[int, int]:
@@ -273,8 +304,8 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     fig.text(0.012, 0.975, title, ha="left", va="top", fontsize=font * 1.75, fontweight="bold",
              parse_math=False)
     sub = (f"Control on {_fmt_day(state.date)}   ·   Events {_fmt_day(state.start)} – {_fmt_day(state.end)}"
-           f"   ·   Filters: {state.filters_text()}")
-    fig.text(0.012, 0.915, sub, ha="left", va="top", fontsize=font * 1.05, color="#333333", parse_math=False)
+           f"   ·   Filters: {filters_text(state)}")
+    _fit_text(fig, 0.012, 0.915, sub, 0.988, fontsize=font * 1.05, color="#333333")
 
     # map
     ax = fig.add_axes((0.012, 0.105, 0.70, 0.78))
@@ -302,7 +333,7 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
                              zorder=6)
     if outline_m is not None:
         outline_m.boundary.plot(ax=ax, color=palette.COUNTRY_LINE, linewidth=1.3, zorder=7)
-    classes, any_precise, any_imprecise = _draw_events(ax, _metric(bd.events), font)
+    classes, any_precise, any_imprecise, not_drawn = _draw_events(ax, _metric(bd.events), font)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     facts["scale_bar_m"], furniture = draw_scale_bar(ax, font)
@@ -328,7 +359,9 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     n_events = 0 if bd.events is None else len(bd.events)
     lines = []
     if "events" in state.layers or bd.events is not None:
-        lines.append(f"Events shown: {n_events} (of {bd.events_total} in the data)")
+        lines.append(f"Events in range and filters: {n_events} (of {bd.events_total} in the data)")
+        if not_drawn:
+            lines.append(f"{not_drawn} of them located only to the country: counted, not drawn")
     if n_towns:
         lines.append(f"Cited towns: {n_towns} ({n_labels} labelled)")
     lines.append("Layers: " + (", ".join(state.layers) if state.layers else "none"))
@@ -340,23 +373,36 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     side.text(0.0, 0.0, wrapped, ha="left", va="bottom", fontsize=font * 0.85, color="#222222",
               transform=side.transAxes, parse_math=False, linespacing=1.35)
 
-    # footer
-    fig.add_artist(Line2D([0.012, 0.988], [0.09, 0.09], color="#999999", linewidth=0.6))
-    foot = bd.sources + bd.attribution
-    foot_text = "   ·   ".join(foot) if foot else "Sources: none recorded"
-    foot_text = textwrap.shorten(foot_text, width=int(page.width_in * 72 / (font * 0.72 * 0.5)),
-                                 placeholder=" …")
-    fig.text(0.012, 0.075, foot_text, ha="left", va="top", fontsize=font * 0.72, color="#333333",
-             parse_math=False, wrap=False)
+    # footer: sources, attribution, then version line (each fitted to the page width)
+    fig.add_artist(Line2D([0.012, 0.988], [0.092, 0.092], color="#999999", linewidth=0.6))
+    small = font * 0.72
+    right = 0.988 if not bd.synthetic else 0.80
+    _fit_text(fig, 0.012, 0.082, " · ".join(bd.sources) or "Sources: none recorded", right,
+              fontsize=small, color="#333333")
+    _fit_text(fig, 0.012, 0.055, " · ".join(bd.attribution), 0.988, fontsize=small, color="#333333")
     rendered = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    fig.text(0.012, 0.035, f"Syria Ceasefire Monitor   ·   dataset version: {bd.version}   ·   rendered "
-             f"{rendered}   ·   zone boundaries are approximate; locations marked hollow are imprecise",
-             ha="left", va="top", fontsize=font * 0.72, color="#555555", parse_math=False)
+    _fit_text(fig, 0.012, 0.028, f"Syria Ceasefire Monitor · dataset version: {bd.version} · rendered {rendered}"
+              " · zone boundaries are approximate; hollow markers: imprecise locations", right,
+              fontsize=small, color="#555555")
     if bd.synthetic:
-        fig.text(0.988, 0.035, "Contains SYNTHETIC data: not real events", ha="right", va="top",
+        fig.text(0.988, 0.028, "Contains SYNTHETIC data: not real events", ha="right", va="top",
                  fontsize=font * 0.8, color="#c00000", fontweight="bold")
-    facts.update(events=n_events, towns=n_towns, labels=n_labels, parties=parties, classes=classes)
+    facts.update(events=n_events, not_drawn=not_drawn, towns=n_towns, labels=n_labels, parties=parties, classes=classes)
     return fig, facts
+
+
+def _fit_text(fig, x: float, y: float, text: str, right: float, **kw):
+    """One line of figure text from ``x`` cut (with " …") so that it ends before ``right``."""
+    artist = fig.text(x, y, text, ha="left", va="top", parse_math=False, **kw)
+    renderer = fig.canvas.get_renderer()
+    limit = (right - x) * fig.bbox.width
+    full = text
+    while text and artist.get_window_extent(renderer).width > limit:
+        keep = max(1, int(len(text) * limit / artist.get_window_extent(renderer).width) - 2)
+        text = full[:keep].rstrip(" ·;,") + " …"
+        full = full[:keep]
+        artist.set_text(text)
+    return artist
 
 
 def _lonlat_centre(x0, x1, y0, y1) -> tuple[float, float]:

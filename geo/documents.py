@@ -129,6 +129,11 @@ def parse_date(value: str) -> str:
     return ""
 
 
+def check_date_option(value: str | None) -> str | None:
+    """An explicit publication date: ISO ``YYYY-MM-DD`` or None; raises ``InputError`` otherwise."""
+    return _check_option_date(value)
+
+
 def _check_option_date(value: str | None) -> str | None:
     if value is None or value == "":
         return None
@@ -288,7 +293,8 @@ def _header_metadata(text: str) -> dict:
     lines = [ln.strip() for ln in head.splitlines()]
     for line in lines:
         clean = line.lstrip("#").strip()
-        if 8 <= len(clean) <= 200 and not clean.endswith((".", ":")) and not clean.lower().startswith("by "):
+        if (8 <= len(clean) <= 200 and len(clean.split()) >= 4 and not clean.endswith((".", ":", "!"))
+                and not clean.lower().startswith("by ")):
             found["title"] = (clean, "first line")
             break
     # byline or dated line near the top
@@ -298,14 +304,23 @@ def _header_metadata(text: str) -> dict:
             found["published"] = (iso, "byline date")
             break
     m = _DATELINE.search(head)
+    source_line = re.search(r"(?im)^\s*(?:source|copyright|©)\s*:?\s*(?:\d{4}\s+)?(?P<name>[^,\n]{2,60})", text)
     if m:
         found["outlet"] = (_OUTLET_ALIASES.get(m.group("outlet"), m.group("outlet")), "dateline")
+    elif source_line and _known_outlet(source_line.group("name")):
+        found["outlet"] = (_known_outlet(source_line.group("name")), "source line")
     else:
+        kept = "\n".join(
+            ln for ln in head[:1500].splitlines()
+            if not re.match(r"(?i)\s*(photo|photographer|credit|cover|image|picture)\b", ln)
+        )
+        hits = []
         for outlet in OUTLETS:
-            pattern = r"(?<![\w.])" + re.escape(outlet) + r"(?![\w])"
-            if re.search(pattern, head[:1500]):
-                found["outlet"] = (outlet, "named at the top")
-                break
+            hit = re.search(r"(?<![\w./])" + re.escape(outlet) + r"(?![\w/])", kept)
+            if hit:
+                hits.append((hit.start(), outlet))
+        if hits:
+            found["outlet"] = (min(hits)[1], "named at the top")
     if "published" not in found:
         for m2 in _DATE_PATTERNS[1:]:
             hit = m2.search(head)
@@ -313,6 +328,15 @@ def _header_metadata(text: str) -> dict:
                 found["published"] = (parse_date(hit.group(0)), "first date in the text")
                 break
     return found
+
+
+def _known_outlet(name: str) -> str:
+    """The canonical outlet named at the start of ``name`` (or "")."""
+    name = name.strip().lower()
+    for outlet in sorted(OUTLETS, key=len, reverse=True):
+        if name.startswith(outlet.lower()):
+            return outlet
+    return ""
 
 
 def _detect_format(name: str, text: str) -> str:
@@ -416,11 +440,11 @@ def read_document(path, **options) -> Document:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError([Problem(None, None, f"{p}: no such file")])
+        raise InputError([Problem(None, None, "no such file")])
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(None, None, f"{p}: cannot read the file ({exc.strerror})")]) from None
+        raise InputError([Problem(None, None, f"cannot read the file ({exc.strerror})")]) from None
     return parse_document(data, p.name, **options)
 
 

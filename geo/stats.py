@@ -79,6 +79,31 @@ GROUPERS: dict[str, Grouper] = {
 }
 
 
+def _class_keys(events, *, actors=None, control=None, localities=None, outline=None, **_):
+    """Truce class of each event (``geo.classify``), its own ``truce_class`` column if present."""
+    if "truce_class" in events.columns:
+        return events["truce_class"].astype(object).where(events["truce_class"].notna(), "").astype(str)
+    from geo.classify import classify, load_actors
+
+    held = None
+    if control is not None and localities is not None and outline is not None:
+        from geo.control import party_at as _party_at
+
+        held = _party_at(events, events["date_start"], control, localities, outline)
+    table = load_actors() if actors is None else actors
+    return classify(events, table, held_by=held)["truce_class"]
+
+
+def _class_all(**_):
+    from geo.classify import CLASSES
+
+    return list(CLASSES)
+
+
+# ``class``: added by the ceasefire-analysis helper (issue 6); output header class,events,fatalities.
+GROUPERS["class"] = Grouper(column="class", keys=_class_keys, all_keys=_class_all)
+
+
 def register_grouper(name: str, grouper: Grouper) -> None:
     """Add (or replace) a grouping usable as ``counts_by(events, name)``."""
     GROUPERS[name] = grouper

@@ -41,6 +41,25 @@ class HtmlControl(MacroElement):
         self.css_class = css_class
 
 
+#: Short party names for the legend (the full names are in tooltips and popups).
+SHORT_PARTY = {
+    "government": "Government & allies",
+    "opposition": "Opposition (signatories)",
+    "hts": "HTS / JFS",
+    "islamic_state": "Islamic State",
+    "sdf": "SDF / YPG",
+    "euphrates_shield": "Euphrates Shield",
+    "contested": "Contested",
+}
+SHORT_CLASS = {
+    "truce_violation": "Truce violation",
+    "excluded_group": "Excluded groups (IS, HTS)",
+    "other_fighting": "Other fighting",
+    "one_sided": "One-sided violence",
+    "before_truce": "Before the truce",
+}
+
+
 def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, color_by: str = "class",
                 synthetic: bool = False) -> str:
     """Legend HTML for the layers shown (all text escaped, colours validated)."""
@@ -48,12 +67,13 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
     if zones:
         rows = "".join(
             f'<div><span class="scm-swatch" style="background:{safe_colour(party_colour(p))};'
-            f'opacity:{0.35 + ZONE_OPACITY}"></span>{esc(label)}</div>'
+            f'opacity:{0.35 + ZONE_OPACITY}"></span>{esc(SHORT_PARTY.get(p, label))}</div>'
             for p, label in PARTIES.items()
         )
         parts.append(f"<h4>Control zones</h4>{rows}")
     if events:
         colours, labels = colour_scheme(color_by)
+        labels = {**labels, **(SHORT_PARTY if color_by == "party" else SHORT_CLASS)}
         title = "Events by alleged perpetrator" if color_by == "party" else "Events by truce class"
         rows = "".join(
             f'<div><span class="scm-dot" style="background:{safe_colour(c)}"></span>{esc(labels.get(k, k))}</div>'
@@ -62,16 +82,18 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
         rows += '<div><span class="scm-dot" style="background:#333333"></span>unclassified</div>'
         rows += (
             '<div><span class="scm-dot" style="background:transparent;border:2px dashed #333;width:8px;height:8px">'
-            "</span>hollow: located only to district / governorate centre</div>"
+            "</span>hollow: place known only to district / governorate</div>"
         )
         if synthetic:
             rows += '<div class="scm-synthetic">includes SYNTHETIC events (test data)</div>'
         parts.append(f"<h4>{esc(title)}</h4>{rows}")
     if towns:
         parts.append(
-            "<h4>Cited towns</h4><div>circle size = number of citing sources; fill = holder on the control date</div>"
+            "<h4>Cited towns</h4><div>size = citing sources; fill = holder on the control date</div>"
         )
-    return "".join(parts)
+    if not parts:
+        return ""
+    return '<details open><summary><b>Legend</b></summary>' + "".join(parts) + "</details>"
 
 
 def add_legend(m: folium.Map, **kwargs) -> HtmlControl:

@@ -75,5 +75,17 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
     module = importlib.import_module(FORMATS[fmt])
     parsed: Parsed = module.parse(path, ctx)
     if parsed.problems:
-        raise InputError(parsed.problems)
+        raise InputError(_dedupe(parsed.problems))
     return commit(parsed, ctx)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """Drop exact repeats, and "geometry is missing" where the row's geometry already has a reason."""
+    seen, out = set(), []
+    geom_rows = {p.row for p in problems if p.column == "geometry" and "missing" not in p.reason}
+    for p in problems:
+        if p in seen or (p.column == "geometry" and "missing" in p.reason and p.row in geom_rows):
+            continue
+        seen.add(p)
+        out.append(p)
+    return out

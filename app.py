@@ -1,0 +1,35 @@
+"""Syria Ceasefire Monitor: the Streamlit app (``streamlit run app.py``).
+
+Page config, navigation, the shared sidebar and URL state; the pages do the rest.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import state
+from static_assets import ensure_vendor
+
+st.set_page_config(page_title="Syria Ceasefire Monitor", page_icon="🗺️", layout="wide")  # emoji: no icon fetched from the web
+ensure_vendor()  # the local Leaflet files must exist before the first map renders
+
+PAGES = {
+    "map": st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map", default=True),
+    "trends": st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    "control": st.Page("pages/control_change.py", title="Control change", icon=":material/swap_horiz:", url_path="control"),
+    "sources": st.Page("pages/sources.py", title="Sources", icon=":material/article:", url_path="sources"),
+    "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    "rules": st.Page("pages/rules.py", title="Rules", icon=":material/rule:", url_path="rules"),
+}
+
+first_run = "vs" not in st.session_state
+vs = state.sync()
+page = st.navigation(list(PAGES.values()))
+name = next((k for k, p in PAGES.items() if p.url_path == page.url_path), "map")
+if first_run and vs.page != name and vs.page in PAGES and page.url_path == "map":
+    st.switch_page(PAGES[vs.page])  # a link with ?page=... opened at the app's root
+vs = state.set_page(vs, name)
+state.sidebar(vs)
+state.show_notices()
+page.run()
+state.write_query(st.session_state["vs"])

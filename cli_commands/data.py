@@ -1,0 +1,146 @@
+"""Data commands: ``import``, ``export``, ``stats``.
+
+The store is ``--store PATH``, else ``$MONITOR_STORE``, else ``workspace/store.gpkg``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+import pandas as pd
+
+from cli_commands import command
+from geo.schema import InputError, Problem
+
+IMPORT_FORMATS = ("ucdp", "acled", "csv", "geojson", "gpkg", "shp", "zip", "boundaries")
+SHOW_FLAGGED = 20
+
+
+def _date(value: str) -> pd.Timestamp:
+    """An ISO date argument (argparse type)."""
+    try:
+        return pd.Timestamp(pd.to_datetime(value, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _store_arg(parser) -> None:
+    parser.add_argument("--store", metavar="PATH", help="workspace GeoPackage (default: $MONITOR_STORE or workspace/store.gpkg)")
+
+
+# --- import -------------------------------------------------------------------------
+
+
+@command("import", "import a file (ucdp, acled, csv, geojson, gpkg, shp/zip, boundaries) into the workspace store")
+def build_import(parser):
+    parser.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
+    parser.add_argument("file", metavar="FILE")
+    _store_arg(parser)
+    parser.add_argument("--map", metavar="KEY=COL,...", help="csv/vector events: id=COL,date=COL,lat=COL,lon=COL[,actor1=,actor2=,type=,fatalities=,place=,source=,notes=]")
+    parser.add_argument("--layer", metavar="L", help="layer to read from a GeoPackage / zip holding several")
+    parser.add_argument("--kind", choices=("events", "boundaries", "zones"), help="what a geojson/gpkg/shp file holds (default: events)")
+    parser.add_argument("--fix", action="store_true", help="repair invalid geometries with make_valid (and say so)")
+    parser.add_argument("--date-order", choices=("dmy", "mdy"), help="order of numeric dates such as 05/04/2017 (never guessed)")
+    parser.add_argument("--encoding", help="force the text encoding (default: UTF-8, UTF-8 BOM or cp1256 detected)")
+    return run_import
+
+
+def run_import(args) -> int:
+    from geo.importers import import_file
+    from geo.paths import store_path
+
+    report = import_file(
+        args.format,
+        args.file,
+        store_path(args.store),
+        map=args.map,
+        layer=args.layer,
+        kind=args.kind,
+        fix=args.fix,
+        date_order=args.date_order,
+        encoding=args.encoding,
+    )
+    print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.problems_flagged:
+        print("flagged rows (accepted):")
+        kinds = Counter(_flag_kind(p) for p in report.problems_flagged)
+        for kind, n in kinds.items():
+            print(f"  {kind}: {n} row(s)")
+        for p in report.problems_flagged[:SHOW_FLAGGED]:
+            print(f"  {p}")
+        if len(report.problems_flagged) > SHOW_FLAGGED:
+            print(f"  ... and {len(report.problems_flagged) - SHOW_FLAGGED} more")
+    return 0
+
+
+def _flag_kind(problem: Problem) -> str:
+    return problem.reason.rsplit("flagged ", 1)[-1] if "flagged " in problem.reason else problem.reason
+
+
+# --- export -------------------------------------------------------------------------
+
+
+@command("export", "export events, boundaries, zones (at --date) or localities as csv / geojson / gpkg")
+def build_export(parser):
+    parser.add_argument("what", choices=("events", "boundaries", "zones", "localities"), metavar="WHAT", help="events, boundaries, zones, localities")
+    parser.add_argument("--format", required=True, choices=("csv", "geojson", "gpkg"))
+    parser.add_argument("--date", type=_date, help="zones: the day of the control layer")
+    parser.add_argument("--start", type=_date, help="events: first day (inclusive)")
+    parser.add_argument("--end", type=_date, help="events: last day (inclusive)")
+    parser.add_argument("--out", required=True, metavar="FILE")
+    parser.add_argument("--workspace-only", action="store_true", help="only what was imported, not the shipped data")
+    _store_arg(parser)
+    return run_export
+
+
+def run_export(args) -> int:
+    from geo import export
+    from geo.catalog import Catalog
+
+    if args.what == "zones" and args.date is None:
+        raise InputError([Problem(None, "--date", "exporting zones needs --date YYYY-MM-DD")])
+    if args.what != "events" and (args.start is not None or args.end is not None):
+        raise InputError([Problem(None, "--start/--end", "only apply to events")])
+    catalog = Catalog(args.store)
+    frame = export.select(catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only)
+    n = export.write(args.what, frame, args.format, args.out)
+    print(f"wrote {n} {args.what} to {args.out}")
+    return 0
+
+
+# --- stats --------------------------------------------------------------------------
+
+
+@command("stats", "print event counts by governorate, zone or day as CSV")
+def build_stats(parser):
+    from geo.stats import GROUPERS
+
+    parser.add_argument("--by", required=True, choices=sorted(GROUPERS), help="grouping")
+    parser.add_argument("--start", type=_date, help="first day (inclusive)")
+    parser.add_argument("--end", type=_date, help="last day (inclusive)")
+    parser.add_argument("--date", type=_date, help="zone: attribute every event to the zones of this day instead of its own date")
+    _store_arg(parser)
+    return run_stats
+
+
+def run_stats(args) -> int:
+    from geo.catalog import Catalog
+    from geo.queries import events_in_range
+    from geo.stats import counts_by
+
+    if args.date is not None and args.by != "zone":
+        raise InputError([Problem(None, "--date", "only applies to --by zone (use --start/--end for a period)")])
+    if args.start is not None and args.end is not None and args.start > args.end:
+        raise InputError([Problem(None, "--start/--end", "--start is after --end")])
+    catalog = Catalog(args.store)
+    events = events_in_range(catalog.events(), args.start, args.end)
+    context = {}
+    if args.by == "zone":
+        context = {"party_at": lambda ev, date: catalog.party_at(ev, None if date is None else pd.Series(date, index=ev.index)), "date": args.date}
+    table = counts_by(events, args.by, start=args.start, end=args.end, **context)
+    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0

@@ -1,0 +1,168 @@
+"""Lossless writers: CSV, GeoJSON and GeoPackage for events, boundaries, zones and localities.
+
+"Lossless" means importing the file again gives the same rows, IDs, values and geometries:
+
+- CSV: point kinds get ``lat``/``lon`` columns, polygon kinds a ``geometry`` column in WKT;
+  coordinates are written with Python's shortest round-trip float repr (17 significant
+  digits when needed), dates as ISO strings, missing integers as empty cells.
+- GeoJSON: RFC 7946 (EPSG:4326, no ``crs`` member); coordinates as exact float reprs;
+  integer columns as JSON numbers or null, everything else as strings.
+- GeoPackage: one layer named after the kind, every attribute as text (as the store does).
+
+Files are written to a temporary file next to ``out`` and then renamed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.frames import KIND_COLUMNS, canonical, to_text
+from geo.store import write_layer
+
+FORMATS = ("csv", "geojson", "gpkg")
+WHATS = ("events", "boundaries", "zones", "localities")
+POINT_KINDS = ("events", "localities")
+
+
+# --- exact WKT ------------------------------------------------------------------------
+
+
+def _coords(seq) -> str:
+    return ", ".join(" ".join(repr(float(c)) for c in xy) for xy in seq)
+
+
+def wkt_exact(geom) -> str:
+    """WKT with every coordinate written as its exact float repr ("" for a missing geometry).
+
+    GEOS' own WKT writer rounds; this one does not, so ``shapely.from_wkt`` gives back the
+    same doubles.
+    """
+    if geom is None or geom.is_empty:
+        return ""
+    t = geom.geom_type
+    if t == "Point":
+        return f"POINT ({_coords(geom.coords)})"
+    if t == "LineString":
+        return f"LINESTRING ({_coords(geom.coords)})"
+    if t == "Polygon":
+        return "POLYGON (" + _rings(geom) + ")"
+    if t == "MultiPoint":
+        return "MULTIPOINT (" + ", ".join(f"({_coords(p.coords)})" for p in geom.geoms) + ")"
+    if t == "MultiLineString":
+        return "MULTILINESTRING (" + ", ".join(f"({_coords(p.coords)})" for p in geom.geoms) + ")"
+    if t == "MultiPolygon":
+        return "MULTIPOLYGON (" + ", ".join("(" + _rings(p) + ")" for p in geom.geoms) + ")"
+    return "GEOMETRYCOLLECTION (" + ", ".join(wkt_exact(g) for g in geom.geoms) + ")"
+
+
+def _rings(poly) -> str:
+    rings = [poly.exterior, *poly.interiors]
+    return ", ".join(f"({_coords(r.coords)})" for r in rings)
+
+
+# --- writers ------------------------------------------------------------------------
+
+
+def _text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    return to_text(kind, canonical(kind, frame))
+
+
+def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
+    """The CSV text of a canonical frame (see module doc)."""
+    text = _text(kind, frame)
+    df = pd.DataFrame(text.drop(columns=text.geometry.name))
+    geoms = text.geometry.values
+    if kind in POINT_KINDS:
+        df["lat"] = ["" if g is None or g.is_empty else repr(float(g.y)) for g in geoms]
+        df["lon"] = ["" if g is None or g.is_empty else repr(float(g.x)) for g in geoms]
+    else:
+        df["geometry"] = [wkt_exact(g) for g in geoms]
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
+    """The GeoJSON FeatureCollection text of a canonical frame (see module doc)."""
+    text = _text(kind, frame)
+    schema = KIND_COLUMNS[kind]
+    attrs = [c for c in text.columns if c != text.geometry.name]
+    ints = [c for c in attrs if schema.get(c) in ("Int64", "int64")]
+    records = pd.DataFrame(text[attrs]).to_dict(orient="records")
+    features = []
+    for props, geom in zip(records, text.geometry.values, strict=True):
+        for c in ints:
+            props[c] = int(props[c]) if props[c] != "" else None
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": None if geom is None or geom.is_empty else shapely.geometry.mapping(geom),
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
+    """Write ``frame`` (canonical ``kind``) to ``out`` in ``fmt``; returns the row count."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp.{fmt}", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if fmt == "csv":
+            tmp.write_text(to_csv_text(kind, frame), encoding="utf-8")
+        elif fmt == "geojson":
+            tmp.write_text(to_geojson_text(kind, frame), encoding="utf-8")
+        else:
+            tmp.unlink()
+            write_layer(_text(kind, frame), tmp, kind, allow_empty=True)
+        os.replace(tmp, out)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return len(frame)
+
+
+def select(catalog, what: str, *, date=None, start=None, end=None, workspace_only: bool = False):
+    """The records ``export`` writes: merged shipped + workspace data (or the workspace only).
+
+    ``zones`` are the zones at ``date`` (required); ``start``/``end`` limit events by
+    ``date_start`` (inclusive).
+    """
+    from geo.queries import events_in_range
+
+    if what not in WHATS:
+        raise ValueError(f"unknown export {what!r} (known: {', '.join(WHATS)})")
+    store = catalog.store
+    if what == "events":
+        frame = store.read("events") if workspace_only else catalog.events()
+        if start is not None or end is not None:
+            frame = events_in_range(frame, start, end)
+        return frame.reset_index(drop=True)
+    if what == "boundaries":
+        if workspace_only:
+            return store.read("boundaries")
+        parts = [catalog.boundaries(level) for level in (0, 1, 2)]
+        parts = [canonical("boundaries", p) for p in parts if len(p)]
+        if not parts:
+            return store.read("boundaries")
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    if what == "zones":
+        if date is None:
+            raise ValueError("exporting zones needs --date (the zones at that day)")
+        if workspace_only:
+            from geo.control import zones_from_polygons
+
+            return zones_from_polygons(store.read("zones"), date)
+        return catalog.zones(date)
+    return store.read("localities") if workspace_only else catalog.localities()

@@ -1,0 +1,98 @@
+"""ACLED export CSV -> canonical events (the 2023 column layout and the older one).
+
+The older layout has ``data_id``, ``event_id_no_cnty``, ``iso3``; the 2023 layout dropped them
+and added ``disorder_type``, ``civilian_targeting``, ``tags``. Only columns both share are
+used. Dates: ISO or "15 January 2017".
+
+- ``event_id`` = ``acled:<event_id_cnty>``; ``dataset`` = "acled".
+- ``geo_precision``: 1 the town itself -> "exact"; 2 near a town / part of a region -> "near";
+  3 a larger region (provincial capital used) -> "governorate".
+- ``time_precision``: 1 the day -> "day"; 2 a week or so -> "week"; 3 a month -> "month".
+- ``actor1``/``actor2`` = the actor and its associated actors ("; "-joined);
+  ``event_type`` = ACLED event type; ``place`` = ``location``; ``source`` = ``source``;
+  ``notes`` = the sub-event type and ACLED's notes (kept in the workspace store only: raw
+  ACLED data may not be redistributed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo import validate as v
+from geo.encoding import read_csv
+from geo.importers.base import Context, Parsed, events_from_columns
+from geo.schema import Problem
+
+REQUIRED = ("event_id_cnty", "event_date", "event_type", "actor1", "latitude", "longitude")
+GEO_PREC = {1: "exact", 2: "near", 3: "governorate"}
+TIME_PREC = {1: "day", 2: "week", 3: "month"}
+
+
+def _coded(df, rows, column, mapping, problems):
+    if column not in df.columns:
+        return None
+    codes, p = v.parse_ints(df[column], rows, column)
+    problems += p
+    known = codes.isin(list(mapping)).fillna(False).to_numpy()
+    for i in np.flatnonzero(codes.notna().to_numpy() & ~known):
+        problems.append(Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}"))
+    return codes.map(lambda c: mapping.get(int(c), "") if c is not None and c == c else "").astype(object)
+
+
+def _join(df, a, b):
+    first = v.clean_text(df[a]) if a in df.columns else pd.Series([""] * len(df))
+    if b not in df.columns:
+        return first
+    second = v.clean_text(df[b])
+    return pd.Series(
+        [x if not y else (f"{x}; {y}" if x else y) for x, y in zip(first, second, strict=True)], dtype=object
+    )
+
+
+def layout(columns) -> str:
+    """"2023" or "older" (by the columns ACLED added in March 2023)."""
+    return "2023" if {"disorder_type", "civilian_targeting"} & set(columns) else "older"
+
+
+def parse(path, ctx: Context) -> Parsed:
+    """Parse an ACLED export CSV."""
+    df, _enc = read_csv(path, ctx.opt("encoding"))
+    problems = v.require_columns(df.columns, REQUIRED, "is this an ACLED export?")
+    if problems:
+        return Parsed("events", None, problems)
+    df = df.reset_index(drop=True)
+    rows = pd.Series(np.arange(1, len(df) + 1))
+    geo_prec = _coded(df, rows, "geo_precision", GEO_PREC, problems)
+    time_prec = _coded(df, rows, "time_precision", TIME_PREC, problems)
+    sub = v.clean_text(df["sub_event_type"]) if "sub_event_type" in df.columns else pd.Series([""] * len(df))
+    notes = v.clean_text(df["notes"]) if "notes" in df.columns else pd.Series([""] * len(df))
+    notes = pd.Series(
+        [f"{s}: {n}" if s and n else (s or n) for s, n in zip(sub, notes, strict=True)], dtype=object
+    )
+    cols = {
+        "event_id": df["event_id_cnty"],
+        "date_start": df["event_date"],
+        "date_precision": time_prec if time_prec is not None else pd.Series(["day"] * len(df)),
+        "geo_precision": geo_prec,
+        "place": df.get("location"),
+        "actor1": _join(df, "actor1", "assoc_actor_1"),
+        "actor2": _join(df, "actor2", "assoc_actor_2"),
+        "event_type": df["event_type"],
+        "fatalities": df.get("fatalities"),
+        "source": df.get("source"),
+        "notes": notes,
+    }
+    names = {
+        "event_id": "event_id_cnty", "date_start": "event_date", "lat": "latitude", "lon": "longitude",
+        "geo_precision": "geo_precision", "date_precision": "time_precision", "place": "location",
+    }
+    parsed = events_from_columns(
+        cols, names, rows, ctx, dataset="acled", id_prefix="acled:", lat=df["latitude"], lon=df["longitude"]
+    )
+    parsed.problems = problems + parsed.problems
+    if parsed.problems:
+        parsed.frame = None
+    else:
+        parsed.notes.append(f"ACLED {layout(df.columns)} column layout")
+    return parsed

@@ -1,0 +1,202 @@
+"""Official OCHA COD-AB boundaries (syr_admin0/1/2 as shapefile, zip or GeoJSON) -> the store.
+
+Imported boundaries replace the shipped approximations level by level (``Catalog.boundaries``
+prefers them), carry ``precision`` "official", and the governorate of every stored event is
+re-assigned against the new level-1 polygons in the same atomic write.
+
+Accepted columns: OCHA's (``adm1_pcode``, ``adm1_name``, ``adm1_name1`` (Arabic); newer
+releases' ``ADM1_PCODE``, ``ADM1_EN``, ``ADM1_AR``; any case) or the canonical boundary columns
+(``admin_level``, ``pcode``, ``name_en``, ``name_ar``, ``source``, ``precision``, as ``export
+boundaries`` writes them). The level is the deepest ``admN_pcode`` present (0, 1 or 2).
+A zip or GeoPackage holding several layers: without ``--layer`` the admin0/1/2 layers are
+imported together and the others (admin3, capitals...) are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import validate as v
+from geo.frames import canonical
+from geo.importers.base import Context, ImportReport, Parsed
+from geo.schema import ADMIN1, CRS, Problem
+
+OCHA_SOURCE = "OCHA/UNCS COD-AB Syria (HDX), CC BY 3.0 IGO"
+_LEVEL_LAYER = re.compile(r"adm(?:in)?_?([0-2])(?![0-9])", re.IGNORECASE)
+
+
+def _col(columns: dict[str, str], *names: str) -> str | None:
+    for n in names:
+        if n in columns:
+            return columns[n]
+    return None
+
+
+def normalise(gdf: gpd.GeoDataFrame, rows: pd.Series, ctx: Context, layer: str | None = None) -> Parsed:
+    """Canonical boundary rows from one layer (text attributes, EPSG:4326)."""
+    where = f"layer {layer!r}: " if layer else ""
+    lower = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    n = len(gdf)
+    problems: list[Problem] = []
+    if "admin_level" in lower and "pcode" in lower:
+        level_raw, p = v.parse_ints(gdf[lower["admin_level"]], rows, "admin_level", required=True)
+        problems += p
+        levels = level_raw.fillna(-1).astype(int).to_numpy()
+        pcode = v.clean_text(gdf[lower["pcode"]])
+        get = lambda name: v.clean_text(gdf[lower[name]]) if name in lower else pd.Series([""] * n)  # noqa: E731
+        name_en, name_ar, source, precision = get("name_en"), get("name_ar"), get("source"), get("precision")
+        precision = precision.where(precision != "", "imported")
+        source = source.where(source != "", ctx.path.name)
+    else:
+        found = [k for k in range(4) if f"adm{k}_pcode" in lower]
+        if not found:
+            return Parsed(
+                "boundaries",
+                None,
+                [Problem(None, None, f"{where}no P-code column (adm0_pcode / adm1_pcode / adm2_pcode, or pcode + admin_level): is this an OCHA COD-AB file?")],
+            )
+        level = max(found)
+        if level > 2:
+            return Parsed("boundaries", None, [Problem(None, f"adm{level}_pcode", f"{where}admin level {level} is not supported (levels 0-2)")])
+        levels = np.full(n, level)
+        pcode = v.clean_text(gdf[lower[f"adm{level}_pcode"]])
+        en = _col(lower, f"adm{level}_name", f"adm{level}_en", f"adm{level}_name_en")
+        ar = _col(lower, f"adm{level}_name1", f"adm{level}_ar", f"adm{level}_name_ar")
+        name_en = v.clean_text(gdf[en]) if en else pd.Series([""] * n)
+        name_ar = v.clean_text(gdf[ar]) if ar else pd.Series([""] * n)
+        extra = []
+        for c in ("version", "valid_on"):
+            if c in lower:
+                vals = sorted({x for x in v.clean_text(gdf[lower[c]]) if x})
+                if vals:
+                    extra.append(f"{c} {vals[0][:10]}")
+        src = OCHA_SOURCE + (f" ({', '.join(extra)})" if extra else "")
+        source = pd.Series([src] * n)
+        precision = pd.Series(["official"] * n)
+    pcode = pcode.reset_index(drop=True)
+    for i in range(n):
+        lvl, code = int(levels[i]), pcode[i]
+        ok = (
+            (lvl == 0 and code == "SY")
+            or (lvl == 1 and code in ADMIN1)
+            or (lvl == 2 and re.fullmatch(r"SY\d{4}", code or "") is not None)
+        )
+        if lvl not in (0, 1, 2):
+            problems.append(Problem(int(rows[i]), "admin_level", f"{where}level {lvl} is not 0, 1 or 2"))
+        elif not ok:
+            problems.append(Problem(int(rows[i]), "pcode", f"{where}{code!r} is not a Syrian level-{lvl} P-code"))
+    keys = pd.Series([f"{lvl}:{c}" for lvl, c in zip(levels, pcode, strict=True)])
+    problems += [Problem(p.row, "pcode", where + p.reason) for p in v.duplicate_ids(keys, rows, "pcode")]
+    geoms, p, notes = v.check_geometries(gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False)))
+    problems += [Problem(x.row, x.column, where + x.reason) for x in p]
+    if problems:
+        return Parsed("boundaries", None, problems)
+    out = gpd.GeoDataFrame(
+        {
+            "admin_level": levels.astype("int64"),
+            "pcode": pcode,
+            "name_en": name_en.reset_index(drop=True),
+            "name_ar": name_ar.reset_index(drop=True),
+            "source": source.reset_index(drop=True),
+            "precision": precision.reset_index(drop=True),
+        },
+        geometry=geoms.values,
+        crs=CRS,
+    )
+    return Parsed("boundaries", out, [], [], [where + x for x in notes])
+
+
+def parse(path, ctx: Context) -> Parsed:
+    """Parse one or several boundary layers."""
+    from geo.importers.vector import layers_of, read_any
+
+    layers = [ctx.opt("layer")]
+    skipped = []
+    if ctx.opt("layer") is None and ctx.fmt != "geojson" and not str(path).lower().endswith((".geojson", ".json")):
+        try:
+            names = layers_of(path)
+        except Exception:  # noqa: BLE001 - read_any reports it
+            names = []
+        if len(names) > 1:
+            layers = [n for n in names if _LEVEL_LAYER.search(n)]
+            skipped = [n for n in names if n not in layers]
+            if not layers:
+                return Parsed(
+                    "boundaries", None, [Problem(None, None, f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer")]
+                )
+    frames, problems, notes = [], [], []
+    for layer in layers:
+        sub = Context(ctx.fmt, ctx.path, ctx.store_path, {**ctx.options, "layer": layer})
+        gdf, p, n = read_any(path, sub, allow_many=False)
+        if p or gdf is None:
+            problems += [Problem(x.row, x.column, (f"layer {layer!r}: " if layer and len(layers) > 1 else "") + x.reason) for x in p]
+            continue
+        rows = pd.Series(np.arange(1, len(gdf) + 1))
+        parsed = normalise(gdf.reset_index(drop=True), rows, ctx, layer if len(layers) > 1 else None)
+        problems += parsed.problems
+        notes += n + parsed.notes
+        if parsed.frame is not None:
+            frames.append(parsed.frame)
+    if skipped:
+        notes.append(f"skipped layers that are not admin levels 0-2: {', '.join(skipped)}")
+    if problems:
+        return Parsed("boundaries", None, problems)
+    frame = pd.concat(frames, ignore_index=True)
+    by_layer = [f["admin_level"].iat[0] for f in frames if len(f)]
+    if len(by_layer) != len(set(by_layer)) and len(frames) > 1:
+        return Parsed("boundaries", None, [Problem(None, None, "several layers hold the same admin level: choose one with --layer")])
+    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
+    return Parsed("boundaries", frame, [], [], notes)
+
+
+def _same(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
+    if len(a) != len(b):
+        return False
+    cols = ["pcode", "name_en", "name_ar", "precision"]
+    a = a.sort_values("pcode").reset_index(drop=True)
+    b = b.sort_values("pcode").reset_index(drop=True)
+    if not a[cols].astype(str).equals(b[cols].astype(str)):
+        return False
+    return all(x.equals_exact(y, 0) for x, y in zip(a.geometry.values, b.geometry.values, strict=True))
+
+
+def commit_boundaries(parsed: Parsed, ctx: Context, store) -> ImportReport:
+    """Replace the stored levels present in ``parsed`` (atomically); re-assign event governorates."""
+    from geo.queries import assign_admin1
+
+    new = canonical("boundaries", parsed.frame)
+    stored = store.read("boundaries")
+    added = duplicates = 0
+    keep = stored
+    notes = list(parsed.notes)
+    changed_levels = []
+    for level, rows in new.groupby("admin_level", sort=True):
+        old = stored.loc[stored["admin_level"] == level]
+        if _same(old, rows):
+            duplicates += len(rows)
+            continue
+        changed_levels.append(int(level))
+        added += len(rows)
+        keep = keep.loc[keep["admin_level"] != level]
+        label = {0: "the country outline", 1: "the governorates", 2: "the districts"}[int(level)]
+        notes.append(f"level {int(level)}: {len(rows)} official boundaries now replace {label} ({'re-import' if len(old) else 'shipped approximation' if level < 2 else 'new'})")
+    report = ImportReport(added=added, duplicates=duplicates, flagged=0, notes=notes, kind="boundaries")
+    if not changed_levels:
+        return report
+    merged = canonical("boundaries", pd.concat([keep, new[new["admin_level"].isin(changed_levels)]], ignore_index=True))
+    merged = merged.sort_values(["admin_level", "pcode"], kind="stable").reset_index(drop=True)
+    changes = {"boundaries": merged}
+    if 1 in changed_levels:
+        events = store.read("events")
+        if len(events):
+            fresh = assign_admin1(events, merged.loc[merged["admin_level"] == 1])
+            moved = int((fresh != events["admin1_pcode"]).sum())
+            events["admin1_pcode"] = fresh.to_numpy()
+            changes["events"] = events
+            notes.append(f"re-assigned the governorate of {len(events)} stored events ({moved} changed)")
+    store.write(changes)
+    return report

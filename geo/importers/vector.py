@@ -1,0 +1,281 @@
+"""GeoJSON, GeoPackage and zipped shapefiles -> events, boundaries or zones (``--kind``).
+
+- GeoJSON is read with the ``json`` module (exact coordinates, one problem per bad feature:
+  an unclosed ring, a ring too short, a broken geometry); a legacy ``crs`` member is honoured,
+  otherwise EPSG:4326 (RFC 7946).
+- GeoPackage and shapefiles are read with pyogrio; a file with several layers needs
+  ``--layer``; a shapefile without ``.prj`` (no CRS) is refused.
+- Everything is reprojected to EPSG:4326.
+
+Kinds:
+
+- ``events``: Point features with the canonical columns (``event_id``, ``date_start``...; IDs
+  kept, as ``export`` writes them), or any columns named with ``--map id=COL,date=COL,...``
+  (IDs become ``<format>:<id>``).
+- ``boundaries``: see ``geo.importers.boundaries`` (canonical or OCHA COD-AB columns).
+- ``zones``: polygons with ``party`` (one of ``geo.schema.PARTIES``), ``valid_from`` and
+  ``valid_to`` (exclusive; empty = open), optional ``source``; ``method`` becomes "imported".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS as ProjCRS
+
+from geo import validate as v
+from geo.encoding import read_text
+from geo.frames import date_to_text
+from geo.importers.base import Context, Parsed, events_from_columns
+from geo.importers.mapped_csv import MAP_KEYS, parse_map
+from geo.schema import CRS, PARTIES, Problem
+
+KINDS = ("events", "boundaries", "zones")
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = date_to_text(s)
+        else:
+            out[col] = pd.Series([_cell(x) if not (x is pd.NA or x is pd.NaT) else "" for x in s], index=df.index, dtype=object)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _open_rings(coords, depth: int) -> list[int]:
+    """Indexes (1-based) of rings whose first and last positions differ."""
+    bad = []
+    rings = coords if depth == 1 else [r for poly in coords for r in poly]
+    for k, ring in enumerate(rings, start=1):
+        if isinstance(ring, list) and len(ring) >= 1 and ring[0] != ring[-1]:
+            bad.append(k)
+    return bad
+
+
+def _close(coords, depth: int):
+    if depth == 1:
+        return [r + [r[0]] if r and r[0] != r[-1] else r for r in coords]
+    return [_close(poly, 1) for poly in coords]
+
+
+def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """A GeoJSON file as a GeoDataFrame of text attributes (row = feature number)."""
+    text, _ = read_text(path, encoding)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Problem(None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")], []
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        features = [data]
+    elif isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
+        features = data["features"]
+    else:
+        return None, [Problem(None, None, "not a GeoJSON FeatureCollection or Feature")], []
+    if not features:
+        return None, [Problem(None, None, "the file has no features")], []
+    crs = CRS
+    legacy = data.get("crs") if isinstance(data, dict) else None
+    if isinstance(legacy, dict):
+        name = (legacy.get("properties") or {}).get("name")
+        try:
+            crs = ProjCRS.from_user_input(name) if name else CRS
+        except Exception:  # noqa: BLE001 - pyproj raises several types
+            return None, [Problem(None, "crs", f"unknown coordinate reference system {name!r}")], []
+    problems, notes, props, geoms = [], [], [], []
+    closed = []
+    for i, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict):
+            problems.append(Problem(i, None, "feature is not an object"))
+            props.append({})
+            geoms.append(None)
+            continue
+        props.append(feat.get("properties") or {})
+        g = feat.get("geometry")
+        if g is None:
+            geoms.append(None)
+            continue
+        gtype = g.get("type") if isinstance(g, dict) else None
+        coords = g.get("coordinates") if isinstance(g, dict) else None
+        depth = {"Polygon": 1, "MultiPolygon": 2}.get(gtype)
+        if depth and isinstance(coords, list):
+            try:
+                open_rings = _open_rings(coords, depth)
+            except (TypeError, IndexError):
+                open_rings = []
+            if open_rings:
+                if fix:
+                    g = dict(g, coordinates=_close(coords, depth))
+                    closed.append(i)
+                else:
+                    problems.append(
+                        Problem(i, "geometry", f"polygon ring {open_rings[0]} is not closed (its first and last positions differ); use --fix to close it")
+                    )
+                    geoms.append(None)
+                    continue
+        try:
+            geoms.append(shapely.geometry.shape(g))
+        except Exception as exc:  # noqa: BLE001 - shapely raises several types on bad input
+            problems.append(Problem(i, "geometry", f"geometry could not be read: {exc}"))
+            geoms.append(None)
+    if closed:
+        notes.append(f"closed {len(closed)} unclosed polygon ring(s) (features {', '.join(map(str, closed[:10]))})")
+    attrs = pd.DataFrame([{k: _cell(x) for k, x in p.items()} for p in props]).fillna("")
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    return gdf, problems, notes
+
+
+def layers_of(path) -> list[str]:
+    """Layer names of a GeoPackage / shapefile / zip."""
+    return [str(name) for name, _ in pyogrio.list_layers(str(path))]
+
+
+def read_ogr(path, layer=None, *, allow_many: bool = False) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """A GeoPackage/shapefile/zip layer as a GeoDataFrame of text attributes."""
+    try:
+        names = layers_of(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors
+        return None, [Problem(None, None, f"cannot open the file as GeoPackage/shapefile: {exc}")]
+    if not names:
+        return None, [Problem(None, None, "the file holds no layer (a zip without a shapefile?)")]
+    if layer is None and len(names) > 1 and not allow_many:
+        return None, [Problem(None, None, f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer")]
+    if layer is not None and layer not in names:
+        return None, [Problem(None, None, f"no layer {layer!r} in the file (layers: {', '.join(names)})")]
+    try:
+        gdf = pyogrio.read_dataframe(str(path), layer=layer or names[0], on_invalid="ignore")
+    except Exception as exc:  # noqa: BLE001
+        return None, [Problem(None, None, f"cannot read layer {layer or names[0]!r}: {exc}")]
+    if len(gdf) == 0:
+        return None, [Problem(None, None, "the layer has no features")]
+    attrs = _text_columns(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    return gpd.GeoDataFrame(attrs, geometry=gdf.geometry.values, crs=gdf.crs), []
+
+
+def read_any(path, ctx: Context, *, allow_many: bool = False):
+    """(GeoDataFrame in EPSG:4326 or None, problems, notes) for any supported vector file."""
+    fix = bool(ctx.opt("fix", False))
+    path = Path(path)
+    if ctx.fmt == "geojson" or path.suffix.lower() in (".geojson", ".json"):
+        gdf, problems, notes = read_geojson(path, fix=fix, encoding=ctx.opt("encoding"))
+    else:
+        if path.stat().st_size == 0:
+            return None, [Problem(None, None, "the file is empty")], []
+        gdf, problems = read_ogr(path, ctx.opt("layer"), allow_many=allow_many)
+        notes = []
+    if gdf is None:
+        return None, problems, notes
+    gdf, p = v.check_crs(gdf)
+    return gdf, problems + p, notes
+
+
+# --- kinds --------------------------------------------------------------------------
+
+
+def _events(gdf, rows, ctx: Context) -> Parsed:
+    mapping, problems = parse_map(ctx.opt("map"), required=("id", "date"))
+    if problems:
+        return Parsed("events", None, problems)
+    if mapping:
+        missing = [Problem(None, col, f"column named by --map {k}={col} is not in the file") for k, col in mapping.items() if k not in ("lat", "lon") and col not in gdf.columns]
+        if missing:
+            return Parsed("events", None, missing)
+        cols = {MAP_KEYS[k]: gdf[c] for k, c in mapping.items() if k not in ("lat", "lon")}
+        names = {MAP_KEYS[k]: c for k, c in mapping.items()}
+        return events_from_columns(cols, names, rows, ctx, dataset=ctx.fmt, id_prefix=f"{ctx.fmt}:", geometry=gdf.geometry)
+    need = [c for c in ("event_id", "date_start") if c not in gdf.columns]
+    if need:
+        return Parsed(
+            "events",
+            None,
+            [Problem(None, c, "required column is missing (or name the columns with --map id=COL,date=COL)") for c in need],
+        )
+    from geo.schema import EVENT_COLUMNS
+
+    cols = {c: gdf[c] for c in EVENT_COLUMNS if c in gdf.columns}
+    return events_from_columns(cols, {}, rows, ctx, dataset=ctx.fmt, id_prefix="", geometry=gdf.geometry)
+
+
+def _zones(gdf, rows, ctx: Context) -> Parsed:
+    problems = v.require_columns(gdf.columns, ("party", "valid_from"))
+    if problems:
+        return Parsed("zones", None, problems)
+    party = v.clean_text(gdf["party"]).reset_index(drop=True)
+    bad = ~party.isin(list(PARTIES))
+    for i in np.flatnonzero(bad.to_numpy()):
+        problems.append(Problem(int(rows[i]), "party", f"{party[i]!r} is not one of {', '.join(PARTIES)}"))
+    order = ctx.opt("date_order")
+    start, p = v.parse_dates(gdf["valid_from"], rows, "valid_from", order=order)
+    problems += p
+    if "valid_to" in gdf.columns:
+        end, p = v.parse_dates(gdf["valid_to"], rows, "valid_to", order=order, required=False)
+        problems += p
+        for i in np.flatnonzero((end <= start).to_numpy()):
+            problems.append(Problem(int(rows[i]), "valid_to", "is not after valid_from (valid_to is exclusive)"))
+    else:
+        end = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+    geoms, p, notes = v.check_geometries(gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False)))
+    problems += p
+    if problems:
+        return Parsed("zones", None, problems)
+    source = v.clean_text(gdf["source"]).reset_index(drop=True) if "source" in gdf.columns else pd.Series([""] * len(gdf))
+    out = gpd.GeoDataFrame(
+        {
+            "party": party,
+            "valid_from": start.reset_index(drop=True),
+            "valid_to": end.reset_index(drop=True),
+            "method": "imported",
+            "source": source.where(source != "", ctx.path.name),
+            "_row": rows.to_numpy(),
+        },
+        geometry=geoms.values,
+        crs=CRS,
+    )
+    return Parsed("zones", out, [], [], notes)
+
+
+def parse(path, ctx: Context) -> Parsed:
+    """Parse a vector file as ``kind`` (``events`` by default)."""
+    kind = ctx.opt("kind", "events")
+    if kind not in KINDS:
+        return Parsed(kind, None, [Problem(None, None, f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")])
+    if kind == "boundaries":
+        from geo.importers import boundaries
+
+        return boundaries.parse(path, ctx)
+    gdf, problems, notes = read_any(path, ctx)
+    if gdf is None or (problems and kind != "events"):
+        return Parsed(kind, None, problems)
+    rows = pd.Series(np.arange(1, len(gdf) + 1))
+    gdf = gdf.reset_index(drop=True)
+    parsed = _events(gdf, rows, ctx) if kind == "events" else _zones(gdf, rows, ctx)
+    parsed.problems = problems + parsed.problems
+    parsed.notes = notes + parsed.notes
+    if parsed.problems:
+        parsed.frame = None
+    return parsed

@@ -1,0 +1,191 @@
+"""What a view shows, as pure data: classified events, the view's filter, cited towns.
+
+One place for the logic the Map page, the briefing image, the standalone HTML and the CLI share,
+so that every export of a view shows exactly what the page shows.  Pure (no streamlit, no
+folium); the catalog is ``geo.catalog.Catalog`` or any object with the same methods.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.schema import CRS
+
+CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason")
+
+
+def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool = True) -> gpd.GeoDataFrame:
+    """``events`` joined with ``party1``, ``party2``, ``truce_class``, ``class_reason``.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Canonical events.
+    catalog : Catalog, optional
+        Gives the actor table's folder (``data_dir``) and ``party_at`` (the holder of each
+        event's place on its date, which refines umbrella and unnamed sides).
+    use_holder : bool
+        Pass the holder to ``geo.classify.classify`` (``held_by``).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with the four class columns; already classified events are returned as they
+        are.  When no actor table can be read the columns are "" (unclassified).
+    """
+    if all(c in events.columns for c in CLASS_COLUMNS):
+        return events
+    events = events.drop(columns=[c for c in CLASS_COLUMNS if c in events.columns])
+    if len(events) == 0:
+        return events.assign(**{c: pd.Series(dtype=object) for c in CLASS_COLUMNS})
+    try:
+        from geo.classify import classify, load_actors
+
+        data_dir = getattr(catalog, "data_dir", None)
+        actors = load_actors(data_dir) if data_dir is not None else load_actors()
+        held = None
+        if use_holder and catalog is not None and hasattr(catalog, "party_at"):
+            try:
+                held = catalog.party_at(events)
+            except Exception:  # noqa: BLE001 - classify without the holder rather than not at all
+                held = None
+        result = classify(events, actors, held_by=held)
+        return events.join(result[list(CLASS_COLUMNS)])
+    except Exception:  # noqa: BLE001 - classification is an enrichment: unclassified, still shown
+        return events.assign(**{c: "" for c in CLASS_COLUMNS})
+
+
+def _sides(values: pd.Series) -> pd.Series:
+    """Each side's parties as a list ("hts+opposition" -> ["hts", "opposition"])."""
+    return values.astype("string").fillna("").str.split("+")
+
+
+def filter_events(events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=()) -> pd.DataFrame:
+    """Events of a view (index kept).
+
+    - ``start``/``end``: ``date_start`` within ``[start, end]`` (whole days, inclusive; None = open);
+    - ``classes``: ``truce_class`` or ``event_type`` is one of them;
+    - ``parties``: either side (``party1``/``party2``) includes one of them, a side naming
+      several parties being "+"-joined ("hts+opposition" matches ``hts`` and ``opposition``);
+    - ``govs``: ``admin1_pcode`` is one of them.
+    Empty filters do not filter.
+    """
+    if len(events) == 0:
+        return events
+    mask = pd.Series(True, index=events.index)
+    if start is not None or end is not None:
+        day = pd.to_datetime(events["date_start"]).dt.normalize()
+        if start is not None:
+            mask &= day >= pd.Timestamp(start)
+        if end is not None:
+            mask &= day <= pd.Timestamp(end)
+    if classes:
+        wanted = set(classes)
+        hit = pd.Series(False, index=events.index)
+        for col in ("truce_class", "event_type"):
+            if col in events.columns:
+                hit |= events[col].astype("string").fillna("").isin(wanted)
+        mask &= hit
+    if parties:
+        wanted = set(parties)
+        hit = pd.Series(False, index=events.index)
+        for col in ("party1", "party2"):
+            if col in events.columns:
+                hit |= _sides(events[col]).map(lambda ps: bool(wanted.intersection(ps))).astype(bool)
+        mask &= hit
+    if govs:
+        mask &= events["admin1_pcode"].isin(list(govs))
+    return events.loc[mask.fillna(False).astype(bool)]
+
+
+def filter_view(events: pd.DataFrame, state, *, with_range: bool = True) -> pd.DataFrame:
+    """``filter_events`` with the fields of a ``viewstate.ViewState``."""
+    return filter_events(
+        events,
+        start=state.start if with_range else None,
+        end=state.end if with_range else None,
+        classes=state.classes,
+        parties=state.parties,
+        govs=state.govs,
+    )
+
+
+def _source_titles(catalog) -> dict[str, str]:
+    try:
+        src = catalog.sources()
+    except Exception:  # noqa: BLE001
+        return {}
+    titles = {}
+    for r in src.to_dict("records"):
+        pub = r.get("published")
+        pub = "" if pub is None or pd.isna(pub) or pub == "" else pd.Timestamp(pub).strftime("%Y-%m-%d")
+        text = f"{r.get('outlet', '')}: {r.get('title', '')}" + (f" ({pub})" if pub else "")
+        titles[str(r["source_id"])] = text.strip(": ")
+    return titles
+
+
+def cited_towns(catalog, day=None) -> gpd.GeoDataFrame:
+    """Localities cited by the shipped sources, most cited first.
+
+    Columns added to the gazetteer's: ``n_sources`` (distinct citing sources), ``citations``
+    (list of "outlet: title (date)") and, when ``day`` is given, ``party`` (holder that day, ""
+    when unknown).
+    """
+    towns = _from_citations_module(catalog)
+    if towns is not None:
+        return with_holder(catalog, towns, day) if day is not None else towns
+    cites = catalog.citations()
+    locs = catalog.localities()
+    if len(cites) == 0 or len(locs) == 0:
+        empty = gpd.GeoDataFrame(
+            {"locality_id": pd.Series(dtype=object), "n_sources": pd.Series(dtype="Int64")},
+            geometry=gpd.GeoSeries([], crs=CRS),
+            crs=CRS,
+        )
+        return empty.assign(party=pd.Series(dtype=object)) if day is not None else empty
+    titles = _source_titles(catalog)
+    grouped = cites.groupby("locality_id")["source_id"].agg(lambda s: sorted({str(v) for v in s}))
+    towns = locs.loc[locs["locality_id"].isin(grouped.index)].copy()
+    towns["n_sources"] = towns["locality_id"].map(grouped.map(len)).astype("Int64")
+    towns["citations"] = towns["locality_id"].map(lambda i: [titles.get(s, s) for s in grouped[i]])
+    pop = pd.to_numeric(towns.get("population"), errors="coerce").fillna(0)
+    order = pd.DataFrame({"n": towns["n_sources"].astype(float), "p": pop}).sort_values(
+        ["n", "p"], ascending=False, kind="stable"
+    )
+    towns = towns.loc[order.index].reset_index(drop=True)
+    return with_holder(catalog, towns, day) if day is not None else towns
+
+
+def _from_citations_module(catalog):
+    """``geo.citations.cited_towns`` when that module provides it (called as state.py does)."""
+    try:
+        from geo.citations import cited_towns as fn
+    except ImportError:
+        return None
+    for kwargs in (
+        {"catalog": catalog},
+        {"citations": catalog.citations(), "localities": catalog.localities(), "sources": catalog.sources()},
+        {},
+    ):
+        try:
+            towns = fn(**kwargs)
+        except TypeError:
+            continue
+        if isinstance(towns, gpd.GeoDataFrame):
+            return towns
+    return None
+
+
+def with_holder(catalog, towns: gpd.GeoDataFrame, day) -> gpd.GeoDataFrame:
+    """``towns`` with ``party``: who held each one on ``day`` ("" when unknown)."""
+    towns = towns.copy()
+    if len(towns) == 0:
+        towns["party"] = pd.Series(dtype=object)
+        return towns
+    try:
+        party = catalog.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index))
+        towns["party"] = party.reindex(towns.index).fillna("").astype(str).to_numpy()
+    except Exception:  # noqa: BLE001 - the holder is an enrichment
+        towns["party"] = ""
+    return towns

@@ -1,0 +1,153 @@
+"""Control change: what changed hands between two dates, and the area each party held over time.
+
+Thin page over :mod:`geo.control` (derived zones from the locality control table) and
+:mod:`layers.changes`.  The two dates are the event range of the URL state (``start``/``end``),
+so a link reopens the same comparison; the sidebar's party and governorate filters narrow the
+list of localities.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import state
+import viewstate as vsm
+from geo import control as ctl
+from geo.palette import PARTY_COLOURS
+from geo.schema import PARTIES
+from layers.assets import base_map
+from layers.boundaries import add_boundary_pane, boundaries_layer
+from layers.changes import changed_towns_layer, changes_layer
+
+K_FROM = "cc_from"
+K_TO = "cc_to"
+K_RADIUS = "cc_radius"
+MAP_HEIGHT = 560
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def control_inputs(store: str, mtime: float):
+    """(control records, localities, country outline) of the shipped data plus the workspace."""
+    from geo.catalog import Catalog
+
+    cat = Catalog(store)
+    return cat.control(), cat.localities(), cat.boundaries(0)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def area_series(store: str, mtime: float, radius: bool) -> pd.DataFrame:
+    control, localities, outline = control_inputs(store, mtime)
+    days = pd.date_range(vsm.WINDOW_START, vsm.WINDOW_END, freq="D")
+    return ctl.area_by_party(control, localities, outline, days, radius_km=ctl.DEFAULT_RADIUS_KM if radius else None)
+
+
+def _dates_changed() -> None:
+    ss = st.session_state
+    lo, hi = sorted([ss[K_FROM], ss[K_TO]])
+    ss[state.K_RANGE] = (lo, hi)
+    ss["vs"] = ss["vs"].replace(start=lo, end=hi) if "vs" in ss else vsm.ViewState(start=lo, end=hi)
+
+
+vs = st.session_state.get("vs", vsm.ViewState())
+store, mtime = state.store_key()
+
+st.title("Control change")
+st.caption(
+    "Zones are derived from the locality control table (each locality's Voronoi cell within the outline, "
+    "dissolved by party); editing or importing control records moves them. Imported zone polygons are not used here."
+)
+
+state.restore_widget(K_FROM, vs.start)
+state.restore_widget(K_TO, vs.end)
+state.restore_widget(K_RADIUS, True)
+c1, c2, c3 = st.columns([1, 1, 2])
+c1.date_input("From", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_FROM, on_change=_dates_changed)
+c2.date_input("To", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_TO, on_change=_dates_changed)
+radius = c3.toggle(
+    f"Only land within {ctl.DEFAULT_RADIUS_KM:.0f} km of a locality with a record",
+    key=K_RADIUS,
+    help="Off: every point of the country goes to the nearest locality with a record, across open desert too.",
+)
+d1, d2 = sorted([st.session_state[K_FROM], st.session_state[K_TO]])
+radius_km = ctl.DEFAULT_RADIUS_KM if radius else None
+
+control, localities, outline = control_inputs(store, mtime)
+if len(control) == 0 or len(localities) == 0 or len(outline) == 0:
+    st.info("No control records, localities or outline loaded.")
+    st.stop()
+
+changes = ctl.changes_between(control, localities, d1, d2)
+areas = ctl.changed_areas(control, localities, outline, d1, d2, radius_km=radius_km)
+if vs.parties:
+    keep = changes["from_party"].isin(vs.parties) | changes["to_party"].isin(vs.parties)
+    changes = changes.loc[keep]
+    areas = areas.loc[areas["from_party"].isin(vs.parties) | areas["to_party"].isin(vs.parties)]
+if vs.govs and "admin1_pcode" in localities.columns:
+    gov_of = dict(zip(localities["locality_id"], localities["admin1_pcode"], strict=False))
+    changes = changes.loc[changes["locality_id"].map(gov_of).isin(vs.govs)]
+
+s1, s2 = d1.isoformat(), d2.isoformat()
+m1, m2, m3 = st.columns(3)
+m1.metric("Localities that changed hands", f"{len(changes):,}")
+m2.metric("Area that changed hands", f"{areas['area_km2'].sum():,.0f} km²")
+m3.metric("Period", f"{(d2 - d1).days} days")
+
+m = base_map(center=(vs.lat, vs.lon), zoom=vs.zoom, height=MAP_HEIGHT)
+add_boundary_pane(m)
+boundaries_layer(state.load_boundaries(store, mtime, 1), outline, official=state.boundaries_official(store, mtime)).add_to(m)
+changes_layer(areas, s1, s2, name=f"Changed hands {s1} to {s2}").add_to(m)
+changed_towns_layer(changes, localities).add_to(m)
+folium.LayerControl(collapsed=True).add_to(m)
+st_folium(m, key="control_change_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+st.caption(
+    "Fill: the party holding the area on the second date; dashed outline: the party holding it on the first. "
+    + ("Land farther than the radius from every locality with a record is not attributed and not drawn." if radius else "")
+)
+
+st.subheader("Localities that changed hands")
+if len(changes) == 0:
+    st.info(f"No locality changed hands between {s1} and {s2} (with the current filters).")
+else:
+    table = changes.assign(
+        from_party=changes["from_party"].map(lambda p: PARTIES.get(p, p or "no record")),
+        to_party=changes["to_party"].map(lambda p: PARTIES.get(p, p or "no record")),
+    )[["name_en", "locality_id", "from_party", "to_party", "change_dates", "path"]]
+    st.dataframe(table, width="stretch", hide_index=True)
+
+if len(areas):
+    summary = areas.groupby(["from_party", "to_party"], as_index=False)["area_km2"].sum().sort_values("area_km2", ascending=False)
+    summary["area_km2"] = summary["area_km2"].round(0)
+    with st.expander("Area that changed hands, by parties"):
+        st.dataframe(summary, width="stretch", hide_index=True)
+
+st.subheader("Area held by each party over time")
+series = area_series(store, mtime, bool(radius))
+if len(series):
+    series = series.assign(label=series["party"].map(lambda p: PARTIES.get(p, p)))
+    present = [p for p in PARTIES if p in set(series["party"])]
+    chart = (
+        alt.Chart(series)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("area_km2:Q", title="km² (equal-area projection)"),
+            color=alt.Color(
+                "label:N",
+                title="party",
+                scale=alt.Scale(domain=[PARTIES[p] for p in present], range=[PARTY_COLOURS[p] for p in present]),
+            ),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "label:N", alt.Tooltip("area_km2:Q", format=",.0f")],
+        )
+    )
+    rules = alt.Chart(pd.DataFrame({"date": [pd.Timestamp(d1), pd.Timestamp(d2)]})).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="date:T")
+    st.altair_chart((chart + rules).properties(height=320), width="stretch")
+    covered = series.groupby("date")["area_km2"].sum()
+    country = float(outline.to_crs(ctl.EQUAL_AREA_CRS).area.sum() / 1e6)
+    st.caption(
+        f"Dashed lines: the two dates compared. Attributed land: {covered.min():,.0f}–{covered.max():,.0f} km² "
+        f"of {country:,.0f} km² in the outline."
+    )

@@ -1,0 +1,101 @@
+"""Data page: the datasets in use (sources, licences, counts) and a file import.
+
+The upload goes through ``geo.importers.import_file``, the same function as
+``python cli.py import``: all or nothing, with every problem shown as row / column / reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import state
+from geo.importers import FORMATS, import_file
+from geo.schema import InputError
+
+FORMAT_HELP = {
+    "ucdp": "UCDP GED CSV export",
+    "acled": "ACLED CSV export",
+    "csv": "any CSV, with a column mapping (map)",
+    "geojson": "GeoJSON (choose kind)",
+    "gpkg": "GeoPackage (choose kind)",
+    "shp": "shapefile (choose kind)",
+    "zip": "zipped shapefile (choose kind)",
+    "boundaries": "OCHA COD-AB governorate boundaries",
+}
+SUFFIX = {"ucdp": ".csv", "acled": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
+          "shp": ".shp", "zip": ".zip", "boundaries": ".geojson"}
+
+store, mtime = state.store_key()
+
+st.title("Data")
+st.markdown("The datasets in use, where they come from, their licences and how many records each holds.")
+try:
+    summary = state._catalog(store).summary()
+    st.dataframe(summary, hide_index=True, width="stretch")
+except Exception as exc:  # noqa: BLE001 - show, never a stack trace
+    st.error(f"The data summary could not be read: {type(exc).__name__}.")
+st.caption(f"Workspace store: {Path(store).name} (set MONITOR_STORE to use another). Shipped data: data/ (see data/README.md).")
+
+st.subheader("Import a file")
+st.markdown(
+    "The same importer as `python cli.py import`. A file is accepted whole or refused whole: "
+    "when anything is wrong nothing is written, and every problem is listed below."
+)
+with st.form("import_form", clear_on_submit=False):
+    fmt = st.selectbox(
+        "Format", options=list(FORMATS), format_func=lambda f: f"{f} – {FORMAT_HELP.get(f, '')}", key="w_import_fmt"
+    )
+    kind = st.selectbox("Kind (GeoJSON / GeoPackage / shapefile)", options=["events", "boundaries", "zones"],
+                        key="w_import_kind")
+    mapping = st.text_input(
+        "Column mapping (CSV only), e.g. date_start=Date,place=Town,lat=Latitude,lon=Longitude",
+        key="w_import_map",
+    )
+    upload = st.file_uploader("File", key="w_import_file")
+    submitted = st.form_submit_button("Import")
+
+if submitted:
+    if upload is None:
+        st.warning("Choose a file first.")
+    else:
+        options = {}
+        if fmt in ("geojson", "gpkg", "shp", "zip"):
+            options["kind"] = kind
+        if fmt == "csv" and mapping.strip():
+            options["map"] = mapping.strip()
+        suffix = Path(upload.name).suffix or SUFFIX.get(fmt, "")
+        fd, tmp = tempfile.mkstemp(suffix=suffix)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(upload.getvalue())
+            report = import_file(fmt, tmp, store, **options)
+        except InputError as exc:
+            st.error(f"Refused: {len(exc.problems)} problem(s). Nothing was written.")
+            table = pd.DataFrame(
+                [{"row": p.row, "column": p.column or "", "reason": p.reason} for p in exc.problems]
+            )
+            table["row"] = table["row"].astype("Int64")
+            st.dataframe(table, hide_index=True, width="stretch")
+        except Exception as exc:  # noqa: BLE001 - never a stack trace to the user
+            st.error(f"The import failed ({type(exc).__name__}); nothing was written.")
+        else:
+            st.success(f"Imported {upload.name}: {report.summary()}.")
+            for note in report.notes:
+                st.caption(note)
+            if report.problems_flagged:
+                st.warning("Accepted with flags:")
+                st.dataframe(
+                    pd.DataFrame(
+                        [{"row": p.row, "column": p.column or "", "reason": p.reason} for p in report.problems_flagged]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            st.cache_data.clear()
+        finally:
+            Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,209 @@
+"""Trends: daily / weekly counts and fatalities by truce class, party and governorate.
+
+Thin page over :mod:`geo.trends`: follows the shared sidebar filters (class, party,
+governorate) and the event date range of the URL state; milestones are drawn on the time axis.
+The before/after table compares the days after each milestone with the days before it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import state
+import viewstate as vsm
+from geo.classify import ACTOR_PARTIES, CLASSES
+from geo.palette import CLASS_COLOURS, PARTY_COLOURS
+from geo.schema import ADMIN1
+from geo.trends import before_after, counts_over_time
+
+K_FREQ = "tr_freq"
+K_BY = "tr_by"
+K_METRIC = "tr_metric"
+K_WINDOW = "tr_window"
+K_MILESTONES = "tr_milestones"
+K_BA_METRIC = "tr_ba_metric"
+
+GROUPINGS = {
+    "truce_class": "truce class",
+    "party": "party involved (actor)",
+    "held_by": "party holding the place",
+    "admin1_pcode": "governorate",
+    "none": "all events",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def held_by(store: str, mtime: float) -> pd.Series:
+    """Party holding each event's place on its own date, indexed by ``event_id``."""
+    from geo.catalog import Catalog
+
+    events = state.load_events(store, mtime)
+    if len(events) == 0:
+        return pd.Series(dtype=object)
+    try:
+        parties = Catalog(store).party_at(events)
+    except Exception:  # noqa: BLE001 - an enrichment; the page works without it
+        return pd.Series("", index=events["event_id"].to_numpy(), dtype=object)
+    return pd.Series(pd.Series(parties).to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
+
+
+def _group_label(by: str, group: str) -> str:
+    if by == "truce_class":
+        return state.CLASS_LABELS.get(group, group)
+    if by in ("party", "held_by"):
+        return ACTOR_PARTIES.get(group, group) if group != "(unknown)" else "(unknown)"
+    if by == "admin1_pcode":
+        return ADMIN1.get(group, group)
+    return group
+
+
+def _colours(by: str, groups: list[str]) -> alt.Scale | None:
+    palette = CLASS_COLOURS if by == "truce_class" else PARTY_COLOURS if by in ("party", "held_by") else None
+    if not palette:
+        return None
+    known = [g for g in groups if g in palette]
+    if len(known) != len(groups):
+        return None
+    return alt.Scale(domain=[_group_label(by, g) for g in known], range=[palette[g] for g in known])
+
+
+def _milestone_layer(ms: pd.DataFrame, start, end) -> alt.Chart | None:
+    if len(ms) == 0:
+        return None
+    m = ms.loc[(ms["date_start"] >= pd.Timestamp(start)) & (ms["date_start"] <= pd.Timestamp(end))]
+    if len(m) == 0:
+        return None
+    data = pd.DataFrame({"date": m["date_start"], "label": m["label"].astype(str), "kind": m["kind"].astype(str)})
+    rule = alt.Chart(data).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x="date:T", tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "label:N", "kind:N"]
+    )
+    text = alt.Chart(data).mark_text(angle=270, align="left", dx=4, dy=-3, fontSize=10, color="#444").encode(
+        x="date:T", y=alt.value(4), text="label:N"
+    )
+    return rule + text
+
+
+vs = st.session_state.get("vs", vsm.ViewState())
+store, mtime = state.store_key()
+
+st.title("Trends")
+st.caption(
+    "Events and fatalities over time, following the sidebar filters and the event date range. "
+    "Dashed lines mark the milestones of the ceasefire process (hover for their names)."
+)
+
+state.restore_widget(state.K_RANGE, (vs.start, vs.end))
+st.slider(
+    "Events between",
+    min_value=vsm.WINDOW_START,
+    max_value=vsm.WINDOW_END,
+    step=timedelta(days=1),
+    format="YYYY-MM-DD",
+    key=state.K_RANGE,
+    help="Both ends inclusive; shared with the map page and the link.",
+)
+vs = state.sync()
+
+c1, c2, c3 = st.columns(3)
+freq = c1.radio("Period", options=["D", "W"], format_func=lambda f: "day" if f == "D" else "week", key=K_FREQ, horizontal=True)
+by = c2.selectbox("Split by", options=list(GROUPINGS), format_func=GROUPINGS.get, key=K_BY)
+metric = c3.radio("Show", options=["events", "fatalities"], key=K_METRIC, horizontal=True)
+
+events_all = state.load_events(store, mtime)
+milestones = state.load_milestones(store, mtime)
+if len(events_all) and "held_by" not in events_all.columns:
+    events_all = events_all.assign(held_by=events_all["event_id"].map(held_by(store, mtime)).fillna(""))
+events = state.filtered_events(events_all, vs)
+
+if len(events) == 0:
+    st.info("No events match the filters and the date range.")
+else:
+    counts = counts_over_time(events, freq, None if by == "none" else by, start=vs.start, end=vs.end)
+    if by == "none":
+        counts["group"] = "all events"
+    groups = sorted(counts["group"].unique())
+    counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
+    colour = alt.Color("label:N", title=GROUPINGS[by], scale=_colours(by, groups) or alt.Undefined)
+    line = (
+        alt.Chart(counts)
+        .mark_line(point=freq == "W", interpolate="step-after" if freq == "D" else "linear")
+        .encode(
+            x=alt.X("period:T", title="week starting" if freq == "W" else "day"),
+            y=alt.Y(f"{metric}:Q", title=metric),
+            color=colour,
+            tooltip=[alt.Tooltip("period:T", format="%Y-%m-%d"), "label:N", "events:Q", "fatalities:Q"],
+        )
+    )
+    marks = _milestone_layer(milestones, vs.start, vs.end)
+    chart = (line + marks if marks is not None else line).properties(height=360)
+    st.altair_chart(chart, width="stretch")
+    if by == "party":
+        st.caption("An event counts once under each party it involves, so the lines add up to more than the total.")
+    if by == "held_by":
+        st.caption("The party holding the event's place on the event's own date (derived control zones); '(unknown)': no locality with a record within reach.")
+    total = counts.groupby("label")[["events", "fatalities"]].sum().sort_values("events", ascending=False)
+    with st.expander("Totals of the selection"):
+        st.dataframe(total, width="stretch")
+
+# --- before / after ---------------------------------------------------------------------
+st.subheader("Before and after the truce and each round of talks")
+st.caption(
+    "For each milestone: events (or fatalities) in the N days before it against the N days from it, per "
+    "governorate, following the sidebar filters but not the date range. The change compares daily rates "
+    "(windows cut short by the data's window are compared per day); blank = nothing before."
+)
+options = {}
+for r in milestones.itertuples(index=False):
+    if pd.notna(r.date_start):
+        options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
+default = [m for m in milestones.loc[milestones["kind"].isin(["ceasefire", "talks"]), "milestone_id"] if m in options]
+state.restore_widget(K_MILESTONES, default)
+b1, b2, b3 = st.columns([3, 1, 1])
+chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
+window = b2.number_input("Days each side", min_value=3, max_value=42, value=14, step=1, key=K_WINDOW)
+ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
+
+pool = state.filtered_events(events_all, vs, with_range=False)
+ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
+if len(ms) == 0 or len(pool) == 0:
+    st.info("Choose at least one milestone (and loosen the filters if no event matches).")
+else:
+    table = before_after(pool, ms, window_days=int(window), coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
+    table["milestone"] = table["milestone_id"].map(options)
+    table["governorate"] = table["name"].where(table["group"] != "all", "All Syria")
+    col_b, col_a, col_pct = f"{ba_metric}_before", f"{ba_metric}_after", f"{ba_metric}_change_pct"
+    heat = (
+        alt.Chart(table)
+        .mark_rect()
+        .encode(
+            x=alt.X("milestone:N", sort=list(options.values()), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
+            y=alt.Y("governorate:N", title=None),
+            color=alt.Color(
+                f"{col_pct}:Q",
+                title="change, %",
+                scale=alt.Scale(scheme="redblue", reverse=True, domainMid=0, clamp=True, domain=[-100, 200]),
+            ),
+            tooltip=["milestone:N", "governorate:N", f"{col_b}:Q", f"{col_a}:Q", f"{col_pct}:Q", "days_before:Q", "days_after:Q"],
+        )
+        .properties(height=420)
+    )
+    st.altair_chart(heat, width="stretch")
+    shown = table[["milestone", "governorate", "days_before", "days_after", col_b, col_a, col_pct]].rename(
+        columns={col_b: "before", col_a: "after", col_pct: "change of daily rate, %"}
+    )
+    st.dataframe(shown, width="stretch", hide_index=True)
+    st.download_button(
+        "Download the table (CSV)",
+        data=table.drop(columns=["milestone"]).to_csv(index=False).encode("utf-8"),
+        file_name=f"before_after_{int(window)}d.csv",
+        mime="text/csv",
+        key="tr_download",
+    )
+
+with st.expander("What the classes mean"):
+    st.markdown("\n".join(f"- **{state.CLASS_LABELS.get(c, c)}**: {d}" for c, d in CLASSES.items()))
+    st.caption("The full rules and the actor table are on the Rules page.")

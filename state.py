@@ -1,0 +1,322 @@
+"""Streamlit glue: URL state <-> ViewState, cached data loaders, the shared sidebar.
+
+Only this module, ``app.py`` and ``pages/`` import streamlit.  Cached loaders take plain
+arguments (store path, its modification time, ISO dates) and return (Geo)DataFrames; they never
+take a GeoDataFrame argument (Streamlit cannot hash those).
+
+URL state: at the first run of a session the query parameters are parsed (validated, with
+notices) into a :class:`viewstate.ViewState` kept in ``st.session_state["vs"]``.  Widgets have
+explicit keys; their values are folded into the state at the start of every run
+(:func:`sync`), and the state is written back to ``st.query_params`` at the end of every run
+(:func:`write_query`), because Streamlit clears query parameters on a page switch.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+import viewstate as vsm
+from geo.paths import store_path as resolve_store
+from geo.schema import ADMIN1, CRS, EVENT_COLUMNS, PARTIES
+from layers.safe import esc
+
+# --- widget keys (one place) ----------------------------------------------------------
+K_DATE = "w_date"
+K_RANGE = "w_range"
+K_CLASS = "w_class"
+K_PARTY = "w_party"
+K_GOV = "w_gov"
+K_LAYER = {name: f"w_layer_{name}" for name in vsm.LAYERS}
+K_COLOR_BY = "w_color_by"
+K_MILESTONE = "w_milestone"
+
+CLASS_LABELS = {
+    "truce_violation": "Truce violation",
+    "excluded_group": "Fighting with excluded groups",
+    "other_fighting": "Other fighting",
+    "one_sided": "One-sided violence",
+    "before_truce": "Before the truce",
+}
+
+
+# --- store and cached loaders ----------------------------------------------------------
+def store_key() -> tuple[str, float]:
+    """(store path, modification time): part of every cache key, so an import refreshes data."""
+    path = resolve_store()
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError:
+        mtime = 0.0
+    return str(path), mtime
+
+
+def _catalog(store: str):
+    from geo.catalog import Catalog
+
+    return Catalog(store)
+
+
+def _empty_events() -> gpd.GeoDataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
+    """All events (shipped + workspace), classified (``party1``, ``party2``, ``truce_class``)."""
+    try:
+        events = _catalog(store).events()
+    except Exception:  # noqa: BLE001 - a broken store must not take the app down
+        return _empty_events()
+    if len(events) == 0:
+        return events
+    try:
+        from geo.classify import classify, load_actors
+
+        cls = classify(events, load_actors())
+        events = events.join(cls[["party1", "party2", "truce_class", "class_reason"]])
+    except Exception:  # noqa: BLE001 - classification is an enrichment
+        for c in ("party1", "party2", "truce_class", "class_reason"):
+            events[c] = ""
+    return events
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_boundaries(store: str, mtime: float, level: int) -> gpd.GeoDataFrame:
+    return _catalog(store).boundaries(level)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def boundaries_official(store: str, mtime: float) -> bool:
+    return bool(_catalog(store).boundaries_are_official(1))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_milestones(store: str, mtime: float) -> pd.DataFrame:
+    try:
+        return _catalog(store).milestones()
+    except Exception:  # noqa: BLE001
+        return pd.DataFrame(columns=["milestone_id", "date_start", "date_end", "label", "kind", "source_id"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
+    """Control zones at ISO ``day``."""
+    return _catalog(store).zones(day)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_towns(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
+    """Cited towns with ``n_sources``, ``citations`` and the ``party`` holding them on ``day``."""
+    cat = _catalog(store)
+    try:
+        from geo.citations import cited_towns
+    except ImportError:
+        return _towns_fallback(cat, day)
+    towns = _call_cited_towns(cited_towns, cat)
+    if towns is None:
+        return _towns_fallback(cat, day)
+    return _with_holder(cat, towns, day)
+
+
+def _call_cited_towns(fn, cat):
+    for kwargs in (
+        {"catalog": cat},
+        {"citations": cat.citations(), "localities": cat.localities(), "sources": cat.sources()},
+        {},
+    ):
+        try:
+            return fn(**kwargs)
+        except TypeError:
+            continue
+    return None
+
+
+def _towns_fallback(cat, day: str) -> gpd.GeoDataFrame:
+    """Cited towns from the shipped citation table, when geo.citations is not available."""
+    cites = cat.citations()
+    locs = cat.localities()
+    if len(cites) == 0 or len(locs) == 0:
+        return gpd.GeoDataFrame(columns=["locality_id", "n_sources", "geometry"], geometry="geometry", crs=CRS)
+    src = cat.sources()
+    titles = {}
+    if len(src):
+        for r in src.itertuples(index=False):
+            pub = "" if pd.isna(r.published) else pd.Timestamp(r.published).strftime("%Y-%m-%d")
+            titles[r.source_id] = f"{r.outlet}: {r.title} ({pub})".strip()
+    grouped = cites.groupby("locality_id")["source_id"].agg(lambda s: sorted(set(s)))
+    towns = locs.loc[locs["locality_id"].isin(grouped.index)].copy()
+    towns["n_sources"] = towns["locality_id"].map(grouped.map(len)).astype("Int64")
+    towns["citations"] = towns["locality_id"].map(lambda i: [titles.get(s, s) for s in grouped[i]])
+    return _with_holder(cat, towns.reset_index(drop=True), day)
+
+
+def _with_holder(cat, towns: gpd.GeoDataFrame, day: str) -> gpd.GeoDataFrame:
+    towns = towns.copy()
+    if len(towns) == 0:
+        towns["party"] = pd.Series(dtype=object)
+        return towns
+    try:
+        towns["party"] = cat.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index)).astype(str)
+    except Exception:  # noqa: BLE001 - the holder is an enrichment
+        towns["party"] = ""
+    return towns
+
+
+# --- view state ----------------------------------------------------------------------
+def _init_widgets(vs: vsm.ViewState) -> None:
+    ss = st.session_state
+    ss[K_DATE] = vs.date
+    ss[K_RANGE] = (vs.start, vs.end)
+    ss[K_CLASS] = list(vs.classes)
+    ss[K_PARTY] = list(vs.parties)
+    ss[K_GOV] = list(vs.govs)
+    for name, key in K_LAYER.items():
+        ss[key] = name in vs.layers
+    ss.setdefault(K_COLOR_BY, "class")
+
+
+def sync() -> vsm.ViewState:
+    """The view state of this run: URL at the session's first run, then the widgets' values."""
+    ss = st.session_state
+    if "vs" not in ss:
+        vs = vsm.ViewState.from_query(st.query_params)
+        ss["vs"] = vs
+        ss["vs_notices"] = list(vs.notices)
+        _init_widgets(vs)
+        return vs
+    vs = ss["vs"]
+    changes = {}
+    if K_DATE in ss and isinstance(ss[K_DATE], date):
+        changes["date"] = ss[K_DATE]
+    if K_RANGE in ss and isinstance(ss[K_RANGE], tuple | list) and len(ss[K_RANGE]) == 2:
+        changes["start"], changes["end"] = ss[K_RANGE]
+    for field, key in (("classes", K_CLASS), ("parties", K_PARTY), ("govs", K_GOV)):
+        if key in ss:
+            changes[field] = tuple(ss[key])
+    if all(k in ss for k in K_LAYER.values()):
+        changes["layers"] = tuple(n for n, k in K_LAYER.items() if ss[k])
+    vs = vs.replace(**changes)
+    ss["vs"] = vs
+    return vs
+
+
+def restore_widget(key: str, value) -> None:
+    """Give widget ``key`` its value from the state when Streamlit dropped it (page switch)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def set_page(vs: vsm.ViewState, page: str) -> vsm.ViewState:
+    vs = vs.replace(page=page if page in vsm.PAGES else "map")
+    st.session_state["vs"] = vs
+    return vs
+
+
+def write_query(vs: vsm.ViewState) -> None:
+    """Write the state's link parameters to the URL (only when they changed)."""
+    wanted = vs.to_query()
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def show_notices() -> None:
+    """Tell the user once which link parameters were refused."""
+    notices = st.session_state.pop("vs_notices", [])
+    for n in notices:
+        st.warning(f"Link parameter ignored: {n}")
+
+
+# --- filters and key figures ------------------------------------------------------------
+def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True) -> pd.DataFrame:
+    """Events in the state's date range matching its class, party and governorate filters."""
+    if len(events) == 0:
+        return events
+    mask = pd.Series(True, index=events.index)
+    if with_range:
+        day = pd.to_datetime(events["date_start"]).dt.normalize()
+        mask &= (day >= pd.Timestamp(vs.start)) & (day <= pd.Timestamp(vs.end))
+    if vs.classes:
+        hit = pd.Series(False, index=events.index)
+        for c in ("truce_class", "event_type"):
+            if c in events.columns:
+                hit |= events[c].isin(vs.classes)
+        mask &= hit
+    if vs.parties:
+        hit = pd.Series(False, index=events.index)
+        for c in ("party1", "party2"):
+            if c in events.columns:
+                hit |= events[c].isin(vs.parties)
+        mask &= hit
+    if vs.govs:
+        mask &= events["admin1_pcode"].isin(vs.govs)
+    return events.loc[mask.fillna(False)]
+
+
+def key_figures(events: pd.DataFrame) -> dict[str, int]:
+    """Events, fatalities (reported best estimates) and towns affected of a selection."""
+    if len(events) == 0:
+        return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}
+    fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).sum()
+    if "locality_id" in events.columns:
+        ids = events["locality_id"].astype("string").fillna("")
+        places = events["place"].astype("string").fillna("")
+        towns = pd.Series(ids.where(ids != "", "place:" + places)).replace("place:", pd.NA).dropna().nunique()
+    else:
+        towns = events["place"].astype("string").replace("", pd.NA).dropna().nunique()
+    synthetic = int((events["dataset"] == "synthetic").sum()) if "dataset" in events.columns else 0
+    return {"events": int(len(events)), "fatalities": int(fat), "towns": int(towns), "synthetic": synthetic}
+
+
+def sidebar(vs: vsm.ViewState) -> None:
+    """The filters shared by every page and the key figures of the current selection."""
+    store, mtime = store_key()
+    events = load_events(store, mtime)
+    with st.sidebar:
+        st.markdown("### Filters")
+        st.multiselect(
+            "Event class",
+            options=list(vsm.CLASSES),
+            format_func=lambda c: CLASS_LABELS.get(c, c.replace("_", " ")),
+            key=K_CLASS,
+            placeholder="all classes",
+        )
+        st.multiselect(
+            "Party or actor",
+            options=list(vsm.PARTY_CODES),
+            format_func=lambda p: PARTIES.get(p, p),
+            key=K_PARTY,
+            placeholder="all parties",
+        )
+        st.multiselect(
+            "Governorate",
+            options=list(vsm.GOV_CODES),
+            format_func=lambda g: f"{ADMIN1.get(g, g)} ({g})",
+            key=K_GOV,
+            placeholder="all governorates",
+        )
+        sel = filtered_events(events, vs)
+        figs = key_figures(sel)
+        st.markdown("### Selection")
+        st.caption(esc(f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
+        c1, c2 = st.columns(2)
+        c1.metric("Events", f"{figs['events']:,}")
+        c2.metric("Fatalities", f"{figs['fatalities']:,}")
+        st.metric("Towns affected", f"{figs['towns']:,}")
+        if figs["synthetic"]:
+            st.caption(f"{figs['synthetic']} of these events are SYNTHETIC test data.")
+        if len(events) == 0:
+            st.caption("No events loaded yet (shipped data or workspace).")
+
+
+def date_window() -> tuple[date, date]:
+    return vsm.WINDOW_START, vsm.WINDOW_END
+
+
+ONE_DAY = timedelta(days=1)

@@ -1,0 +1,171 @@
+"""The app in headless Chromium, offline: map drawn, counts right, sliders update in place."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+# Counts what the Leaflet map in the component iframe holds.  Zones and boundaries are GeoJSON
+# features (feature.properties.kind); events and towns are circle markers tagged
+# options.scmKind, counted through their cluster groups when clustered.
+COUNT_JS = """() => {
+  const m = window.map;
+  if (!m) return null;
+  const c = {zone: 0, town: 0, event: 0, boundary: 0, zoneSig: []};
+  m.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && p.kind) {
+      c[p.kind] = (c[p.kind] || 0) + 1;
+      if (p.kind === 'zone') c.zoneSig.push(p.party + ':' + JSON.stringify(l.getLatLngs()).length);
+      return;
+    }
+    const k = l.options && l.options.scmKind;
+    if (!k) return;
+    if (typeof l.getLayers === 'function') c[k] += l.getLayers().length;   // a cluster group
+    else if (!l.__parent) c[k] += 1;                                        // a marker on the map itself
+  });
+  c.zoneSig.sort();
+  c.zoneSig = c.zoneSig.join('|');
+  return c;
+}"""
+WINDOW = ("2016-12-01", "2017-03-31")
+
+
+def _map_frame(page, timeout_s: float = 60):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for f in page.frames:
+            try:
+                if f.query_selector(".leaflet-container") and f.evaluate("() => !!window.map"):
+                    return f
+            except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
+                pass
+        page.wait_for_timeout(100)
+    raise AssertionError("no Leaflet map appeared in any frame")
+
+
+def _counts(page, frame, until=lambda c: True, timeout_s: float = 30):
+    deadline = time.time() + timeout_s
+    last = None
+    while time.time() < deadline:
+        last = frame.evaluate(COUNT_JS)
+        if last and until(last):
+            return last
+        page.wait_for_timeout(150)
+    return last
+
+
+def _wait_idle(page, timeout_s: float = 30):
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_timeout(300)
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if not page.query_selector('[data-testid="stStatusWidget"]'):
+            return
+        page.wait_for_timeout(150)
+
+
+def _expected():
+    import tempfile
+    from pathlib import Path
+
+    from geo.catalog import Catalog
+
+    cat = Catalog(Path(tempfile.mkdtemp()) / "empty.gpkg")
+    zones = cat.zones("2016-12-30")
+    events = cat.events()
+    day = events["date_start"]
+    in_window = (day >= WINDOW[0]) & (day <= WINDOW[1])
+    placed = events["geo_precision"].isin(["exact", "near", "district", "governorate", ""])
+    return {
+        "zones": int((~zones.geometry.is_empty).sum()),
+        "events": int((in_window & placed & ~events.geometry.is_empty).sum()),
+        "first_day_events": int((placed & (day == WINDOW[0]) & ~events.geometry.is_empty).sum()),
+    }
+
+
+def test_map_page_offline_counts_and_sliders(app_url, watched):
+    page = watched.page
+    expected = _expected()
+    t0 = time.time()
+    page.goto(app_url + "/")
+    frame = _map_frame(page)
+    c = _counts(page, frame, until=lambda c: c["zone"] >= expected["zones"] and c["event"] >= expected["events"])
+    rendered_s = time.time() - t0
+    print(f"\nmap page rendered in {rendered_s:.2f} s: {c}")
+    _wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "map-initial.png"))
+
+    assert c["zone"] == expected["zones"] > 0
+    assert c["event"] == expected["events"] > 0
+    caption = page.get_by_text(re.compile(r"Cited towns: \d+")).first.inner_text()
+    towns = int(re.search(r"Cited towns: (\d+)", caption).group(1))
+    assert c["town"] == towns > 0
+    assert c["boundary"] >= 14  # governorates (+ country outline)
+
+    # Mark the iframe's window and change the view: both must survive slider moves.
+    frame.evaluate("() => { window.__scm_probe = 42; window.map.setView([36.2, 37.1], 9); }")
+    before = c
+
+    # Control date: focus the slider's (hidden) range input and press End -> 2017-03-31.
+    page.locator('input[type="range"][aria-label="Control snapshot date"]').focus()
+    page.keyboard.press("End")
+    c2 = _counts(page, frame, until=lambda c: c["zoneSig"] != before["zoneSig"])
+    assert c2["zoneSig"] != before["zoneSig"], "zones did not change with the control date"
+    assert frame.evaluate("() => window.__scm_probe") == 42, "the map iframe was reloaded"
+    assert frame.evaluate("() => window.map.getZoom()") == 9
+    centre = frame.evaluate("() => window.map.getCenter()")
+    assert abs(centre["lat"] - 36.2) < 0.01 and abs(centre["lng"] - 37.1) < 0.01
+    _wait_idle(page)
+    assert "2017-03-31" in page.url or "date=2017-03-31" in page.url
+
+    # Event range: move the end thumb all the way to the start -> only the first day's events.
+    page.locator('input[type="range"][aria-label="Events between — end"]').focus()
+    page.keyboard.press("Home")
+    c3 = _counts(page, frame, until=lambda c: c["event"] == expected["first_day_events"])
+    assert c3["event"] == expected["first_day_events"] < expected["events"]
+    assert frame.evaluate("() => window.__scm_probe") == 42
+    _wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "map-after-sliders.png"))
+
+    # One day later with the keyboard: movable by day.
+    page.keyboard.press("ArrowRight")
+    _wait_idle(page)
+    page.wait_for_function("() => window.location.search.includes('end=2016-12-02')", timeout=20000)
+
+    assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
+    assert watched.errors == [], f"console errors: {watched.errors[:5]}"
+
+
+def test_map_popup_is_text_only(app_url, watched):
+    """Open an event popup: it shows text and runs no markup."""
+    page = watched.page
+    page.goto(app_url + "/?start=2016-12-01&end=2017-03-31")
+    frame = _map_frame(page)
+    _counts(page, frame, until=lambda c: c["event"] > 0)
+    html = frame.evaluate(
+        """() => { let h = null; window.map.eachLayer(l => {
+             if (!h && typeof l.getLayers === 'function' && l.options.scmKind === 'event') {
+               const mk = l.getLayers()[0]; h = mk.getPopup().getContent(); } }); return h; }"""
+    )
+    assert html and "<table>" in html and "<script" not in html.lower()
+
+
+@pytest.mark.parametrize("path", ["trends", "control", "sources", "data", "rules"])
+def test_other_pages_open_without_error(app_url, watched, path):
+    page = watched.page
+    page.goto(f"{app_url}/{path}")
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=60000)
+    page.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, '
+                           '[data-testid="stAlert"]', timeout=60000)
+    _wait_idle(page, 60)
+    page.screenshot(path=str(ARTIFACTS / f"page-{path}.png"))
+    assert not page.query_selector('[data-testid="stException"]'), f"{path}: an exception is shown"
+    assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
+    assert watched.errors == [], f"console errors: {watched.errors[:5]}"
