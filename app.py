@@ -26,10 +26,16 @@ first_run = "vs" not in st.session_state
 vs = state.sync()
 page = st.navigation(list(PAGES.values()))
 name = next((k for k, p in PAGES.items() if p.url_path == page.url_path), "map")
-if first_run and vs.page != name and vs.page in PAGES and page.url_path == "map":
+if first_run and vs.page != name and vs.page in PAGES and name == "map":
     st.switch_page(PAGES[vs.page])  # a link with ?page=... opened at the app's root
 vs = state.set_page(vs, name)
 state.sidebar(vs)
 state.show_notices()
+# --- presentation view (briefing-links) ---
+if vs.view == "briefing":
+    from pages import _share
+
+    _share.presentation_view(vs)  # the map full width, no app chrome; ends the run
+# --- end presentation view ---
 page.run()
 state.write_query(st.session_state["vs"])

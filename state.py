@@ -69,21 +69,14 @@ def _empty_events() -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
     """All events (shipped + workspace), classified (``party1``, ``party2``, ``truce_class``)."""
+    from geo.view import classify_events
+
     try:
-        events = _catalog(store).events()
+        cat = _catalog(store)
+        events = cat.events()
     except Exception:  # noqa: BLE001 - a broken store must not take the app down
         return _empty_events()
-    if len(events) == 0:
-        return events
-    try:
-        from geo.classify import classify, load_actors
-
-        cls = classify(events, load_actors())
-        events = events.join(cls[["party1", "party2", "truce_class", "class_reason"]])
-    except Exception:  # noqa: BLE001 - classification is an enrichment
-        for c in ("party1", "party2", "truce_class", "class_reason"):
-            events[c] = ""
-    return events
+    return classify_events(events, cat)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -113,59 +106,9 @@ def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_towns(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
     """Cited towns with ``n_sources``, ``citations`` and the ``party`` holding them on ``day``."""
-    cat = _catalog(store)
-    try:
-        from geo.citations import cited_towns
-    except ImportError:
-        return _towns_fallback(cat, day)
-    towns = _call_cited_towns(cited_towns, cat)
-    if towns is None:
-        return _towns_fallback(cat, day)
-    return _with_holder(cat, towns, day)
+    from geo.view import cited_towns
 
-
-def _call_cited_towns(fn, cat):
-    for kwargs in (
-        {"catalog": cat},
-        {"citations": cat.citations(), "localities": cat.localities(), "sources": cat.sources()},
-        {},
-    ):
-        try:
-            return fn(**kwargs)
-        except TypeError:
-            continue
-    return None
-
-
-def _towns_fallback(cat, day: str) -> gpd.GeoDataFrame:
-    """Cited towns from the shipped citation table, when geo.citations is not available."""
-    cites = cat.citations()
-    locs = cat.localities()
-    if len(cites) == 0 or len(locs) == 0:
-        return gpd.GeoDataFrame(columns=["locality_id", "n_sources", "geometry"], geometry="geometry", crs=CRS)
-    src = cat.sources()
-    titles = {}
-    if len(src):
-        for r in src.itertuples(index=False):
-            pub = "" if pd.isna(r.published) else pd.Timestamp(r.published).strftime("%Y-%m-%d")
-            titles[r.source_id] = f"{r.outlet}: {r.title} ({pub})".strip()
-    grouped = cites.groupby("locality_id")["source_id"].agg(lambda s: sorted(set(s)))
-    towns = locs.loc[locs["locality_id"].isin(grouped.index)].copy()
-    towns["n_sources"] = towns["locality_id"].map(grouped.map(len)).astype("Int64")
-    towns["citations"] = towns["locality_id"].map(lambda i: [titles.get(s, s) for s in grouped[i]])
-    return _with_holder(cat, towns.reset_index(drop=True), day)
-
-
-def _with_holder(cat, towns: gpd.GeoDataFrame, day: str) -> gpd.GeoDataFrame:
-    towns = towns.copy()
-    if len(towns) == 0:
-        towns["party"] = pd.Series(dtype=object)
-        return towns
-    try:
-        towns["party"] = cat.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index)).astype(str)
-    except Exception:  # noqa: BLE001 - the holder is an enrichment
-        towns["party"] = ""
-    return towns
+    return cited_towns(_catalog(store), day)
 
 
 # --- view state ----------------------------------------------------------------------
@@ -235,28 +178,13 @@ def show_notices() -> None:
 
 # --- filters and key figures ------------------------------------------------------------
 def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True) -> pd.DataFrame:
-    """Events in the state's date range matching its class, party and governorate filters."""
-    if len(events) == 0:
-        return events
-    mask = pd.Series(True, index=events.index)
-    if with_range:
-        day = pd.to_datetime(events["date_start"]).dt.normalize()
-        mask &= (day >= pd.Timestamp(vs.start)) & (day <= pd.Timestamp(vs.end))
-    if vs.classes:
-        hit = pd.Series(False, index=events.index)
-        for c in ("truce_class", "event_type"):
-            if c in events.columns:
-                hit |= events[c].isin(vs.classes)
-        mask &= hit
-    if vs.parties:
-        hit = pd.Series(False, index=events.index)
-        for c in ("party1", "party2"):
-            if c in events.columns:
-                hit |= events[c].isin(vs.parties)
-        mask &= hit
-    if vs.govs:
-        mask &= events["admin1_pcode"].isin(vs.govs)
-    return events.loc[mask.fillna(False)]
+    """Events in the state's date range matching its class, party and governorate filters.
+
+    The same function (``geo.view.filter_view``) serves the briefing and the exports.
+    """
+    from geo.view import filter_view
+
+    return filter_view(events, vs, with_range=with_range)
 
 
 def key_figures(events: pd.DataFrame) -> dict[str, int]:

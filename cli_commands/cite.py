@@ -36,10 +36,9 @@ def run(args) -> int:
         read_document,
         save_document,
     )
+    from geo.documents import check_date_option
     from geo.paths import store_path
     from geo.store import Store
-
-    from geo.documents import check_date_option
 
     check_date_option(args.date)
     pairs, problems = [], []

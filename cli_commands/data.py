@@ -27,23 +27,45 @@ def _date(value: str) -> pd.Timestamp:
 
 
 def _store_arg(parser) -> None:
-    parser.add_argument("--store", metavar="PATH", help="workspace GeoPackage (default: $MONITOR_STORE or workspace/store.gpkg)")
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="workspace GeoPackage (default: $MONITOR_STORE or workspace/store.gpkg)",
+    )
 
 
 # --- import -------------------------------------------------------------------------
 
 
-@command("import", "import a file (ucdp, acled, csv, geojson, gpkg, shp/zip, boundaries) into the workspace store")
+@command(
+    "import", "import a file (ucdp, acled, csv, geojson, gpkg, shp/zip, boundaries) into the workspace store"
+)
 def build_import(parser):
     parser.add_argument("format", choices=IMPORT_FORMATS, metavar="FORMAT", help=", ".join(IMPORT_FORMATS))
     parser.add_argument("file", metavar="FILE")
     _store_arg(parser)
-    parser.add_argument("--map", metavar="KEY=COL,...", help="csv/vector events: id=COL,date=COL,lat=COL,lon=COL[,actor1=,actor2=,type=,fatalities=,place=,source=,notes=]")
+    parser.add_argument(
+        "--map",
+        metavar="KEY=COL,...",
+        help="csv/vector events: id=COL,date=COL,lat=COL,lon=COL[,actor1=,actor2=,type=,fatalities=,place=,source=,notes=]",
+    )
     parser.add_argument("--layer", metavar="L", help="layer to read from a GeoPackage / zip holding several")
-    parser.add_argument("--kind", choices=("events", "boundaries", "zones"), help="what a geojson/gpkg/shp file holds (default: events)")
-    parser.add_argument("--fix", action="store_true", help="repair invalid geometries with make_valid (and say so)")
-    parser.add_argument("--date-order", choices=("dmy", "mdy"), help="order of numeric dates such as 05/04/2017 (never guessed)")
-    parser.add_argument("--encoding", help="force the text encoding (default: UTF-8, UTF-8 BOM or cp1256 detected)")
+    parser.add_argument(
+        "--kind",
+        choices=("events", "boundaries", "zones"),
+        help="what a geojson/gpkg/shp file holds (default: events)",
+    )
+    parser.add_argument(
+        "--fix", action="store_true", help="repair invalid geometries with make_valid (and say so)"
+    )
+    parser.add_argument(
+        "--date-order",
+        choices=("dmy", "mdy"),
+        help="order of numeric dates such as 05/04/2017 (never guessed)",
+    )
+    parser.add_argument(
+        "--encoding", help="force the text encoding (default: UTF-8, UTF-8 BOM or cp1256 detected)"
+    )
     return run_import
 
 
@@ -86,13 +108,20 @@ def _flag_kind(problem: Problem) -> str:
 
 @command("export", "export events, boundaries, zones (at --date) or localities as csv / geojson / gpkg")
 def build_export(parser):
-    parser.add_argument("what", choices=("events", "boundaries", "zones", "localities"), metavar="WHAT", help="events, boundaries, zones, localities")
+    parser.add_argument(
+        "what",
+        choices=("events", "boundaries", "zones", "localities"),
+        metavar="WHAT",
+        help="events, boundaries, zones, localities",
+    )
     parser.add_argument("--format", required=True, choices=("csv", "geojson", "gpkg"))
     parser.add_argument("--date", type=_date, help="zones: the day of the control layer")
     parser.add_argument("--start", type=_date, help="events: first day (inclusive)")
     parser.add_argument("--end", type=_date, help="events: last day (inclusive)")
     parser.add_argument("--out", required=True, metavar="FILE")
-    parser.add_argument("--workspace-only", action="store_true", help="only what was imported, not the shipped data")
+    parser.add_argument(
+        "--workspace-only", action="store_true", help="only what was imported, not the shipped data"
+    )
     _store_arg(parser)
     return run_export
 
@@ -106,7 +135,9 @@ def run_export(args) -> int:
     if args.what != "events" and (args.start is not None or args.end is not None):
         raise InputError([Problem(None, "--start/--end", "only apply to events")])
     catalog = Catalog(args.store)
-    frame = export.select(catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only)
+    frame = export.select(
+        catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only
+    )
     n = export.write(args.what, frame, args.format, args.out)
     print(f"wrote {n} {args.what} to {args.out}")
     return 0
@@ -122,7 +153,14 @@ def build_stats(parser):
     parser.add_argument("--by", required=True, choices=sorted(GROUPERS), help="grouping")
     parser.add_argument("--start", type=_date, help="first day (inclusive)")
     parser.add_argument("--end", type=_date, help="last day (inclusive)")
-    parser.add_argument("--date", type=_date, help="zone: attribute every event to the zones of this day instead of its own date")
+    parser.add_argument(
+        "--date",
+        type=_date,
+        help="zone: attribute every event to the zones of this day instead of its own date",
+    )
+    parser.add_argument(
+        "--workspace-only", action="store_true", help="count only imported events, not the shipped ones"
+    )
     _store_arg(parser)
     return run_stats
 
@@ -133,14 +171,22 @@ def run_stats(args) -> int:
     from geo.stats import counts_by
 
     if args.date is not None and args.by != "zone":
-        raise InputError([Problem(None, "--date", "only applies to --by zone (use --start/--end for a period)")])
+        raise InputError(
+            [Problem(None, "--date", "only applies to --by zone (use --start/--end for a period)")]
+        )
     if args.start is not None and args.end is not None and args.start > args.end:
         raise InputError([Problem(None, "--start/--end", "--start is after --end")])
     catalog = Catalog(args.store)
-    events = events_in_range(catalog.events(), args.start, args.end)
+    events = catalog.store.read("events") if args.workspace_only else catalog.events()
+    events = events_in_range(events, args.start, args.end)
     context = {}
     if args.by == "zone":
-        context = {"party_at": lambda ev, date: catalog.party_at(ev, None if date is None else pd.Series(date, index=ev.index)), "date": args.date}
+        context = {
+            "party_at": lambda ev, date: catalog.party_at(
+                ev, None if date is None else pd.Series(date, index=ev.index)
+            ),
+            "date": args.date,
+        }
     table = counts_by(events, args.by, start=args.start, end=args.end, **context)
     table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

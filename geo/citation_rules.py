@@ -66,13 +66,14 @@ WEAK_AR: frozenset[str] = frozenset("باب تل حمراء راعي سفيره"
 BLOCKED: frozenset[str] = frozenset(
     """sham cham seen nazi soda murk shin chine mare hal sam khan balo ayu ayou gama neva nava
     tortosa sousse susa susah beroea veroia berea beria ezra dali dana mara mari qasim sabbah
-    karto kartu selemie alep""".split()
+    karto kartu selemie alep baath bath""".split()
 )
 
 #: Single-word keys that are also common words or names: accepted only when written with
 #: the article (al-Bab, At-Tall, al-Rai ...).
 WEAK: frozenset[str] = frozenset(
-    """bab tall tell tal hol hul rai hula kara hamra harem safir nasirah sharan hader hadir bulbul
+    """bab tall tell tal hol hul rai hula kara hamra harem safir nasirah sharan bulbul tishreen tishrin
+    ansari mashhad shaar fardous
     banan ajami karmah karimah hanadi hinadi hennadi ghazale jaba smad samad sajin sijn daal
     dael dail hich hish haul hool milh mork qara rasm riha saan siin tasil teft tsil izra jiza
     jize jala reqa raka dera dara""".split()
@@ -88,6 +89,11 @@ ORG_HEADS: frozenset[str] = frozenset(
 ORG_TAILS: frozenset[str] = frozenset(
     """military media brigade brigades battalion battalions army falcons operations revolutionaries
     revolutionary liberation front division regiment hawks lions martyrs shield legion corps""".split()
+)
+#: Word pairs after a place name, in any case, that name an organisation ("the Deraa operations room").
+ORG_TAIL_PAIRS: frozenset[tuple[str, str]] = frozenset(
+    {("operations", "room"), ("military", "council"), ("media", "center"), ("media", "centre"),
+     ("media", "office"), ("revolutionary", "council"), ("liberation", "front")}
 )
 #: Words before a place name that make it part of a person's name ("Abu Hama", "ibn ...").
 PERSON_HEADS: frozenset[str] = frozenset("abu abou umm bin ibn bint".split())

@@ -191,15 +191,27 @@ def _lexicon(gazetteer: Gazetteer) -> _Lexicon:
 
 # --- sentences ----------------------------------------------------------------------------------
 
-_SENT_END = re.compile(r"[.!?؟]+[\"”’'»)\]]*(?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*•#]|\d+\.)\s)")
+_SENT_END = re.compile(
+    r"[.!?؟]+[\"”’'»)\]]*(?=\s)"  # end punctuation
+    r"|\n[ \t]*\n"  # blank line
+    r"|\n(?=[ \t]*(?:[-*•#]|\d+\.)\s)"  # list item or heading
+)
+_HEADLINE = re.compile(r"^[^\n]{1,60}\n(?=[ \t]*[A-Z\u0600-\u06ff])", re.M)
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, begin = [], 0
-    for m in _SENT_END.finditer(text):
-        stop = m.end()
-        if m.group(0).startswith("."):
-            before = re.search(r"([\w.]+)$", text[max(0, m.start() - 12): m.start()])
+    ends = [(m.start(), m.end(), m.group(0)) for m in _SENT_END.finditer(text)]
+    for m in _HEADLINE.finditer(text):
+        line = m.group(0).rstrip("\n").rstrip()
+        starts_block = m.start() == 0 or re.search(r"\n[ \t]*\n[ \t]*$", text[max(0, m.start() - 8): m.start()])
+        if starts_block and line and line[-1] not in ".!?,;:-‐":  # a short unpunctuated first line: headline
+            ends.append((m.end() - 1, m.end(), "\n"))
+    for start_pos, stop, group in sorted(set(ends)):
+        if stop <= begin:
+            continue
+        if group.startswith("."):
+            before = re.search(r"([\w.]+)$", text[max(0, start_pos - 12): start_pos])
             word = before.group(1).lower() if before else ""
             follow = text[stop: stop + 3].lstrip()
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or (follow[:1].islower()):
@@ -250,18 +262,24 @@ def _variants(toks: list[_Tok], seps: list[str | None]) -> list[tuple[str, bool]
     return out
 
 
-def _arabic_stem(tok: _Tok) -> tuple[_Tok, bool] | None:
-    """The token without a leading Arabic proclitic (و ب ل ف ك), if it has one."""
-    text = tok.text
-    for p in ("وال", "بال", "فال", "كال", "لل"):
-        if text.startswith(p) and len(text) > len(p) + 1:
-            cut = len(p) - (2 if p != "لل" else 1)
-            rest = text[cut:]
-            return _Tok(tok.start + cut, tok.end, rest, normalize(rest), fold(rest)), True
-    if text[:1] in _ARABIC_PROCLITICS and len(text) > 3:
-        rest = text[1:]
-        return _Tok(tok.start + 1, tok.end, rest, normalize(rest), fold(rest)), rest.startswith("ال")
-    return None
+def _arabic_stems(tok: _Tok) -> list[tuple[_Tok, bool]]:
+    """The token without leading Arabic proclitics (و / ف, then ب / ل / ك), longest cut last.
+
+    Returns (stem, has_article) pairs; "لل" stands for ل + ال (للرقة = ل + الرقة).
+    """
+    text, out = tok.text, []
+    cut = 0
+    if text[:1] in ("و", "ف") and len(text) > 3:
+        cut = 1
+        out.append(cut)
+    if text[cut: cut + 1] in ("ب", "ل", "ك") and len(text) - cut > 3:
+        out.append(cut + 1)
+    stems = []
+    for c in out:
+        rest = text[c:]
+        article = rest.startswith("ال") or (text[c - 1: c + 1] == "لل")
+        stems.append((_Tok(tok.start + c, tok.end, rest, normalize(rest), fold(rest)), article))
+    return stems
 
 
 def _prev_word(toks: list[_Tok], i: int, text: str) -> _Tok | None:
@@ -282,6 +300,10 @@ def _next_word(toks: list[_Tok], j: int, text: str) -> _Tok | None:
     return nxt
 
 
+_LONGER_NAME = re.compile(r"[ \t]+(?:al|el|ad|ar|as|ash|at|az|an|ed|ez|es|er|en)[-‐][A-Z]")
+_PREPOSITIONS = frozenset("in from at near to into outside around of inside across toward towards".split())
+
+
 def _is_metonymy(text: str, toks: list[_Tok], i: int, j: int, possessive: bool) -> bool:
     """Whether the mention toks[i..j] ("Damascus") stands for the Syrian government."""
     end = toks[j].end
@@ -293,7 +315,9 @@ def _is_metonymy(text: str, toks: list[_Tok], i: int, j: int, possessive: bool) 
     if re.search(r"\b(pro|anti)[-\s]?$", before):
         return True
     nxt = _next_word(toks, j, text)
-    if nxt is not None and not re.search(r"[,;:.]", text[end: nxt.start]):
+    prev = _prev_word(toks, i, text)
+    governed = prev is not None and prev.folded in _PREPOSITIONS  # "the regime in Damascus said"
+    if nxt is not None and not governed and not re.search(r"[,;:.]", text[end: nxt.start]):
         word = nxt.folded
         if possessive or word in rules.GOV_NOUNS:
             if word in rules.GOV_NOUNS:
@@ -403,9 +427,7 @@ def _longest_match(text, toks, seps, i, lex: _Lexicon):
                         normalize(stem_text), fold(stem_text))
             candidates.append(([*run[:-1], stem], stem.end, True, False, run[0].start))
         if is_arabic(run[0].text):
-            stemmed = _arabic_stem(run[0])
-            if stemmed is not None:
-                tok0, art = stemmed
+            for tok0, art in _arabic_stems(run[0]):
                 candidates.append(([tok0, *run[1:]], run[-1].end, False, art, tok0.start))
         for cand, end, possessive, ar_article, start in candidates:
             found = _classify(text, toks, seps, i, j, cand, lex, possessive, starts_with_article, ar_article)
@@ -429,6 +451,9 @@ def _classify(text, toks, seps, i, j, run, lex: _Lexicon, possessive, starts_wit
             continue
         venue = lex.venues.get(key)
         if venue is not None:
+            suffix = re.match(r"-(\w+)", text[run[-1].end: run[-1].end + 12])
+            if suffix and suffix.group(1).lower() in rules.GOV_HYPHEN_SUFFIX:
+                return "org", key  # "Ankara-backed": a state as actor, not a place cited
             return "venue", venue
         ids = lex.towns.get(key)
         if not ids:
@@ -442,7 +467,8 @@ def _classify(text, toks, seps, i, j, run, lex: _Lexicon, possessive, starts_wit
             else:
                 if key in rules.BLOCKED:
                     continue
-                if (key in rules.WEAK or len(key) <= 3) and not has_article:
+                marked = bool(re.search(r"\w['’ʼ‘`ʿʾ]\w", text[run[0].start: run[-1].end]))
+                if (key in rules.WEAK or len(key) <= 3) and not (has_article or marked):
                     continue
         prev = _prev_word(toks, i, text)
         if prev is not None and not arabic:
@@ -454,8 +480,14 @@ def _classify(text, toks, seps, i, j, run, lex: _Lexicon, possessive, starts_wit
             if key == "duma" and prev.folded in rules.DUMA_PARLIAMENT:
                 continue
         nxt = _next_word(toks, j, text)
-        if nxt is not None and not arabic and not possessive and nxt.capitalised and nxt.folded in rules.ORG_TAILS:
-            return "org", key
+        if nxt is not None and not arabic and not possessive:
+            if nxt.capitalised and nxt.folded in rules.ORG_TAILS:
+                return "org", key
+            nxt2 = _next_word(toks, j + 1, text)
+            if nxt2 is not None and (nxt.folded, nxt2.folded) in rules.ORG_TAIL_PAIRS:
+                return "org", key
+        if not arabic and not possessive and _LONGER_NAME.match(text, run[-1].end):
+            continue  # "Busra al-Harir": the start of a longer name the gazetteer does not know
         place = ids[0]
         if place in lex.damascus and not arabic and _is_metonymy(text, toks, i, j, possessive):
             return "metonymy", place
@@ -624,8 +656,9 @@ def _in_range(documents: pd.DataFrame, start=None, end=None) -> pd.Series:
     return keep
 
 
-def cited_towns(citations: pd.DataFrame, documents: pd.DataFrame, localities: gpd.GeoDataFrame,
-                start=None, end=None) -> gpd.GeoDataFrame:
+def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame | None = None,
+                localities: gpd.GeoDataFrame | None = None, start=None, end=None, *,
+                catalog=None) -> gpd.GeoDataFrame:
     """One row per Syrian locality cited (kind ``town``) by documents dated in [start, end].
 
     Parameters
@@ -636,6 +669,8 @@ def cited_towns(citations: pd.DataFrame, documents: pd.DataFrame, localities: gp
         The gazetteer (``geo.datasets.load_localities`` or the catalog's merged localities).
     start, end : date-like, optional
         Inclusive range on the documents' publication date; undated documents are kept.
+    catalog : geo.catalog.Catalog, optional
+        Instead of the three frames: shipped + workspace citations and localities of a catalog.
 
     Returns
     -------
@@ -644,6 +679,11 @@ def cited_towns(citations: pd.DataFrame, documents: pd.DataFrame, localities: gp
         ``{"title", "outlet", "date", "sentence", "mentions"}`` dicts, newest first; the sentence is
         "" for shipped sources), geometry (EPSG:4326); sorted by n_sources then n_mentions.
     """
+    if catalog is not None:
+        documents, citations = merged_citations(catalog.store, catalog.data_dir)
+        localities = catalog.localities() if localities is None else localities
+    if citations is None or documents is None or localities is None:
+        raise TypeError("cited_towns needs citations, documents and localities, or catalog=")
     columns = ["locality_id", "name_en", "name_ar", "admin1_pcode", "n_sources", "n_mentions", "documents"]
     empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
     if citations is None or not len(citations) or documents is None or not len(documents):
@@ -717,3 +757,69 @@ def place_summary(citations: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
     df["_k"] = (df["kind"] != "town").astype(int)
     df = df.sort_values(["_k", "documents", "mentions", "name"], ascending=[True, False, False, True])
     return df.drop(columns="_k").reset_index(drop=True)
+
+
+# --- tables for the Sources page ------------------------------------------------------------------
+
+
+def map_link(locality_id: str, lat: float, lon: float, zoom: int = 11) -> str:
+    """Link to the map centred on a town: ``/map?town=<id>&lat=..&lon=..&z=11``."""
+    from urllib.parse import urlencode
+
+    query = urlencode(
+        {"town": locality_id, "lat": f"{float(lat):.5f}", "lon": f"{float(lon):.5f}", "z": int(zoom)}, safe=":"
+    )
+    return f"/map?{query}"
+
+
+def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: dict[str, str],
+                       workspace_ids=()) -> pd.DataFrame:
+    """One row per document: title, outlet, date, origin, the towns it cites and the places abroad.
+
+    ``names`` maps locality ids to display names; ``workspace_ids`` are the doc ids stored in the
+    workspace (the others are shipped sources).
+    """
+    cols = ["doc_id", "title", "outlet", "date", "origin", "towns", "n_towns", "abroad", "metonymy"]
+    if documents is None or not len(documents):
+        return pd.DataFrame(columns=cols)
+    ws = set(workspace_ids)
+    rows = []
+    for doc in documents.drop_duplicates("doc_id", keep="last").itertuples(index=False):
+        c = citations[citations["doc_id"] == doc.doc_id] if len(citations) else citations
+        towns = c[c["kind"] == "town"]["locality_id"].value_counts() if len(c) else pd.Series(dtype=int)
+        venues = sorted(set(c[c["kind"] == "venue"]["venue"])) if len(c) else []
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "title": doc.title,
+                "outlet": doc.outlet,
+                "date": _date_str(doc.published),
+                "origin": "workspace" if doc.doc_id in ws else "shipped",
+                "towns": ", ".join(f"{names.get(i, i)} ({n})" if n > 1 else names.get(i, i) for i, n in towns.items()),
+                "n_towns": int(len(towns)),
+                "abroad": ", ".join(venues),
+                "metonymy": int((c["kind"] == "metonymy").sum()) if len(c) else 0,
+            }
+        )
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values(["date", "title"], ascending=[False, True], ignore_index=True)
+
+
+def towns_table(towns: gpd.GeoDataFrame, zoom: int = 11) -> pd.DataFrame:
+    """Cited towns (from :func:`cited_towns`) as a table with a map link per town."""
+    from geo.schema import ADMIN1
+
+    cols = ["town", "arabic", "governorate", "sources", "mentions", "map", "locality_id"]
+    if towns is None or not len(towns):
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame(
+        {
+            "town": towns["name_en"].astype(str),
+            "arabic": towns["name_ar"].astype(str),
+            "governorate": [ADMIN1.get(p, p) for p in towns["admin1_pcode"]],
+            "sources": towns["n_sources"].astype(int),
+            "mentions": towns["n_mentions"].astype(int),
+            "map": [map_link(i, g.y, g.x, zoom) for i, g in zip(towns["locality_id"], towns.geometry, strict=True)],
+            "locality_id": towns["locality_id"].astype(str),
+        }
+    )

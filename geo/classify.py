@@ -25,20 +25,22 @@ Party groups
 Rules (the first that applies wins)
 -----------------------------------
 1. ``before_truce``: the event started before the truce date (2016-12-30).
-2. ``one_sided``: a side is ``civilians`` or the event type is one-sided violence / violence
+2. ``other_fighting``: the event is not violence between armed actors (ACLED event types
+   Protests, Riots, Strategic developments); the reason says "not fighting".
+3. ``one_sided``: a side is ``civilians`` or the event type is one-sided violence / violence
    against civilians.
-3. ``other_fighting``: one side consists only of outside forces (Turkey or Euphrates Shield
+4. ``other_fighting``: one side consists only of outside forces (Turkey or Euphrates Shield
    against IS or the SDF, the SDF against IS, coalition strikes...).
-4. ``excluded_group``: an excluded group is on either side.  **Mixed sides**: one excluded
+5. ``excluded_group``: an excluded group is on either side.  **Mixed sides**: one excluded
    group among several is enough ("mixed: ..." in the reason), because the truce's parties
    treat such joint operations as outside it.
-5. ``truce_violation``: ``government`` on one side and ``opposition`` on the other.
-6. ``other_fighting``: anything else (rebel infighting, unidentified actors...).
+6. ``truce_violation``: ``government`` on one side and ``opposition`` on the other.
+7. ``other_fighting``: anything else (rebel infighting, unidentified actors...).
 
 Umbrella names (UCDP "Syrian insurgents", ACLED "Opposition Rebels (Syria)") cover every rebel,
 excluded groups included.  They count as ``opposition``; when the caller passes ``held_by``
 (the party holding the event's place on its date, from :func:`geo.control.party_at`) and that
-party is an excluded group, the umbrella side is read as that group (rule 4) and the reason says
+party is an excluded group, the umbrella side is read as that group (rule 5) and the reason says
 so.  When a side is not named at all and ``held_by`` is given, the holder of the place stands in
 for the missing side (e.g. government shelling of an opposition-held town is a truce violation),
 again said in the reason.
@@ -83,6 +85,8 @@ ACTOR_PARTIES: dict[str, str] = {
 KINDS = ("state", "ally", "armed_group", "umbrella", "excluded", "outside", "civilians", "unidentified")
 ACTOR_COLUMNS = ("pattern", "party", "kind", "note")
 _ONE_SIDED_TYPES = ("one-sided", "one sided", "violence against civilians")
+#: ACLED event types that are not violence between armed actors.
+_NON_VIOLENT_TYPES = ("protests", "riots", "strategic developments")
 _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 
 
@@ -190,15 +194,20 @@ def _parties(side: tuple[Actor, ...]) -> list[str]:
     return sorted({a.party for a in side}, key=_order)
 
 
+def _lit(text) -> str:
+    """``text`` made literal inside a ``str.format`` template (names may contain braces)."""
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
 def _describe(side: tuple[Actor, ...], stand_in: str = "") -> str:
     if not side:
         return f"(not named; place held by {stand_in})" if stand_in else "(not named)"
     if len(side) == 1:
-        return f"{side[0].name} ({side[0].party})"
-    return "mixed: " + ", ".join(f"{a.name} ({a.party})" for a in side)
+        return f"{_lit(side[0].name)} ({side[0].party})"
+    return "mixed: " + ", ".join(f"{_lit(a.name)} ({a.party})" for a in side)
 
 
-def _decide(side1, side2, one_sided_type: bool, held: str) -> tuple[str, str, str, str]:
+def _decide(side1, side2, one_sided_type: bool, held: str, non_violent: str = "") -> tuple[str, str, str, str]:
     """(class, party1, party2, reason template with {date} and {when})."""
     p1, p2 = _parties(side1), _parties(side2)
     notes = []
@@ -208,7 +217,7 @@ def _decide(side1, side2, one_sided_type: bool, held: str) -> tuple[str, str, st
         if held in EXCLUDED and len(side) == 1 and side[0].kind == "umbrella":
             eff.discard(side[0].party)
             eff.add(held)
-            notes.append(f"{side[0].name} is an umbrella name and the place was held by {held} that day")
+            notes.append(f"{_lit(side[0].name)} is an umbrella name and the place was held by {held} that day")
     stand1 = stand2 = ""
     if held and held in ACTOR_PARTIES and held != "unknown":
         if not side1 and side2:
@@ -222,6 +231,8 @@ def _decide(side1, side2, one_sided_type: bool, held: str) -> tuple[str, str, st
     party1, party2 = "+".join(p1), "+".join(p2)
     note = f" ({'; '.join(notes)})" if notes else ""
     both = eff1 | eff2
+    if non_violent:
+        return "other_fighting", party1, party2, f"not fighting (event type {_lit(repr(non_violent))}): {dyad} on {{date}}{note}"
     if one_sided_type or "civilians" in both:
         return "one_sided", party1, party2, f"violence against civilians: {dyad} on {{date}}{note}"
     for eff in (eff1, eff2):
@@ -249,6 +260,12 @@ def _decide(side1, side2, one_sided_type: bool, held: str) -> tuple[str, str, st
         return "other_fighting", party1, party2, f"no actors named on {{date}}{note}"
     why = "unidentified or unmapped actor" if "unknown" in both else "not between the truce's two sides"
     return "other_fighting", party1, party2, f"{dyad} on {{date}}: {why}{note}"
+
+
+def _non_violent(event_type) -> str:
+    """The event type when it is not violence between armed actors (ACLED protests...), else ""."""
+    text = normalize_actor(event_type)
+    return str(event_type) if text in _NON_VIOLENT_TYPES else ""
 
 
 def _is_one_sided(event_type) -> bool:
@@ -301,9 +318,9 @@ def classify(
     decided: dict[tuple, tuple[str, str, str, str]] = {}
     out = []
     for actor1, actor2, day, etype, holder in zip(a1, a2, dates, types, held, strict=True):
-        key = (actor1, actor2, _is_one_sided(etype), holder)
+        key = (actor1, actor2, _is_one_sided(etype), holder, _non_violent(etype))
         if key not in decided:
-            decided[key] = _decide(table.side(actor1), table.side(actor2), key[2], holder)
+            decided[key] = _decide(table.side(actor1), table.side(actor2), key[2], holder, key[4])
         cls, party1, party2, template = decided[key]
         day_text = "an unknown date" if pd.isna(day) else day.strftime("%Y-%m-%d")
         if not pd.isna(day) and day < truce:
@@ -317,18 +334,19 @@ def rules_table() -> pd.DataFrame:
     """The class rules in the order they are applied, for the rules page."""
     rows = [
         ("1", "before_truce", "The event started before the truce date (30 Dec 2016)."),
-        ("2", "one_sided", "A side is civilians, or the event type is one-sided violence / violence against civilians."),
+        ("2", "other_fighting", "Not violence between armed actors (ACLED protests, riots, strategic developments)."),
+        ("3", "one_sided", "A side is civilians, or the event type is one-sided violence / violence against civilians."),
         (
-            "3",
+            "4",
             "other_fighting",
             "One side consists only of outside forces (" + ", ".join(OUTSIDE) + "): not parties to the truce.",
         ),
         (
-            "4",
+            "5",
             "excluded_group",
             "An excluded group (" + ", ".join(EXCLUDED) + ") is on either side; on a mixed side one is enough.",
         ),
-        ("5", "truce_violation", "Government side against opposition."),
-        ("6", "other_fighting", "Anything else: rebel infighting, unidentified or unmapped actors."),
+        ("6", "truce_violation", "Government side against opposition."),
+        ("7", "other_fighting", "Anything else: rebel infighting, unidentified or unmapped actors."),
     ]
     return pd.DataFrame(rows, columns=["order", "class", "rule"])

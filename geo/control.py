@@ -30,6 +30,7 @@ second call for another date with the same party assignment costs a table filter
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -63,15 +64,18 @@ class _LRU(OrderedDict):
     def __init__(self, size: int = _CACHE_SIZE):
         super().__init__()
         self.size = size
+        self.lock = threading.RLock()  # Streamlit sessions run in threads
 
     def get_or(self, key, build):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
+        with self.lock:
+            if key in self:
+                self.move_to_end(key)
+                return self[key]
         value = build()
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
+        with self.lock:
+            self[key] = value
+            if len(self) > self.size:
+                self.popitem(last=False)
         return value
 
 
@@ -82,9 +86,9 @@ _LAYERS = _LRU(256)
 
 def clear_caches() -> None:
     """Forget every memoised outline, tessellation and dissolved layer."""
-    _OUTLINES.clear()
-    _TESSELLATIONS.clear()
-    _LAYERS.clear()
+    for cache in (_OUTLINES, _TESSELLATIONS, _LAYERS):
+        with cache.lock:
+            cache.clear()
 
 
 # --- dates and records -----------------------------------------------------------
@@ -435,8 +439,9 @@ def party_at(
     ----------
     points : GeoDataFrame
         Points (any CRS).
-    dates : Series
-        One date per point (aligned on ``points.index``), e.g. ``events["date_start"]``.
+    dates : Series, array or one date
+        One date per point (a Series is aligned on ``points.index`` when its index differs;
+        an array is taken in order), e.g. ``events["date_start"]``, or one date for all.
     control, localities, outline
         As in :func:`zones_at`.
     radius_km : float or None
@@ -447,36 +452,60 @@ def party_at(
     Series
         Party per point (str), indexed like ``points``.
     """
-    result = pd.Series("", index=points.index, dtype=object, name="party")
+    out = np.full(len(points), "", dtype=object)
     if len(points) == 0:
-        return result
+        return pd.Series(out, index=points.index, name="party")
     pts = points if points.crs is None or points.crs.equals(CRS) else points.to_crs(CRS)
-    geom = pts.geometry
-    days = pd.to_datetime(pd.Series(dates).reindex(points.index)).dt.normalize()
+    geom = pts.geometry.reset_index(drop=True)
+    if np.ndim(dates) == 0:  # one date for every point
+        dates = pd.Series(dates, index=points.index)
+    elif isinstance(dates, pd.Series) and not dates.index.equals(points.index):
+        dates = dates.reindex(points.index)
+    days = pd.Series(pd.to_datetime(np.asarray(dates))).dt.normalize()
     ok = (geom.notna() & ~geom.is_empty & days.notna()).to_numpy()
-    if not ok.any():
-        return result
-    x, y = _TO_METRIC.transform(geom[ok].x.to_numpy(), geom[ok].y.to_numpy())
-    segment = _segment_days(control, days[ok])
-    metric = pd.DataFrame({"x": x, "y": y, "day": segment.to_numpy()}, index=points.index[ok])
-    limit = None if radius_km is None else float(radius_km) * 1000.0
-    for day, group in metric.groupby("day", sort=False):
-        records = control_at(control, day)
-        if records.empty:
-            continue
-        by_locality = _party_by_locality(records)
-        tess = _tessellation(localities, set(by_locality.index), outline, radius_km)
-        if len(tess.sites) == 0:
-            continue
-        site_parties = np.array(_site_parties(tess, by_locality), dtype=object)
-        tree = tess.tree()
-        query = shapely.points(group[["x", "y"]].to_numpy())
-        idx, dist = tree.query_nearest(query, return_distance=True, all_matches=False)
-        answer = site_parties[idx[1]]
-        if limit is not None:
-            answer = np.where(dist <= limit, answer, "")
-        result.loc[group.index[idx[0]]] = answer
-    return result
+    if ok.any():
+        x, y = _TO_METRIC.transform(geom[ok].x.to_numpy(), geom[ok].y.to_numpy())
+        segment = _segment_days(control, days[ok])
+        metric = pd.DataFrame({"x": x, "y": y, "day": segment.to_numpy(), "pos": np.flatnonzero(ok)})
+        limit = None if radius_km is None else float(radius_km) * 1000.0
+        for day, group in metric.groupby("day", sort=False):
+            records = control_at(control, day)
+            if records.empty:
+                continue
+            by_locality = _party_by_locality(records)
+            tess = _tessellation(localities, set(by_locality.index), outline, radius_km)
+            if len(tess.sites) == 0:
+                continue
+            site_parties = np.array(_site_parties(tess, by_locality), dtype=object)
+            query = shapely.points(group[["x", "y"]].to_numpy())
+            idx, dist = tess.tree().query_nearest(query, return_distance=True, all_matches=False)
+            answer = site_parties[idx[1]]
+            if limit is not None:
+                answer = np.where(dist <= limit, answer, "")
+            out[group["pos"].to_numpy()[idx[0]]] = answer
+    return pd.Series(out, index=points.index, name="party")
+
+
+#: How a popup names the holder of a place ("shelling of an opposition-held town").
+HELD_ADJECTIVE: dict[str, str] = {
+    "government": "government-held",
+    "opposition": "opposition-held",
+    "hts": "HTS-held",
+    "islamic_state": "IS-held",
+    "sdf": "SDF-held",
+    "euphrates_shield": "Euphrates Shield-held",
+    "contested": "contested",
+}
+
+
+def held_label(party: str) -> str:
+    """Adjective for the holder of a place: ``"opposition"`` -> ``"opposition-held"``.
+
+    "" (no locality with a record within reach) gives "of unknown control".
+    """
+    if not party or (isinstance(party, float) and pd.isna(party)):
+        return "of unknown control"
+    return HELD_ADJECTIVE.get(str(party), f"{party}-held")
 
 
 # --- public: change over time ----------------------------------------------------

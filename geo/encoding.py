@@ -1,6 +1,6 @@
 """Reading text files in the encodings analysts' files come in.
 
-Accepted: UTF-8, UTF-8 with a byte-order mark (Excel), UTF-16 with a BOM, and Windows Arabic
+Files may be gzip-compressed (``.csv.gz``). Accepted: UTF-8, UTF-8 with a byte-order mark (Excel), UTF-16 with a BOM, and Windows Arabic
 (cp1256) when the decoded text is mostly Arabic letters. Anything else is refused with a
 clear message rather than decoded into mojibake (pass an explicit ``encoding`` to override).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 from pathlib import Path
 
@@ -58,8 +59,13 @@ def detect_encoding(data: bytes) -> str:
 
 
 def read_text(path, encoding: str | None = None) -> tuple[str, str]:
-    """The decoded text of a file and the encoding used."""
+    """The decoded text of a file (gzip-compressed or not) and the encoding used."""
     data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError([Problem(None, None, f"the gzip file is damaged: {exc}")]) from None
     if not data.strip():
         raise InputError([Problem(None, None, "the file is empty")])
     enc = encoding or detect_encoding(data)

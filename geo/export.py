@@ -126,6 +126,9 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
         else:
             tmp.unlink()
             write_layer(_text(kind, frame), tmp, kind, allow_empty=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
     finally:
         with contextlib.suppress(FileNotFoundError):

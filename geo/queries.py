@@ -65,14 +65,20 @@ def localities_within(localities: gpd.GeoDataFrame, lat: float, lon: float, km: 
     """
     if len(localities) == 0:
         return localities.assign(distance_km=pd.Series(dtype=float))
-    pts = localities.to_crs(METRIC_CRS) if localities.crs is not None else localities.set_crs(CRS).to_crs(METRIC_CRS)
+    pts = (
+        localities.to_crs(METRIC_CRS)
+        if localities.crs is not None
+        else localities.set_crs(CRS).to_crs(METRIC_CRS)
+    )
     centre = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
     dist = pts.geometry.distance(centre) / 1000.0
     out = localities.assign(distance_km=dist.to_numpy())
     return out.loc[out["distance_km"] <= km].sort_values("distance_km", kind="stable")
 
 
-def assign_admin1(points: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, nearest_km: float = NEAREST_ADMIN1_KM) -> pd.Series:
+def assign_admin1(
+    points: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, nearest_km: float = NEAREST_ADMIN1_KM
+) -> pd.Series:
     """The governorate P-code of each point (point in polygon), "" where none.
 
     Points in no governorate but within ``nearest_km`` of one (a camp on the border, a
@@ -81,9 +87,15 @@ def assign_admin1(points: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, nearest_km
     result = pd.Series("", index=points.index, dtype=object, name="admin1_pcode")
     if len(points) == 0 or admin1 is None or len(admin1) == 0:
         return result
-    polys = admin1[["pcode", "geometry"]] if admin1.crs is not None else admin1[["pcode", "geometry"]].set_crs(CRS)
+    polys = (
+        admin1[["pcode", "geometry"]]
+        if admin1.crs is not None
+        else admin1[["pcode", "geometry"]].set_crs(CRS)
+    )
     polys = polys.to_crs(CRS)
-    pts = gpd.GeoDataFrame(geometry=points.geometry.values, index=points.index, crs=points.crs or CRS).to_crs(CRS)
+    pts = gpd.GeoDataFrame(geometry=points.geometry.values, index=points.index, crs=points.crs or CRS).to_crs(
+        CRS
+    )
     valid = pts.geometry.notna() & ~pts.geometry.is_empty
     pts = pts.loc[valid]
     hits = gpd.sjoin(pts, polys, how="left", predicate="intersects")

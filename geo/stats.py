@@ -54,7 +54,11 @@ def _day_keys(events, **_):
 
 
 def _day_all(*, start=None, end=None, events=None, **_):
-    days = pd.to_datetime(events["date_start"]).dt.normalize() if events is not None else pd.Series(dtype="datetime64[ns]")
+    days = (
+        pd.to_datetime(events["date_start"]).dt.normalize()
+        if events is not None
+        else pd.Series(dtype="datetime64[ns]")
+    )
     s = pd.Timestamp(start) if start is not None else (days.min() if len(days) else None)
     e = pd.Timestamp(end) if end is not None else (days.max() if len(days) else None)
     if s is None or e is None or pd.isna(s) or pd.isna(e):
@@ -137,9 +141,17 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
         raise ValueError(f"unknown grouping {by!r} (known: {', '.join(GROUPERS)})")
     g = GROUPERS[by]
     keys = g.keys(events, **context) if len(events) else pd.Series([], dtype=object)
-    fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64") if len(events) else pd.Series([], dtype="int64")
-    frame = pd.DataFrame({"key": pd.Series(keys).to_numpy() if len(events) else [], "fatalities": fat.to_numpy()})
-    grouped = frame.groupby("key", sort=False, dropna=False).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+    fat = (
+        pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
+        if len(events)
+        else pd.Series([], dtype="int64")
+    )
+    frame = pd.DataFrame(
+        {"key": pd.Series(keys).to_numpy() if len(events) else [], "fatalities": fat.to_numpy()}
+    )
+    grouped = frame.groupby("key", sort=False, dropna=False).agg(
+        events=("fatalities", "size"), fatalities=("fatalities", "sum")
+    )
     order = list(g.all_keys(start=start, end=end, events=events, **context)) if g.all_keys else []
     extra = [k for k in grouped.index if k not in set(order) and k != ""]
     try:
@@ -147,13 +159,19 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
     except TypeError:
         pass
     index = order + extra + ([""] if "" in grouped.index else [])
-    out = grouped.reindex(index, fill_value=0).reset_index().rename(columns={"key": g.column, "index": g.column})
+    out = (
+        grouped.reindex(index, fill_value=0)
+        .reset_index()
+        .rename(columns={"key": g.column, "index": g.column})
+    )
     out["events"] = out["events"].astype("int64")
     out["fatalities"] = out["fatalities"].astype("int64")
     if by == "day":
         out[g.column] = pd.to_datetime(out[g.column]).dt.strftime("%Y-%m-%d")
     else:
-        out[g.column] = out[g.column].astype(object).where(out[g.column] != "", NONE_LABEL if not g.label else "")
+        out[g.column] = (
+            out[g.column].astype(object).where(out[g.column] != "", NONE_LABEL if not g.label else "")
+        )
     if g.label:
         name, fn = g.label
         out.insert(0, name, out[g.column].map(fn))

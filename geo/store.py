@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from geo.frames import KINDS, TABLE_KINDS, check_kind, empty_frame, from_text, to_text
 
@@ -48,7 +49,11 @@ class Store:
         """Names of the layers the file holds (known kinds only)."""
         if not self.exists():
             return []
-        return [str(name) for name, _ in pyogrio.list_layers(self.path) if str(name) in KINDS]
+        try:
+            names = pyogrio.list_layers(self.path)
+        except pyogrio.errors.DataSourceError as exc:
+            raise ValueError(f"the store {self.path} is not a GeoPackage ({exc})") from None
+        return [str(name) for name, _ in names if str(name) in KINDS]
 
     def _read_raw(self, kind: str):
         return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
@@ -79,17 +84,22 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def write(self, changes: dict[str, pd.DataFrame]) -> None:
+    def write(self, changes: dict[str, pd.DataFrame] | str, frame: pd.DataFrame | None = None) -> None:
         """Replace the layers named in ``changes`` with the given frames, atomically.
 
         Kinds not named keep their stored content. An empty frame removes the layer.
+        ``write(kind, frame)`` is short for ``write({kind: frame})``.
         """
+        if isinstance(changes, str):
+            changes = {changes: frame}
         for kind in changes:
             check_kind(kind)
         if not changes:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent
+        )
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()  # GDAL must create the file itself
@@ -105,12 +115,19 @@ class Store:
                 written += 1
             if written == 0:
                 # every layer is empty: an empty but valid GeoPackage
-                write_layer(to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True)
+                write_layer(
+                    to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True
+                )
             _fsync_file(tmp)
             os.replace(tmp, self.path)
             _fsync_dir(self.path.parent)
         finally:
-            for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            for leftover in (
+                tmp,
+                Path(str(tmp) + "-journal"),
+                Path(str(tmp) + "-wal"),
+                Path(str(tmp) + "-shm"),
+            ):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
 

@@ -57,7 +57,9 @@ _MONTHS = {
     )
     for m in names
 }
-_ISO = re.compile(r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO = re.compile(
+    r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _DMY_NAMED = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+(?P<mon>[A-Za-z]+)\.?,?[\s-]+(?P<y>\d{4})$")
 _MDY_NAMED = re.compile(r"^(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$")
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
@@ -76,7 +78,12 @@ def require_columns(columns, required, hint: str = "") -> list[Problem]:
 def clean_text(values: pd.Series) -> pd.Series:
     """Strings stripped, NUL characters removed, line endings as ``\\n``; missing = ""."""
     s = values.astype(object).where(values.notna(), "").astype(str)
-    return s.str.replace("\x00", "", regex=False).str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n").str.strip()
+    return (
+        s.str.replace("\x00", "", regex=False)
+        .str.replace("\r\n", "\n", regex=False)
+        .str.replace("\r", "\n")
+        .str.strip()
+    )
 
 
 def duplicate_ids(ids: pd.Series, rows: pd.Series, column: str) -> list[Problem]:
@@ -111,7 +118,11 @@ def parse_ints(
     bad_text = (text != "").to_numpy() & num.isna().to_numpy()
     num_np = num.to_numpy(dtype=float, na_value=np.nan)
     frac = ~np.isnan(num_np) & (np.floor(np.nan_to_num(num_np)) != np.nan_to_num(num_np))
-    low = np.zeros(len(num_np), bool) if minimum is None else (~np.isnan(num_np) & (np.nan_to_num(num_np) < minimum))
+    low = (
+        np.zeros(len(num_np), bool)
+        if minimum is None
+        else (~np.isnan(num_np) & (np.nan_to_num(num_np) < minimum))
+    )
     for i in np.flatnonzero(bad_text):
         problems.append(Problem(int(rows[i]), column, f"{text.iat[i]!r} is not a whole number"))
     for i in np.flatnonzero(frac):
@@ -122,7 +133,12 @@ def parse_ints(
         for i in np.flatnonzero((text == "").to_numpy()):
             problems.append(Problem(int(rows[i]), column, "value is missing"))
     ok = ~np.isnan(num_np) & ~frac & ~low
-    out = pd.Series(pd.array([int(v) if k else None for v, k in zip(np.nan_to_num(num_np), ok, strict=True)], dtype="Int64"), index=values.index)
+    out = pd.Series(
+        pd.array(
+            [int(v) if k else None for v, k in zip(np.nan_to_num(num_np), ok, strict=True)], dtype="Int64"
+        ),
+        index=values.index,
+    )
     return out, problems
 
 
@@ -159,7 +175,10 @@ def parse_dates(
         rows = pd.Series(rows).reset_index(drop=True)
         problems = []
         if required:
-            problems = [Problem(int(rows[i]), column, "date is missing") for i in np.flatnonzero(parsed.isna().to_numpy())]
+            problems = [
+                Problem(int(rows[i]), column, "date is missing")
+                for i in np.flatnonzero(parsed.isna().to_numpy())
+            ]
         return parsed, problems
     text = clean_text(values).reset_index(drop=True)
     rows = pd.Series(rows).reset_index(drop=True)
@@ -172,7 +191,11 @@ def parse_dates(
 
     iso = text.str.extract(_ISO)
     hit = iso["y"].notna().to_numpy()
-    y[hit], m[hit], d[hit] = iso.loc[hit, "y"].astype(int), iso.loc[hit, "m"].astype(int), iso.loc[hit, "d"].astype(int)
+    y[hit], m[hit], d[hit] = (
+        iso.loc[hit, "y"].astype(int),
+        iso.loc[hit, "m"].astype(int),
+        iso.loc[hit, "d"].astype(int),
+    )
     done |= hit
 
     for pattern in (_DMY_NAMED, _MDY_NAMED):
@@ -196,7 +219,9 @@ def parse_dates(
         yy = num["y"].where(hit).fillna("").str.len().to_numpy()
         short = hit & (yy != 4)
         for i in np.flatnonzero(short):
-            problems.append(Problem(int(rows[i]), column, f"{text[i]!r}: two-digit year; write the year in full"))
+            problems.append(
+                Problem(int(rows[i]), column, f"{text[i]!r}: two-digit year; write the year in full")
+            )
         hit = hit & ~short
         done |= short
         dayfirst_rows = np.flatnonzero(hit & (a > 12) & (b <= 12))
@@ -216,7 +241,9 @@ def parse_dates(
             hit[:] = False
         evidence = ""
         if len(dayfirst_rows):
-            evidence = f"; other rows read day-first (row {int(rows[dayfirst_rows[0]])}: {text[dayfirst_rows[0]]!r})"
+            evidence = (
+                f"; other rows read day-first (row {int(rows[dayfirst_rows[0]])}: {text[dayfirst_rows[0]]!r})"
+            )
         elif len(monthfirst_rows):
             evidence = f"; other rows read month-first (row {int(rows[monthfirst_rows[0]])}: {text[monthfirst_rows[0]]!r})"
         for i in np.flatnonzero(hit):
@@ -242,13 +269,17 @@ def parse_dates(
     empty = (text == "").to_numpy()
     for i in np.flatnonzero(~done & ~empty):
         problems.append(
-            Problem(int(rows[i]), column, f"{text[i]!r} is not a date (use YYYY-MM-DD or e.g. 15 January 2017)")
+            Problem(
+                int(rows[i]), column, f"{text[i]!r} is not a date (use YYYY-MM-DD or e.g. 15 January 2017)"
+            )
         )
     if required:
         for i in np.flatnonzero(empty):
             problems.append(Problem(int(rows[i]), column, "date is missing"))
     have = y >= 0
-    frame = pd.DataFrame({"year": np.where(have, y, 2000), "month": np.where(have, m, 1), "day": np.where(have, d, 1)})
+    frame = pd.DataFrame(
+        {"year": np.where(have, y, 2000), "month": np.where(have, m, 1), "day": np.where(have, d, 1)}
+    )
     parsed = pd.to_datetime(frame, errors="coerce").where(have)
     for i in np.flatnonzero(have & parsed.isna().to_numpy()):
         problems.append(Problem(int(rows[i]), column, f"{text[i]!r} is not a real calendar date"))
@@ -269,7 +300,9 @@ def outline_geometry(outline):
             return None
         if outline.crs is not None and not outline.crs.equals(CRS):
             outline = outline.to_crs(CRS)
-        return shapely.union_all(np.asarray(outline.geometry.values if hasattr(outline, "geometry") else outline.values))
+        return shapely.union_all(
+            np.asarray(outline.geometry.values if hasattr(outline, "geometry") else outline.values)
+        )
     return outline
 
 
@@ -318,16 +351,27 @@ def check_points(
     rows = pd.Series(rows).reset_index(drop=True)
     lat_t = clean_text(pd.Series(lat)).reset_index(drop=True) if not _numeric(lat) else None
     lon_t = clean_text(pd.Series(lon)).reset_index(drop=True) if not _numeric(lon) else None
-    la = pd.to_numeric(pd.Series(lat).reset_index(drop=True) if lat_t is None else lat_t.replace("", None), errors="coerce").to_numpy(dtype=float)
-    lo = pd.to_numeric(pd.Series(lon).reset_index(drop=True) if lon_t is None else lon_t.replace("", None), errors="coerce").to_numpy(dtype=float)
+    la = pd.to_numeric(
+        pd.Series(lat).reset_index(drop=True) if lat_t is None else lat_t.replace("", None), errors="coerce"
+    ).to_numpy(dtype=float)
+    lo = pd.to_numeric(
+        pd.Series(lon).reset_index(drop=True) if lon_t is None else lon_t.replace("", None), errors="coerce"
+    ).to_numpy(dtype=float)
     problems: list[Problem] = []
     flagged: list[Problem] = []
     flags = np.full(len(la), "", dtype=object)
     ok = np.ones(len(la), bool)
-    for vals, text, col, lim, name in ((la, lat_t, lat_col, 90, "latitude"), (lo, lon_t, lon_col, 180, "longitude")):
+    for vals, text, col, lim, name in (
+        (la, lat_t, lat_col, 90, "latitude"),
+        (lo, lon_t, lon_col, 180, "longitude"),
+    ):
         for i in np.flatnonzero(np.isnan(vals)):
             raw = "" if text is None else text[i]
-            reason = f"{name} is missing" if raw in ("", "nan", "NaN", "NA", "null") else f"{name} {raw!r} is not a number"
+            reason = (
+                f"{name} is missing"
+                if raw in ("", "nan", "NaN", "NA", "null")
+                else f"{name} {raw!r} is not a number"
+            )
             problems.append(Problem(int(rows[i]), col, reason))
         bad = ~np.isnan(vals) & (np.abs(np.nan_to_num(vals)) > lim)
         for i in np.flatnonzero(bad):
@@ -401,7 +445,11 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str = "the file") -> tuple[gpd.GeoDat
     """Reproject to EPSG:4326; a problem when no CRS is declared."""
     if gdf.crs is None:
         return gdf, [
-            Problem(None, "geometry", f"{what} declares no coordinate reference system (a shapefile needs its .prj)")
+            Problem(
+                None,
+                "geometry",
+                f"{what} declares no coordinate reference system (a shapefile needs its .prj)",
+            )
         ]
     if not gdf.crs.equals(CRS):
         gdf = gdf.to_crs(CRS)
@@ -426,11 +474,24 @@ def check_geometries(
     for i in np.flatnonzero(missing):
         problems.append(Problem(int(rows[i]), "geometry", "geometry is missing or could not be read"))
     types = shapely.get_type_id(values)
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection"])
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
     present = ~missing
     wrong = present & ~np.isin(names[np.clip(types, 0, 7)], list(kinds))
     for i in np.flatnonzero(wrong):
-        problems.append(Problem(int(rows[i]), "geometry", f"a {names[types[i]]} where {' or '.join(kinds)} is expected"))
+        problems.append(
+            Problem(int(rows[i]), "geometry", f"a {names[types[i]]} where {' or '.join(kinds)} is expected")
+        )
     check = present & ~wrong
     valid = np.ones(len(values), bool)
     valid[check] = shapely.is_valid(values[check])
@@ -444,15 +505,29 @@ def check_geometries(
                     parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in _POLYGONAL]
                     g = shapely.union_all(parts) if parts else None
                 if g is None or g.is_empty:
-                    problems.append(Problem(int(rows[i]), "geometry", "invalid geometry that make_valid cannot repair into a polygon"))
+                    problems.append(
+                        Problem(
+                            int(rows[i]),
+                            "geometry",
+                            "invalid geometry that make_valid cannot repair into a polygon",
+                        )
+                    )
                     continue
                 values[i] = g
                 repaired.append(int(rows[i]))
             if repaired:
                 shown = ", ".join(str(r) for r in repaired[:10]) + (" ..." if len(repaired) > 10 else "")
-                notes.append(f"repaired {len(repaired)} invalid geometr{'y' if len(repaired) == 1 else 'ies'} with make_valid (rows {shown})")
+                notes.append(
+                    f"repaired {len(repaired)} invalid geometr{'y' if len(repaired) == 1 else 'ies'} with make_valid (rows {shown})"
+                )
         else:
             for i in invalid:
                 reason = shapely.is_valid_reason(values[i])
-                problems.append(Problem(int(rows[i]), "geometry", f"invalid geometry: {reason} (use --fix to repair with make_valid)"))
+                problems.append(
+                    Problem(
+                        int(rows[i]),
+                        "geometry",
+                        f"invalid geometry: {reason} (use --fix to repair with make_valid)",
+                    )
+                )
     return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), problems, notes

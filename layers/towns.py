@@ -23,9 +23,19 @@ def town_radius(n_sources) -> float:
     return round(4 + 2.5 * math.sqrt(n), 1)
 
 
+def _document_text(doc) -> str:
+    if isinstance(doc, dict):
+        outlet, title, day = doc.get("outlet", ""), doc.get("title", ""), doc.get("date", "")
+        text = f"{outlet}: {title}" if outlet and title else str(title or outlet)
+        return f"{text} ({day})" if day else text
+    return str(doc)
+
+
 def _citations(value) -> list[str]:
     if value is None:
         return []
+    if isinstance(value, list | tuple | np.ndarray) and any(isinstance(v, dict) for v in value):
+        return [t for t in (_document_text(v) for v in value) if t]
     if isinstance(value, list | tuple | np.ndarray):
         return [str(v) for v in value if str(v)]
     if isinstance(value, float) and math.isnan(value):
@@ -42,7 +52,7 @@ def town_popup(row: dict, date_label: str) -> str:
     gov = ADMIN1.get(row.get("admin1_pcode", ""), row.get("admin1_pcode", "")) or "unknown"
     party = row.get("party", "")
     held = PARTIES.get(party, party) if party else "no control record for this date"
-    cites = _citations(row.get("citations"))
+    cites = _citations(row.get("citations")) or _citations(row.get("documents"))
     n = row.get("n_sources")
     n_txt = "" if n is None or pd.isna(n) else f"{int(n)} source(s)"
     items = "".join(f"<li>{esc(c)}</li>" for c in cites[:MAX_CITATIONS_SHOWN])

@@ -232,3 +232,7 @@ with st.expander(f"Events in the selection ({len(events)})"):
         st.write("No events match the dates and filters.")
 
 # --- share panel (briefing-links) ---
+from pages import _share  # noqa: E402 - link, focus and export controls (pages/_share.py)
+
+_share.render_share_panel(vs, events=events)
+# --- end share panel ---

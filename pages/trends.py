@@ -27,6 +27,9 @@ K_WINDOW = "tr_window"
 K_MILESTONES = "tr_milestones"
 K_BA_METRIC = "tr_ba_metric"
 
+#: Milestone kinds labelled on the time axis (the others are drawn lighter, named on hover).
+LABELLED_KINDS = ("ceasefire", "talks")
+
 GROUPINGS = {
     "truce_class": "truce class",
     "party": "party involved (actor)",
@@ -72,17 +75,28 @@ def _colours(by: str, groups: list[str]) -> alt.Scale | None:
 
 
 def _milestone_layer(ms: pd.DataFrame, start, end) -> alt.Chart | None:
+    """Dashed rules at every milestone (hover for its name); labels for the truce and the talks only."""
     if len(ms) == 0:
         return None
     m = ms.loc[(ms["date_start"] >= pd.Timestamp(start)) & (ms["date_start"] <= pd.Timestamp(end))]
     if len(m) == 0:
         return None
     data = pd.DataFrame({"date": m["date_start"], "label": m["label"].astype(str), "kind": m["kind"].astype(str)})
-    rule = alt.Chart(data).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x="date:T", tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "label:N", "kind:N"]
+    data["major"] = data["kind"].isin(LABELLED_KINDS)
+    data["short"] = data["label"].str.slice(0, 28)
+    rule = (
+        alt.Chart(data)
+        .mark_rule(strokeDash=[4, 3])
+        .encode(
+            x="date:T",
+            color=alt.condition("datum.major", alt.value("#333"), alt.value("#bbb")),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "label:N", "kind:N"],
+        )
     )
-    text = alt.Chart(data).mark_text(angle=270, align="left", dx=4, dy=-3, fontSize=10, color="#444").encode(
-        x="date:T", y=alt.value(4), text="label:N"
+    text = (
+        alt.Chart(data.loc[data["major"]])
+        .mark_text(angle=270, align="right", dx=-4, dy=-3, fontSize=10, color="#333")
+        .encode(x="date:T", y=alt.value(0), text="short:N")
     )
     return rule + text
 
@@ -139,7 +153,7 @@ else:
         )
     )
     marks = _milestone_layer(milestones, vs.start, vs.end)
-    chart = (line + marks if marks is not None else line).properties(height=360)
+    chart = (line + marks if marks is not None else line).properties(height=380)
     st.altair_chart(chart, width="stretch")
     if by == "party":
         st.caption("An event counts once under each party it involves, so the lines add up to more than the total.")
@@ -160,7 +174,8 @@ options = {}
 for r in milestones.itertuples(index=False):
     if pd.notna(r.date_start):
         options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
-default = [m for m in milestones.loc[milestones["kind"].isin(["ceasefire", "talks"]), "milestone_id"] if m in options]
+first_truce = milestones.loc[milestones["kind"] == "ceasefire", "milestone_id"].head(1).tolist()
+default = [m for m in first_truce + milestones.loc[milestones["kind"] == "talks", "milestone_id"].tolist() if m in options]
 state.restore_widget(K_MILESTONES, default)
 b1, b2, b3 = st.columns([3, 1, 1])
 chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
@@ -180,8 +195,13 @@ else:
         alt.Chart(table)
         .mark_rect()
         .encode(
-            x=alt.X("milestone:N", sort=list(options.values()), title=None, axis=alt.Axis(labelAngle=-30, labelLimit=220)),
-            y=alt.Y("governorate:N", title=None),
+            x=alt.X(
+                "milestone:N",
+                sort=list(options.values()),
+                title=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False),
+            ),
+            y=alt.Y("governorate:N", title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 f"{col_pct}:Q",
                 title="change, %",
@@ -189,7 +209,7 @@ else:
             ),
             tooltip=["milestone:N", "governorate:N", f"{col_b}:Q", f"{col_a}:Q", f"{col_pct}:Q", "days_before:Q", "days_after:Q"],
         )
-        .properties(height=420)
+        .properties(height=alt.Step(20))
     )
     st.altair_chart(heat, width="stretch")
     shown = table[["milestone", "governorate", "days_before", "days_after", col_b, col_a, col_pct]].rename(

@@ -51,7 +51,7 @@ PRESS_ALIASES: dict[int, list[str]] = {
     166716: ["Yarmouk", "Yarmouk Camp", "Yarmuk"],
     169174: ["Jaramana"],
     167357: ["Manbij", "Menbij", "Manbej"],
-    170905: ["Daraa", "Dar'a", "Deraa", "Deraa city"],
+    170905: ["Daraa", "Dar'a", "Deraa", "Daraa al-Balad", "Dar'a al-Balad", "Daraa al-Mahatta"],
     164947: ["Salamiyah", "Salamiyeh", "Salamieh", "Al-Salamiyah"],
     172374: ["Tabqa", "Al-Tabqa", "Tabaqa", "Al-Thawrah", "Al-Thawra", "Thawra"],
     170892: ["Darayya", "Daraya", "Daraya city"],
@@ -106,7 +106,7 @@ PRESS_ALIASES: dict[int, list[str]] = {
     169190: ["Jinderes", "Jandairis", "Jindires"],
     163434: ["Tal Tamr", "Tel Tamer", "Tell Tamer"],
     383661: ["Yarubiyah", "Al-Yarubiyah", "Al-Yaarubiyah"],
-    171126: ["Bosra", "Busra al-Sham", "Bosra al-Sham", "Busra al-Harir"],
+    171126: ["Bosra", "Busra al-Sham", "Bosra al-Sham", "Busra ash-Sham"],
     169341: ["Izraa", "Izra"],
     172469: ["Sanamayn", "Al-Sanamayn", "Al-Sanamein"],
     166251: ["Qudsaya", "Qudssaya"],
@@ -116,6 +116,9 @@ PRESS_ALIASES: dict[int, list[str]] = {
     8419677: ["Al-Hajar al-Aswad", "Hajar al-Aswad"],
     165757: ["Qahtaniyah", "Al-Qahtaniyah"],
     172172: ["Ain Shiqaq"],
+    166285: ["Qabasin", "Qabbasin"],
+    167713: ["Kuweires", "Kweires", "Kuwayris", "Kuweiris"],
+    170857: ["Darat Izza", "Daret Azza", "Daret Izza"],
     174611: ["Abu al-Duhur", "Abu Duhur", "Abu al-Zuhur", "Abu Dhuhur"],
 }
 

@@ -73,8 +73,9 @@ class FixtureCatalog:
         return self.locs
 
     def citations(self):
-        return pd.DataFrame({"source_id": ["s1", "s1", "s2", "s1", "s2", "s1", "s1", "s1"],
-                             "locality_id": list(self.locs["locality_id"]), "start": 0, "end": 1})
+        ids = list(self.locs["locality_id"])
+        return pd.DataFrame({"source_id": ["s1"] * 8 + ["s2", "s2", "s1"],
+                             "locality_id": ids + ["cur:delta", "cur:golf", "cur:golf"], "start": 0, "end": 1})
 
     def sources(self):
         return pd.DataFrame({"source_id": ["s1", "s2"], "outlet": ["Outlet One", "Outlet Two"],
@@ -203,7 +204,8 @@ def test_cited_towns_most_cited_first(catalog):
 
     towns = cited_towns(catalog)
     assert len(towns) == len(catalog.locs)
-    assert list(towns["n_sources"])[:2] == [2, 2]
+    assert list(towns["n_sources"])[:3] == [2, 2, 1]
+    assert set(towns["name_en"][:2]) == {"Delta", "Golf"}
     assert "Outlet Two: Report two" in towns.iloc[0]["citations"]
 
 

@@ -76,6 +76,12 @@ def test_one_sided_by_target_or_by_event_type():
     )
 
 
+def test_non_violent_event_types_are_not_counted_as_violations():
+    row = _one("Government of Syria", "Syrian insurgents", "2017-02-01", event_type="Strategic developments")
+    assert row.truce_class == "other_fighting"
+    assert row.class_reason.startswith("not fighting (event type 'Strategic developments')")
+
+
 def test_turkey_and_euphrates_shield_against_is_or_sdf_are_other_fighting():
     row = _one("Government of Turkey", "IS", "2017-02-10")
     assert row.truce_class == "other_fighting"
@@ -101,6 +107,7 @@ def test_unmapped_and_missing_actors_are_other_fighting_and_held_by_refines():
     assert row.truce_class == "other_fighting" and row.party2 == "unknown"
     assert "unidentified or unmapped" in row.class_reason
     assert _one("Government of Syria", "", "2017-02-01").truce_class == "other_fighting"
+    assert "Brigade {0} ${x} (unknown)" in _one("Government of Syria", "Brigade {0} ${x}", "2016-12-01").class_reason
     events = _events(
         [
             ("Government of Syria", "", "2017-02-01", "shelling"),
@@ -187,3 +194,38 @@ def test_shipped_actor_table_covers_ucdp_and_acled_names():
 
 def test_rules_table_lists_every_class():
     assert set(rules_table()["class"]) == set(CLASSES)
+
+
+def test_stats_by_class_counts_every_class_with_its_header():
+    from geo.stats import counts_by
+
+    events = _events(
+        [
+            ("IS", "SDF", "2017-01-05", ""),
+            ("Government of Syria", "Syrian insurgents", "2017-01-06", ""),
+            ("Government of Syria", "Syrian insurgents", "2017-01-07", ""),
+        ]
+    ).assign(fatalities=pd.array([2, None, 5], dtype="Int64"))
+    out = counts_by(events, "class", actors=ACTORS)
+    assert list(out.columns) == ["class", "events", "fatalities"]
+    assert list(out["class"]) == list(CLASSES)
+    table = out.set_index("class")
+    assert table.loc["truce_violation"].tolist() == [2, 5]
+    assert table.loc["other_fighting"].tolist() == [1, 2]
+    assert table.loc["one_sided"].tolist() == [0, 0]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = st.one_of(st.sampled_from(list(ACTORS["pattern"]) + ["", "Unknown Brigade"]), st.text(max_size=30))
+
+
+@settings(max_examples=150, deadline=None)
+@given(a1=_NAMES, a2=_NAMES, offset=st.integers(-40, 90), etype=st.sampled_from(["", "one-sided", "Battles"]))
+def test_every_event_gets_one_known_class_with_a_reason(a1, a2, offset, etype):
+    day = T("2016-12-30") + pd.Timedelta(days=offset)
+    row = _one(a1, a2, day.strftime("%Y-%m-%d"), etype)
+    assert row.truce_class in CLASSES
+    assert row.class_reason and day.strftime("%Y-%m-%d") in row.class_reason
+    assert (row.truce_class == "before_truce") == (offset < 0)

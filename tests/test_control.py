@@ -221,3 +221,17 @@ def test_bad_arguments_are_refused(control, localities, outline):
     with pytest.raises(ValueError, match="not a date"):
         C.zones_at(control, localities, outline, None)
     assert C.zones_at(control, localities, outline, "2016-11-01").empty
+
+
+def test_held_label_names_the_holder_for_popups():
+    assert C.held_label("opposition") == "opposition-held"
+    assert C.held_label("islamic_state") == "IS-held"
+    assert C.held_label("") == "of unknown control"
+
+
+def test_party_at_with_duplicate_index_and_one_date_for_all(control, localities, outline):
+    pts = gpd.GeoDataFrame(geometry=_ea_points([(30, -30), (-30, 30)]).to_numpy(), crs=CRS, index=[5, 5])
+    got = C.party_at(pts, "2017-01-20", control, localities, outline, radius_km=None)
+    assert list(got) == ["sdf", "government"] and list(got.index) == [5, 5]
+    got = C.party_at(pts, [T("2016-12-20"), T("2017-01-20")], control, localities, outline, radius_km=None)
+    assert list(got) == ["islamic_state", "government"]

@@ -78,6 +78,7 @@ def test_rules_page_shows_rules_and_a_searchable_actor_table():
     rules = at.dataframe[0].value
     assert list(rules["class"]) == [
         "before_truce",
+        "other_fighting",
         "one_sided",
         "other_fighting",
         "excluded_group",

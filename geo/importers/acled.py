@@ -36,7 +36,9 @@ def _coded(df, rows, column, mapping, problems):
     problems += p
     known = codes.isin(list(mapping)).fillna(False).to_numpy()
     for i in np.flatnonzero(codes.notna().to_numpy() & ~known):
-        problems.append(Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}"))
+        problems.append(
+            Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}")
+        )
     return codes.map(lambda c: mapping.get(int(c), "") if c is not None and c == c else "").astype(object)
 
 
@@ -51,7 +53,7 @@ def _join(df, a, b):
 
 
 def layout(columns) -> str:
-    """"2023" or "older" (by the columns ACLED added in March 2023)."""
+    """ "2023" or "older" (by the columns ACLED added in March 2023)."""
     return "2023" if {"disorder_type", "civilian_targeting"} & set(columns) else "older"
 
 
@@ -84,8 +86,13 @@ def parse(path, ctx: Context) -> Parsed:
         "notes": notes,
     }
     names = {
-        "event_id": "event_id_cnty", "date_start": "event_date", "lat": "latitude", "lon": "longitude",
-        "geo_precision": "geo_precision", "date_precision": "time_precision", "place": "location",
+        "event_id": "event_id_cnty",
+        "date_start": "event_date",
+        "lat": "latitude",
+        "lon": "longitude",
+        "geo_precision": "geo_precision",
+        "date_precision": "time_precision",
+        "place": "location",
     }
     parsed = events_from_columns(
         cols, names, rows, ctx, dataset="acled", id_prefix="acled:", lat=df["latitude"], lon=df["longitude"]

@@ -70,20 +70,14 @@ class Context:
     def outline(self):
         if self.options.get("outline") is not None:
             return self.options["outline"]
-        try:
-            gdf = self.catalog.boundaries(0)
-        except Exception:  # noqa: BLE001 - an unreadable outline is reported by check_points
-            return None
+        gdf = self.catalog.boundaries(0)
         return gdf if len(gdf) else None
 
     @functools.cached_property
     def admin1(self):
         if self.options.get("admin1") is not None:
             return self.options["admin1"]
-        try:
-            return self.catalog.boundaries(1)
-        except Exception:  # noqa: BLE001
-            return None
+        return self.catalog.boundaries(1)
 
     @functools.cached_property
     def batch(self) -> str:
@@ -160,7 +154,9 @@ def events_from_columns(
         if col in text:
             bad = ~text[col].isin([*vocab, ""])
             for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(Problem(int(rows[i]), name(col), f"{text[col][i]!r} is not one of {', '.join(vocab)}"))
+                problems.append(
+                    Problem(int(rows[i]), name(col), f"{text[col][i]!r} is not one of {', '.join(vocab)}")
+                )
 
     if geometry is not None:
         geoms = gpd.GeoSeries(geometry.values, crs=geometry.crs).reset_index(drop=True)
@@ -171,14 +167,20 @@ def events_from_columns(
         lat = pd.Series(np.where(pts, geoms.y.where(pts), np.nan) if n else [], dtype=float)
         lat_col = lon_col = "geometry"
         check_rows = rows[pts]
-        pts_frame, p, flagged = v.check_points(lat[pts], lon[pts], check_rows, ctx.outline, lat_col=lat_col, lon_col=lon_col)
+        pts_frame, p, flagged = v.check_points(
+            lat[pts], lon[pts], check_rows, ctx.outline, lat_col=lat_col, lon_col=lon_col
+        )
         problems += p
         flags_arr = np.full(n, "", dtype=object)
         flags_arr[np.flatnonzero(pts)] = pts_frame["flags"].to_numpy()
     else:
         pts_frame, p, flagged = v.check_points(
-            lat.reset_index(drop=True), lon.reset_index(drop=True), rows, ctx.outline,
-            lat_col=name("lat"), lon_col=name("lon"),
+            lat.reset_index(drop=True),
+            lon.reset_index(drop=True),
+            rows,
+            ctx.outline,
+            lat_col=name("lat"),
+            lon_col=name("lon"),
         )
         problems += p
         lat, lon = pts_frame["lat"], pts_frame["lon"]
@@ -199,7 +201,9 @@ def events_from_columns(
     for col, series in ints.items():
         out[col] = series.reset_index(drop=True)
     out["flags"] = [_join_flags(a, b) for a, b in zip(out["flags"], flags_arr, strict=True)]
-    gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float)), crs=CRS)
+    gdf = gpd.GeoDataFrame(
+        out, geometry=gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float)), crs=CRS
+    )
     if ctx.admin1 is not None and len(ctx.admin1):
         from geo.queries import assign_admin1
 
@@ -255,7 +259,9 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
         )
         if len(new):
             stored = store.read(parsed.kind)
-            merged = pd.concat([stored, canonical(parsed.kind, new)], ignore_index=True) if len(stored) else new
+            merged = (
+                pd.concat([stored, canonical(parsed.kind, new)], ignore_index=True) if len(stored) else new
+            )
             store.write({parsed.kind: canonical(parsed.kind, merged)})
         return report
 

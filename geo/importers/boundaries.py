@@ -57,11 +57,25 @@ def normalise(gdf: gpd.GeoDataFrame, rows: pd.Series, ctx: Context, layer: str |
             return Parsed(
                 "boundaries",
                 None,
-                [Problem(None, None, f"{where}no P-code column (adm0_pcode / adm1_pcode / adm2_pcode, or pcode + admin_level): is this an OCHA COD-AB file?")],
+                [
+                    Problem(
+                        None,
+                        None,
+                        f"{where}no P-code column (adm0_pcode / adm1_pcode / adm2_pcode, or pcode + admin_level): is this an OCHA COD-AB file?",
+                    )
+                ],
             )
         level = max(found)
         if level > 2:
-            return Parsed("boundaries", None, [Problem(None, f"adm{level}_pcode", f"{where}admin level {level} is not supported (levels 0-2)")])
+            return Parsed(
+                "boundaries",
+                None,
+                [
+                    Problem(
+                        None, f"adm{level}_pcode", f"{where}admin level {level} is not supported (levels 0-2)"
+                    )
+                ],
+            )
         levels = np.full(n, level)
         pcode = v.clean_text(gdf[lower[f"adm{level}_pcode"]])
         en = _col(lower, f"adm{level}_name", f"adm{level}_en", f"adm{level}_name_en")
@@ -88,10 +102,14 @@ def normalise(gdf: gpd.GeoDataFrame, rows: pd.Series, ctx: Context, layer: str |
         if lvl not in (0, 1, 2):
             problems.append(Problem(int(rows[i]), "admin_level", f"{where}level {lvl} is not 0, 1 or 2"))
         elif not ok:
-            problems.append(Problem(int(rows[i]), "pcode", f"{where}{code!r} is not a Syrian level-{lvl} P-code"))
+            problems.append(
+                Problem(int(rows[i]), "pcode", f"{where}{code!r} is not a Syrian level-{lvl} P-code")
+            )
     keys = pd.Series([f"{lvl}:{c}" for lvl, c in zip(levels, pcode, strict=True)])
     problems += [Problem(p.row, "pcode", where + p.reason) for p in v.duplicate_ids(keys, rows, "pcode")]
-    geoms, p, notes = v.check_geometries(gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False)))
+    geoms, p, notes = v.check_geometries(
+        gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False))
+    )
     problems += [Problem(x.row, x.column, where + x.reason) for x in p]
     if problems:
         return Parsed("boundaries", None, problems)
@@ -116,7 +134,11 @@ def parse(path, ctx: Context) -> Parsed:
 
     layers = [ctx.opt("layer")]
     skipped = []
-    if ctx.opt("layer") is None and ctx.fmt != "geojson" and not str(path).lower().endswith((".geojson", ".json")):
+    if (
+        ctx.opt("layer") is None
+        and ctx.fmt != "geojson"
+        and not str(path).lower().endswith((".geojson", ".json"))
+    ):
         try:
             names = layers_of(path)
         except Exception:  # noqa: BLE001 - read_any reports it
@@ -126,14 +148,27 @@ def parse(path, ctx: Context) -> Parsed:
             skipped = [n for n in names if n not in layers]
             if not layers:
                 return Parsed(
-                    "boundaries", None, [Problem(None, None, f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer")]
+                    "boundaries",
+                    None,
+                    [
+                        Problem(
+                            None,
+                            None,
+                            f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer",
+                        )
+                    ],
                 )
     frames, problems, notes = [], [], []
     for layer in layers:
         sub = Context(ctx.fmt, ctx.path, ctx.store_path, {**ctx.options, "layer": layer})
         gdf, p, n = read_any(path, sub, allow_many=False)
         if p or gdf is None:
-            problems += [Problem(x.row, x.column, (f"layer {layer!r}: " if layer and len(layers) > 1 else "") + x.reason) for x in p]
+            problems += [
+                Problem(
+                    x.row, x.column, (f"layer {layer!r}: " if layer and len(layers) > 1 else "") + x.reason
+                )
+                for x in p
+            ]
             continue
         rows = pd.Series(np.arange(1, len(gdf) + 1))
         parsed = normalise(gdf.reset_index(drop=True), rows, ctx, layer if len(layers) > 1 else None)
@@ -148,7 +183,11 @@ def parse(path, ctx: Context) -> Parsed:
     frame = pd.concat(frames, ignore_index=True)
     by_layer = [f["admin_level"].iat[0] for f in frames if len(f)]
     if len(by_layer) != len(set(by_layer)) and len(frames) > 1:
-        return Parsed("boundaries", None, [Problem(None, None, "several layers hold the same admin level: choose one with --layer")])
+        return Parsed(
+            "boundaries",
+            None,
+            [Problem(None, None, "several layers hold the same admin level: choose one with --layer")],
+        )
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS)
     return Parsed("boundaries", frame, [], [], notes)
 
@@ -183,11 +222,15 @@ def commit_boundaries(parsed: Parsed, ctx: Context, store) -> ImportReport:
         added += len(rows)
         keep = keep.loc[keep["admin_level"] != level]
         label = {0: "the country outline", 1: "the governorates", 2: "the districts"}[int(level)]
-        notes.append(f"level {int(level)}: {len(rows)} official boundaries now replace {label} ({'re-import' if len(old) else 'shipped approximation' if level < 2 else 'new'})")
+        notes.append(
+            f"level {int(level)}: {len(rows)} official boundaries now replace {label} ({'re-import' if len(old) else 'shipped approximation' if level < 2 else 'new'})"
+        )
     report = ImportReport(added=added, duplicates=duplicates, flagged=0, notes=notes, kind="boundaries")
     if not changed_levels:
         return report
-    merged = canonical("boundaries", pd.concat([keep, new[new["admin_level"].isin(changed_levels)]], ignore_index=True))
+    merged = canonical(
+        "boundaries", pd.concat([keep, new[new["admin_level"].isin(changed_levels)]], ignore_index=True)
+    )
     merged = merged.sort_values(["admin_level", "pcode"], kind="stable").reset_index(drop=True)
     changes = {"boundaries": merged}
     if 1 in changed_levels:

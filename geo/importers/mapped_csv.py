@@ -59,14 +59,18 @@ def parse_map(spec, required=REQUIRED_KEYS) -> tuple[dict[str, str], list[Proble
     mapping = {}
     for key, col in pairs:
         if key not in MAP_KEYS:
-            problems.append(Problem(None, None, f"--map key {key!r} is unknown (known: {', '.join(MAP_KEYS)})"))
+            problems.append(
+                Problem(None, None, f"--map key {key!r} is unknown (known: {', '.join(MAP_KEYS)})")
+            )
         elif key in mapping:
             problems.append(Problem(None, None, f"--map key {key!r} is given twice"))
         else:
             mapping[key] = col
     for key in required:
         if key not in mapping:
-            problems.append(Problem(None, None, f"--map needs {key}=COLUMN (required: {', '.join(required)})"))
+            problems.append(
+                Problem(None, None, f"--map needs {key}=COLUMN (required: {', '.join(required)})")
+            )
     return mapping, problems
 
 
@@ -107,5 +111,12 @@ def parse(path, ctx: Context) -> Parsed:
     cols = {MAP_KEYS[k]: df[c] for k, c in mapping.items() if k not in ("lat", "lon")}
     names = {MAP_KEYS[k]: c for k, c in mapping.items()}
     return events_from_columns(
-        cols, names, rows, ctx, dataset="csv", id_prefix="csv:", lat=df[mapping["lat"]], lon=df[mapping["lon"]]
+        cols,
+        names,
+        rows,
+        ctx,
+        dataset="csv",
+        id_prefix="csv:",
+        lat=df[mapping["lat"]],
+        lon=df[mapping["lon"]],
     )

@@ -28,10 +28,27 @@ from geo.importers.base import Context, Parsed, events_from_columns
 from geo.schema import Problem
 
 REQUIRED = (
-    "id", "date_start", "date_end", "latitude", "longitude", "side_a", "side_b",
-    "type_of_violence", "where_prec", "date_prec", "best",
+    "id",
+    "date_start",
+    "date_end",
+    "latitude",
+    "longitude",
+    "side_a",
+    "side_b",
+    "type_of_violence",
+    "where_prec",
+    "date_prec",
+    "best",
 )
-WHERE_PREC = {1: "exact", 2: "near", 3: "district", 4: "governorate", 5: "governorate", 6: "country", 7: "country"}
+WHERE_PREC = {
+    1: "exact",
+    2: "near",
+    3: "district",
+    4: "governorate",
+    5: "governorate",
+    6: "country",
+    7: "country",
+}
 DATE_PREC = {1: "day", 2: "days", 3: "week", 4: "month", 5: "year"}
 VIOLENCE = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided violence"}
 
@@ -41,7 +58,9 @@ def _coded(df, rows, column, mapping, problems):
     problems += p
     known = codes.isin(list(mapping)).fillna(False).to_numpy()
     for i in np.flatnonzero(codes.notna().to_numpy() & ~known):
-        problems.append(Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}"))
+        problems.append(
+            Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}")
+        )
     return codes.map(lambda c: mapping.get(int(c), "") if c is not None and c == c else "").astype(object)
 
 
@@ -76,10 +95,20 @@ def parse(path, ctx: Context) -> Parsed:
         "source_date": get("source_date"),
     }
     names = {
-        "event_id": "id", "fatalities": "best", "fatalities_low": "low", "fatalities_high": "high",
-        "civilian_fatalities": "deaths_civilians", "lat": "latitude", "lon": "longitude",
-        "actor1": "side_a", "actor2": "side_b", "place": "where_coordinates", "source": "source_office",
-        "geo_precision": "where_prec", "date_precision": "date_prec", "event_type": "type_of_violence",
+        "event_id": "id",
+        "fatalities": "best",
+        "fatalities_low": "low",
+        "fatalities_high": "high",
+        "civilian_fatalities": "deaths_civilians",
+        "lat": "latitude",
+        "lon": "longitude",
+        "actor1": "side_a",
+        "actor2": "side_b",
+        "place": "where_coordinates",
+        "source": "source_office",
+        "geo_precision": "where_prec",
+        "date_precision": "date_prec",
+        "event_type": "type_of_violence",
     }
     parsed = events_from_columns(
         cols, names, rows, ctx, dataset="ucdp", id_prefix="ucdp:", lat=df["latitude"], lon=df["longitude"]

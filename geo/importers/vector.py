@@ -64,7 +64,9 @@ def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(s):
             out[col] = date_to_text(s)
         else:
-            out[col] = pd.Series([_cell(x) if not (x is pd.NA or x is pd.NaT) else "" for x in s], index=df.index, dtype=object)
+            out[col] = pd.Series(
+                [_cell(x) if not (x is pd.NA or x is pd.NaT) else "" for x in s], index=df.index, dtype=object
+            )
     return pd.DataFrame(out, index=df.index)
 
 
@@ -90,10 +92,18 @@ def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFra
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, [Problem(None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")], []
+        return (
+            None,
+            [Problem(None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")],
+            [],
+        )
     if isinstance(data, dict) and data.get("type") == "Feature":
         features = [data]
-    elif isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
+    elif (
+        isinstance(data, dict)
+        and data.get("type") == "FeatureCollection"
+        and isinstance(data.get("features"), list)
+    ):
         features = data["features"]
     else:
         return None, [Problem(None, None, "not a GeoJSON FeatureCollection or Feature")], []
@@ -134,7 +144,11 @@ def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFra
                     closed.append(i)
                 else:
                     problems.append(
-                        Problem(i, "geometry", f"polygon ring {open_rings[0]} is not closed (its first and last positions differ); use --fix to close it")
+                        Problem(
+                            i,
+                            "geometry",
+                            f"polygon ring {open_rings[0]} is not closed (its first and last positions differ); use --fix to close it",
+                        )
                     )
                     geoms.append(None)
                     continue
@@ -144,7 +158,9 @@ def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFra
             problems.append(Problem(i, "geometry", f"geometry could not be read: {exc}"))
             geoms.append(None)
     if closed:
-        notes.append(f"closed {len(closed)} unclosed polygon ring(s) (features {', '.join(map(str, closed[:10]))})")
+        notes.append(
+            f"closed {len(closed)} unclosed polygon ring(s) (features {', '.join(map(str, closed[:10]))})"
+        )
     attrs = pd.DataFrame([{k: _cell(x) for k, x in p.items()} for p in props]).fillna("")
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
     return gdf, problems, notes
@@ -164,7 +180,13 @@ def read_ogr(path, layer=None, *, allow_many: bool = False) -> tuple[gpd.GeoData
     if not names:
         return None, [Problem(None, None, "the file holds no layer (a zip without a shapefile?)")]
     if layer is None and len(names) > 1 and not allow_many:
-        return None, [Problem(None, None, f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer")]
+        return None, [
+            Problem(
+                None,
+                None,
+                f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer",
+            )
+        ]
     if layer is not None and layer not in names:
         return None, [Problem(None, None, f"no layer {layer!r} in the file (layers: {', '.join(names)})")]
     try:
@@ -202,18 +224,29 @@ def _events(gdf, rows, ctx: Context) -> Parsed:
     if problems:
         return Parsed("events", None, problems)
     if mapping:
-        missing = [Problem(None, col, f"column named by --map {k}={col} is not in the file") for k, col in mapping.items() if k not in ("lat", "lon") and col not in gdf.columns]
+        missing = [
+            Problem(None, col, f"column named by --map {k}={col} is not in the file")
+            for k, col in mapping.items()
+            if k not in ("lat", "lon") and col not in gdf.columns
+        ]
         if missing:
             return Parsed("events", None, missing)
         cols = {MAP_KEYS[k]: gdf[c] for k, c in mapping.items() if k not in ("lat", "lon")}
         names = {MAP_KEYS[k]: c for k, c in mapping.items()}
-        return events_from_columns(cols, names, rows, ctx, dataset=ctx.fmt, id_prefix=f"{ctx.fmt}:", geometry=gdf.geometry)
+        return events_from_columns(
+            cols, names, rows, ctx, dataset=ctx.fmt, id_prefix=f"{ctx.fmt}:", geometry=gdf.geometry
+        )
     need = [c for c in ("event_id", "date_start") if c not in gdf.columns]
     if need:
         return Parsed(
             "events",
             None,
-            [Problem(None, c, "required column is missing (or name the columns with --map id=COL,date=COL)") for c in need],
+            [
+                Problem(
+                    None, c, "required column is missing (or name the columns with --map id=COL,date=COL)"
+                )
+                for c in need
+            ],
         )
     from geo.schema import EVENT_COLUMNS
 
@@ -236,14 +269,22 @@ def _zones(gdf, rows, ctx: Context) -> Parsed:
         end, p = v.parse_dates(gdf["valid_to"], rows, "valid_to", order=order, required=False)
         problems += p
         for i in np.flatnonzero((end <= start).to_numpy()):
-            problems.append(Problem(int(rows[i]), "valid_to", "is not after valid_from (valid_to is exclusive)"))
+            problems.append(
+                Problem(int(rows[i]), "valid_to", "is not after valid_from (valid_to is exclusive)")
+            )
     else:
         end = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
-    geoms, p, notes = v.check_geometries(gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False)))
+    geoms, p, notes = v.check_geometries(
+        gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False))
+    )
     problems += p
     if problems:
         return Parsed("zones", None, problems)
-    source = v.clean_text(gdf["source"]).reset_index(drop=True) if "source" in gdf.columns else pd.Series([""] * len(gdf))
+    source = (
+        v.clean_text(gdf["source"]).reset_index(drop=True)
+        if "source" in gdf.columns
+        else pd.Series([""] * len(gdf))
+    )
     out = gpd.GeoDataFrame(
         {
             "party": party,
@@ -263,7 +304,9 @@ def parse(path, ctx: Context) -> Parsed:
     """Parse a vector file as ``kind`` (``events`` by default)."""
     kind = ctx.opt("kind", "events")
     if kind not in KINDS:
-        return Parsed(kind, None, [Problem(None, None, f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")])
+        return Parsed(
+            kind, None, [Problem(None, None, f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")]
+        )
     if kind == "boundaries":
         from geo.importers import boundaries
 

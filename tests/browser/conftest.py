@@ -125,5 +125,6 @@ def watched(browser):
     page.route("**/*", route)
     page.on("console", lambda msg: w.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: w.errors.append(f"pageerror: {exc}"))
+    page.on("response", lambda r: w.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     yield w
     context.close()

@@ -157,15 +157,23 @@ def test_map_popup_is_text_only(app_url, watched):
     assert html and "<table>" in html and "<script" not in html.lower()
 
 
-@pytest.mark.parametrize("path", ["trends", "control", "sources", "data", "rules"])
+PAGE_LINKS = {"trends": "Trends", "control": "Control change", "sources": "Sources", "data": "Data", "rules": "Rules"}
+
+
+@pytest.mark.parametrize("path", list(PAGE_LINKS))
 def test_other_pages_open_without_error(app_url, watched, path):
+    """Open the app, then each page through the sidebar navigation, as a user does."""
     page = watched.page
-    page.goto(f"{app_url}/{path}")
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=60000)
+    page.goto(app_url + "/")
+    _map_frame(page)
+    page.get_by_role("link", name=PAGE_LINKS[path], exact=True).click()
+    page.wait_for_url(re.compile(rf"/{path}(\?|$)"), timeout=30000)
     page.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, '
                            '[data-testid="stAlert"]', timeout=60000)
     _wait_idle(page, 60)
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / f"page-{path}.png"))
     assert not page.query_selector('[data-testid="stException"]'), f"{path}: an exception is shown"
+    assert page.get_by_text("Towns affected").count() >= 1, "the shared sidebar is missing"
     assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
     assert watched.errors == [], f"console errors: {watched.errors[:5]}"

@@ -1,0 +1,47 @@
+"""Speed of the derived control layer on the shipped data: ``python bench/bench_control.py``.
+
+Prints the time of a first (cold) and a repeated zones_at call, of area_by_party over the
+whole window, and of party_at for every shipped event.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd  # noqa: E402
+
+from geo import control as ctl  # noqa: E402
+from geo.catalog import Catalog  # noqa: E402
+
+
+def main() -> None:
+    cat = Catalog()
+    control, localities, outline = cat.control(), cat.localities(), cat.boundaries(0)
+    events = cat.events()
+    print(f"{len(control)} control records, {control['locality_id'].nunique()} localities with records")
+    for radius in (ctl.DEFAULT_RADIUS_KM, None):
+        ctl.clear_caches()
+        t = time.perf_counter()
+        ctl.zones_at(control, localities, outline, "2017-01-15", radius_km=radius)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        ctl.zones_at(control, localities, outline, "2017-02-25", radius_km=radius)
+        warm = time.perf_counter() - t
+        t = time.perf_counter()
+        ctl.area_by_party(control, localities, outline, pd.date_range("2016-12-01", "2017-03-31"), radius_km=radius)
+        area = time.perf_counter() - t
+        t = time.perf_counter()
+        ctl.party_at(events, events["date_start"], control, localities, outline, radius_km=radius)
+        party = time.perf_counter() - t
+        print(
+            f"radius {radius}: zones_at cold {cold:.3f} s, other date {warm:.3f} s; "
+            f"area_by_party 121 days {area:.3f} s; party_at {len(events)} events {party:.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

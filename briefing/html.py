@@ -1,0 +1,150 @@
+"""Standalone interactive map of a view: one HTML file that opens with no network.
+
+The map is composed with the same layer builders as the Map page (``layers/``), its vendor
+scripts and stylesheets (Leaflet, jQuery, MarkerCluster) are inlined from the files the app
+serves (``static_assets.inline_assets``), and a title box carries the control date, the event
+range, the active filters, the sources and the dataset version.  Every text is escaped
+(``layers.safe.esc``).  The result is checked to reference no ``http(s)`` script or stylesheet.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import folium
+
+from briefing import data as bdata
+from briefing.render import filters_text
+from layers.assets import base_map, localize
+from layers.boundaries import add_boundary_pane, boundaries_layer
+from layers.events import events_layer
+from layers.legend import HtmlControl, add_legend, add_note
+from layers.safe import esc
+from layers.towns import towns_layer
+from layers.zones import zones_layer
+from viewstate import ViewState
+
+#: Tags that would make the page load something from the network (anchors in Leaflet's own
+#: attribution text are links, not loads, and are allowed).
+_REMOTE = re.compile(
+    r"""<(?:script|img|iframe)\b[^>]*\bsrc\s*=\s*["']\s*(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*["']\s*(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def _fmt_day(value) -> str:
+    d = bdata.as_date(value)
+    return f"{d.day} {d:%b %Y}"
+
+
+def _title_box(bd: bdata.BriefingData, drawn_events: int | None) -> str:
+    state = bd.state
+    title = "Syria: control of territory and incidents under the 30 Dec 2016 ceasefire"
+    lines = [
+        f"<b style='font-size:14px'>{esc(('[SYNTHETIC DATA] ' if bd.synthetic else '') + title)}</b>",
+        esc(f"Control on {_fmt_day(state.date)} · events {_fmt_day(state.start)} – {_fmt_day(state.end)}"),
+        esc(f"Filters: {filters_text(state)}"),
+    ]
+    if drawn_events is not None:
+        lines.append(esc(f"Events in range and filters: {len(bd.events) if bd.events is not None else 0} "
+                         f"(of {bd.events_total} in the data); drawn: {drawn_events}"))
+    if bd.missing:
+        lines.append(esc("Not shown: " + "; ".join(bd.missing)))
+    if bd.synthetic:
+        lines.append("<span class='scm-synthetic'>Contains SYNTHETIC data: not real events</span>")
+    return "<br>".join(lines)
+
+
+def _footer_box(bd: bdata.BriefingData) -> str:
+    rendered = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [*bd.sources, *bd.attribution, f"Syria Ceasefire Monitor · dataset version {bd.version} · exported {rendered}"]
+    return "<br>".join(esc(p) for p in parts)
+
+
+def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "class") -> tuple[folium.Map, dict]:
+    """The folium map of gathered data (local asset URLs); returns (map, facts)."""
+    state = bd.state
+    show = set(state.layers)
+    m = base_map(center=(state.lat, state.lon), zoom=state.zoom, tiles=False, height="100%")
+    add_boundary_pane(m)
+    facts = {"events_drawn": 0, "zones": 0, "towns": 0}
+    if "boundaries" in show and bd.governorates is not None:
+        boundaries_layer(bd.governorates, bd.outline, official=official).add_to(m)
+    if "zones" in show and bd.zones is not None:
+        zones_layer(bd.zones, name=f"Control zones on {state.date.isoformat()}").add_to(m)
+        facts["zones"] = len(bd.zones)
+    drawn = None
+    if "events" in show and bd.events is not None:
+        layer = events_layer(bd.events, color_by=color_by)
+        layer.group.add_to(m)
+        drawn = facts["events_drawn"] = layer.drawn
+    if "towns" in show and bd.towns is not None:
+        towns_layer(bd.towns, date_label=state.date.isoformat()).add_to(m)
+        facts["towns"] = len(bd.towns)
+    add_legend(m, zones="zones" in show, events="events" in show, towns="towns" in show, color_by=color_by,
+               synthetic=bd.synthetic)
+    if "boundaries" in show and not official:
+        add_note(m, "Approximate governorate boundaries (not official)")
+    HtmlControl(_title_box(bd, drawn), position="topleft", css_class="scm-title").add_to(m)
+    HtmlControl(_footer_box(bd), position="bottomleft", css_class="scm-footer").add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    localize(m)
+    return m, facts
+
+
+def render_html(state: ViewState, catalog, out=None, layers=None, version: str | None = None):
+    """Write (or return) the standalone interactive map of ``state``.
+
+    Parameters
+    ----------
+    state : ViewState
+    catalog : geo.catalog.Catalog or compatible
+    out : path, optional
+        Where to write (atomically); when None the HTML text is returned.
+    layers : iterable of str, optional
+        Overrides ``state.layers``.
+    version : str, optional
+        Dataset version for the footer.
+
+    Returns
+    -------
+    pathlib.Path or str
+
+    Raises
+    ------
+    RuntimeError
+        If the page would still reference a remote script or stylesheet.
+    """
+    from static_assets import inline_assets  # app-side I/O helper (reads the vendor files)
+
+    if layers is not None:
+        state = state.replace(layers=tuple(layers))
+    t0 = time.perf_counter()
+    bd = bdata.gather(state, catalog, version=version)
+    official = False
+    if hasattr(catalog, "boundaries_are_official"):
+        try:
+            official = bool(catalog.boundaries_are_official(1))
+        except Exception:  # noqa: BLE001
+            official = False
+    m, facts = build_map(bd, official=official)
+    html = inline_assets(m.get_root().render())
+    html = html.replace("<head>", "<head>\n<title>Syria Ceasefire Monitor: map export</title>", 1)
+    remote = _REMOTE.findall(html)
+    if remote:
+        raise RuntimeError(f"standalone map still references {len(remote)} remote resource(s)")
+    render_html.last_facts = {**facts, "seconds": round(time.perf_counter() - t0, 2), "bytes": len(html.encode())}
+    if out is None:
+        return html
+    path = Path(out)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+render_html.last_facts = {}

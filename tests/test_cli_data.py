@@ -1,0 +1,134 @@
+"""``python cli.py import|export|stats`` end to end (subprocess, temporary stores)."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pandas as pd
+import pytest
+from _data_helpers import run_cli, ucdp_row, write_boundaries, write_ucdp
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    path = d / "store.gpkg"
+    r = run_cli("import", "boundaries", write_boundaries(d / "b.geojson"), "--store", path)
+    assert r.returncode == 0, r.stderr
+    assert "added 3, duplicates skipped 0, flagged 0" in r.stdout
+    rows = [
+        ucdp_row(1, 36.2, 37.1, date="2017-01-01", best=4),
+        ucdp_row(2, 36.3, 37.2, date="2017-01-01", best=1),
+        ucdp_row(3, 33.5, 36.3, date="2017-01-03", best=0),
+        ucdp_row(4, 33.31, 38.7, date="2017-02-10", best=7),
+    ]
+    src = write_ucdp(d / "u.csv", rows)
+    r = run_cli("import", "ucdp", src, "--store", path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "added 4, duplicates skipped 0, flagged 1"
+    assert "near_border: 1 row(s)" in r.stdout and "row 4: point (33.31, 38.7) is 3.4 km outside" in r.stdout
+    r = run_cli("import", "ucdp", src, "--store", path)
+    assert r.stdout.splitlines()[0] == "added 0, duplicates skipped 4, flagged 0"
+    return path
+
+
+def _csv(text):
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def test_stats_by_governorate(store):
+    r = run_cli("stats", "--by", "governorate", "--workspace-only", "--store", store)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "governorate,pcode,events,fatalities"
+    t = _csv(r.stdout).set_index("pcode")
+    assert t.loc["SY02", ["events", "fatalities"]].tolist() == ["2", "5"]
+    assert t.loc["SY03", ["events", "fatalities"]].tolist() == ["2", "7"]
+
+
+def test_stats_by_day_in_range(store):
+    r = run_cli(
+        "stats",
+        "--by",
+        "day",
+        "--start",
+        "2017-01-01",
+        "--end",
+        "2017-01-03",
+        "--workspace-only",
+        "--store",
+        store,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "day,events,fatalities\n2017-01-01,2,5\n2017-01-02,0,0\n2017-01-03,1,0\n"
+
+
+def test_stats_by_zone_prints_parties(store):
+    r = run_cli("stats", "--by", "zone", "--workspace-only", "--store", store)
+    assert r.returncode == 0, r.stderr
+    t = _csv(r.stdout)
+    assert list(t.columns) == ["party", "events", "fatalities"]
+    assert t["events"].astype(int).sum() == 4
+
+
+def test_stats_refuses_bad_arguments(store):
+    r = run_cli("stats", "--by", "governorate", "--date", "2017-01-01", "--store", store)
+    assert r.returncode == 2 and "--date" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("stats", "--by", "day", "--start", "2017-13-01", "--store", store)
+    assert r.returncode == 2 and "is not a date in the form YYYY-MM-DD" in r.stderr
+
+
+def test_store_from_environment(store):
+    env = {**os.environ, "MONITOR_STORE": str(store)}
+    r = run_cli("stats", "--by", "governorate", "--workspace-only", env=env)
+    assert r.returncode == 0 and _csv(r.stdout)["events"].astype(int).sum() == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+def test_export_and_reimport(store, tmp_path, fmt):
+    out = tmp_path / f"ev.{fmt}"
+    r = run_cli(
+        "export",
+        "events",
+        "--format",
+        fmt,
+        "--start",
+        "2017-01-01",
+        "--end",
+        "2017-01-31",
+        "--workspace-only",
+        "--out",
+        out,
+        "--store",
+        store,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"wrote 3 events to {out}"
+    other = tmp_path / "other.gpkg"
+    write_boundaries(tmp_path / "b.geojson")
+    assert run_cli("import", "boundaries", tmp_path / "b.geojson", "--store", other).returncode == 0
+    r = run_cli("import", fmt, out, "--store", other)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "added 3, duplicates skipped 0, flagged 0"
+
+
+def test_export_zones_needs_a_date(store, tmp_path):
+    r = run_cli("export", "zones", "--format", "geojson", "--out", tmp_path / "z.geojson", "--store", store)
+    assert r.returncode == 2 and "--date" in r.stderr
+    assert not (tmp_path / "z.geojson").exists()
+
+
+def test_refused_import_prints_every_problem(store, tmp_path):
+    before = store.read_bytes()
+    bad = write_ucdp(tmp_path / "bad.csv", [ucdp_row(7, 137, 37.1), ucdp_row(8, 36.2, 37.1, date="someday")])
+    r = run_cli("import", "ucdp", bad, "--store", store)
+    assert r.returncode == 2
+    assert "row 1, column 'latitude': latitude 137 is out of range" in r.stderr
+    assert "row 2, column 'date_start': 'someday' is not a date" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert store.read_bytes() == before
+
+
+def test_missing_file_is_a_clear_error(store, tmp_path):
+    r = run_cli("import", "ucdp", tmp_path / "nope.csv", "--store", store)
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,74 @@
+"""Architecture rules, checked on the source: geo/ is pure, layers/ neither renders pages nor does I/O."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+UI_PACKAGES = {"streamlit", "streamlit_folium"}
+MAP_PACKAGES = {"folium", "branca", "streamlit_folium"}
+#: Calls that read or write files (attribute or bare name).
+IO_CALLS = {"open", "read_file", "to_file", "write_text", "write_bytes", "read_text", "read_bytes", "to_csv",
+            "to_parquet", "read_csv", "read_parquet", "mkdir", "unlink", "save"}
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted(p for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _io_calls(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if name in IO_CALLS:
+                found.append(f"{path.name}:{node.lineno} {name}(")
+    return found
+
+
+@pytest.mark.parametrize("path", _modules("geo"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_geo_imports_neither_streamlit_nor_folium(path):
+    bad = _imports(path) & (UI_PACKAGES | MAP_PACKAGES)
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _modules("layers"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_layers_import_no_streamlit_and_do_no_file_io(path):
+    bad = _imports(path) & UI_PACKAGES
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    assert _io_calls(path) == []
+
+
+def test_only_app_state_and_pages_import_streamlit():
+    allowed = {ROOT / "app.py", ROOT / "state.py"} | set(_modules("pages"))
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in ("tests", "static", ".git") or "__pycache__" in rel.parts or path in allowed:
+            continue
+        if _imports(path) & UI_PACKAGES:
+            offenders.append(str(rel))
+    assert offenders == []
+
+
+def test_the_checker_sees_violations(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import streamlit as st\nfrom folium import Map\nopen('x').read()\ngdf.to_file('y')\n")
+    assert _imports(bad) == {"streamlit", "folium"}
+    assert len(_io_calls(bad)) == 2

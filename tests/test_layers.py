@@ -1,0 +1,356 @@
+"""Layer builders: render folium maps to HTML and check features, colours and escaping."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from geo.palette import CLASS_COLOURS, PARTY_COLOURS, ZONE_OPACITY
+from geo.schema import PARTIES
+from layers.assets import VENDOR_FILES, VENDOR_URL, base_map, cdn_urls, localize
+from layers.boundaries import APPROXIMATE_NOTE, add_boundary_pane, boundaries_layer, boundaries_note
+from layers.events import events_layer
+from layers.legend import add_legend, add_note, legend_html
+from layers.points import PointRows
+from layers.safe import esc, safe_colour
+from layers.towns import town_radius, towns_layer
+from layers.zones import zones_geojson, zones_layer
+
+PAYLOADS = [
+    "<img src=x onerror=alert(1)>",
+    "${alert(1)}",
+    "`); alert(1); (`",
+    "</script><script>alert(1)</script>",
+    "trailing backslash \\",
+    "quote \" and ' and &amp;",
+]
+EVIL = "<img src=x onerror=alert(1)>${alert(2)}`</script>\\"
+
+
+def _render(m) -> str:
+    return m.get_root().render()
+
+
+def _spec(html_text: str, kind: str) -> dict:
+    """The JSON spec of the PointRows layer of ``kind`` in a rendered map."""
+    for m in re.finditer(r"var spec = (\{.*?\});\n", html_text):
+        spec = json.loads(m.group(1))
+        if spec["kind"] == kind:
+            return spec
+    raise AssertionError(f"no {kind} layer in the HTML")
+
+
+def _geojson_blocks(html_text: str) -> list[dict]:
+    return [json.loads(m.group(1)) for m in re.finditer(r"_add\((\{\"features\".*?\})\);\n", html_text)]
+
+
+def _no_raw_payload(html_text: str) -> None:
+    assert "<img src=x" not in html_text
+    assert "${alert" not in html_text
+    assert "</script><script>alert" not in html_text
+
+
+# --- escaping -------------------------------------------------------------------------
+@pytest.mark.parametrize("text", PAYLOADS)
+def test_esc_neutralises_html_and_template_literals(text):
+    out = esc(text)
+    for ch in "<>`${}\\\"'":
+        assert ch not in out
+    assert html.unescape(out) == text
+
+
+@given(st.text())
+def test_esc_never_leaves_an_active_character(text):
+    out = esc(text)
+    assert not set(out) & set("<>`${}\\\"'\x00")
+    assert html.unescape(out) == text.replace("\x00", "")
+
+
+def test_esc_of_missing_values_is_empty():
+    assert esc(None) == esc(float("nan")) == esc(pd.NA) == esc(pd.NaT) == ""
+    assert esc(3) == "3"
+
+
+def test_safe_colour_only_accepts_hex():
+    assert safe_colour("#D55E00") == "#D55E00"
+    assert safe_colour("red;background:url(x)") == "#333333"
+    assert safe_colour("#12345g", "#000") == "#000"
+
+
+# --- fixtures -------------------------------------------------------------------------
+@pytest.fixture
+def zones():
+    return gpd.GeoDataFrame(
+        {
+            "party": ["government", "opposition", "contested"],
+            "valid_from": pd.to_datetime(["2016-12-22", "2016-12-01", "2017-01-05"]),
+            "valid_to": pd.to_datetime([None, "2017-02-01", None]),
+            "method": ["derived"] * 3,
+            "source": [EVIL, "src-2", "src-3"],
+        },
+        geometry=[box(36.0, 35.0, 37.0, 36.0), box(37.0, 35.0, 38.0, 36.0), box(38.0, 35.0, 38.5, 35.5)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def events():
+    n = 6
+    return gpd.GeoDataFrame(
+        {
+            "event_id": [f"curated:{i}" for i in range(n)],
+            "dataset": ["curated", "synthetic", "curated", "curated", "ucdp", "curated"],
+            "date_start": pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-03", "2017-01-04", "2017-01-05", "2017-01-06"]),
+            "date_end": pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-03", "2017-01-04", "2017-01-07", "2017-01-06"]),
+            "date_precision": ["day"] * n,
+            "geo_precision": ["exact", "district", "country", "near", "governorate", "exact"],
+            "place": [EVIL, "Wadi Barada", "Syria", "Aleppo", "Idleb", "Al-Bab"],
+            "admin1_pcode": ["SY02", "SY03", "", "SY02", "SY07", "SY02"],
+            "actor1": ["Army", "Army", "X", "HTS", "IS", "Army"],
+            "actor2": ["Rebels", "Rebels", "", "Rebels", "", "IS"],
+            "event_type": ["shelling"] * n,
+            "fatalities": pd.array([3, None, 1, 2, 5, 0], dtype="Int64"),
+            "fatalities_low": pd.array([None] * n, dtype="Int64"),
+            "fatalities_high": pd.array([None] * n, dtype="Int64"),
+            "source": ["SOHR"] * n,
+            "truce_class": ["truce_violation", "truce_violation", "one_sided", "excluded_group", "", "other_fighting"],
+            "party1": ["government", "government", "", "hts", "islamic_state", "government"],
+        },
+        geometry=[Point(36.5, 35.5), Point(36.1, 33.6), Point(38.0, 35.0), Point(37.16, 36.2), Point(36.6, 35.9),
+                  Point(37.5, 36.37)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def towns():
+    return gpd.GeoDataFrame(
+        {
+            "locality_id": ["gn:170063", "cur:al-bab", "gn:1"],
+            "name_en": ["Aleppo", "Al-Bab", EVIL],
+            "name_ar": ["حلب", "الباب", ""],
+            "admin1_pcode": ["SY02", "SY02", "SY07"],
+            "n_sources": pd.array([9, 1, 4], dtype="Int64"),
+            "party": ["government", "euphrates_shield", ""],
+            "citations": [["Reuters: Aleppo evacuation (2016-12-22)", EVIL], ["AFP: Al-Bab"], "a|b"],
+        },
+        geometry=[Point(37.16, 36.2), Point(37.52, 36.37), Point(36.63, 35.93)],
+        crs="EPSG:4326",
+    )
+
+
+# --- assets / base map ------------------------------------------------------------------
+def test_base_map_loads_only_local_assets():
+    m = base_map((35, 38.5), 7, tiles=False)
+    out = _render(m)
+    assert cdn_urls(out) == []
+    assert f'src="{VENDOR_URL}/leaflet.js"' in out and f'src="{VENDOR_URL}/jquery-3.7.1.min.js"' in out
+    assert f'href="{VENDOR_URL}/leaflet.css"' in out
+    assert '"maxZoom": 18' in out and '"preferCanvas": true' in out
+    assert "tile.openstreetmap.org" not in out
+
+
+def test_basemap_tiles_are_a_switchable_layer_when_asked_for():
+    out = _render(base_map(tiles=True))
+    assert "tile.openstreetmap.org" in out
+    assert cdn_urls(out) == []  # tiles are images fetched by Leaflet, not script/style links
+
+
+def test_full_map_with_clusters_has_no_cdn_link(zones, events, towns):
+    m = base_map()
+    add_boundary_pane(m)
+    zones_layer(zones).add_to(m)
+    events_layer(events, cluster=True).group.add_to(m)
+    towns_layer(towns, date_label="2017-01-01").add_to(m)
+    out = _render(m)
+    assert cdn_urls(out) == []
+    assert f'src="{VENDOR_URL}/leaflet.markercluster.js"' in out
+    assert f'href="{VENDOR_URL}/MarkerCluster.Default.css"' in out
+    _no_raw_payload(out)
+
+
+def test_localize_rewrites_known_and_drops_unknown_links():
+    import folium
+    from folium.plugins import MarkerCluster
+
+    m = folium.Map(tiles=None)
+    MarkerCluster().add_to(m)
+    localize(m)
+    out = _render(m)
+    assert cdn_urls(out) == []
+    assert f"{VENDOR_URL}/leaflet.markercluster.js" in out
+    assert set(VENDOR_FILES) >= {"leaflet.js", "leaflet.css", "jquery-3.7.1.min.js"}
+
+
+# --- zones ------------------------------------------------------------------------------
+def test_zones_filled_by_party_with_palette_and_tooltip(zones):
+    m = base_map()
+    zones_layer(zones, name="Control zones on 2017-01-10").add_to(m)
+    out = _render(m)
+    (data,) = _geojson_blocks(out)
+    feats = data["features"]
+    assert [f["properties"]["party"] for f in feats] == ["government", "opposition", "contested"]
+    for f in feats:
+        style = f["properties"]["style"]
+        assert style["fillColor"] == PARTY_COLOURS[f["properties"]["party"]]
+        assert style["fillOpacity"] == ZONE_OPACITY
+    gov = feats[0]["properties"]
+    assert PARTIES["government"] in gov["tip"]
+    assert "held from 2016-12-22" in gov["tip"]
+    assert "held 2016-12-01 to 2017-01-31" in feats[1]["properties"]["tip"]  # valid_to is exclusive
+    assert gov["valid_from"] == "2016-12-22" and gov["valid_to"] == ""
+    assert "&lt;img src=x" in gov["tip"] and "&#36;&#123;alert(2)" in gov["tip"]
+    assert feats[2]["properties"]["style"]["dashArray"]  # contested is dashed
+    _no_raw_payload(out)
+
+
+def test_zones_geojson_is_plain_json_and_simplified():
+    import numpy as np
+    from shapely.geometry import Polygon
+
+    t = np.linspace(0, 2 * np.pi, 5000)
+    circle = Polygon(np.column_stack([37 + np.cos(t), 35 + np.sin(t)]))
+    gdf = gpd.GeoDataFrame({"party": ["sdf"], "valid_from": [pd.Timestamp("2017-01-01")], "valid_to": [pd.NaT]},
+                           geometry=[circle], crs="EPSG:4326")
+    data = zones_geojson(gdf)
+    json.dumps(data)  # no Timestamp anywhere
+    n = len(data["features"][0]["geometry"]["coordinates"][0])
+    assert n < 500
+    assert zones_geojson(gdf.iloc[0:0]) == {"type": "FeatureCollection", "features": []}
+
+
+# --- events -----------------------------------------------------------------------------
+def test_events_coloured_by_class_hollow_when_imprecise(events):
+    layer = events_layer(events, color_by="class")
+    m = base_map()
+    layer.group.add_to(m)
+    out = _render(m)
+    spec = _spec(out, "event")
+    assert spec["cluster"] is True
+    by_key = {g["key"]: g for g in spec["groups"]}
+    assert by_key["truce_violation"]["color"] == CLASS_COLOURS["truce_violation"]
+    assert by_key["excluded_group"]["color"] == CLASS_COLOURS["excluded_group"]
+    assert "unclassified" in by_key  # "" class still drawn, in its own category
+    assert layer.drawn == 5 and layer.not_drawn == 1  # the country-level event has no place
+    assert layer.hollow == 2
+    solid = {round(r[1], 2): r[2] for g in spec["groups"] for r in g["rows"]}
+    assert solid[36.1] == 0 and solid[36.6] == 0  # district and governorate: hollow
+    assert solid[36.5] == 1 and solid[37.16] == 1
+    assert sum(len(g["rows"]) for g in spec["groups"]) == 5
+
+
+def test_events_coloured_by_perpetrator(events):
+    spec = _spec(_render_layer(events_layer(events, color_by="party").group), "event")
+    by_key = {g["key"]: g for g in spec["groups"]}
+    assert by_key["government"]["color"] == PARTY_COLOURS["government"]
+    assert by_key["hts"]["color"] == PARTY_COLOURS["hts"]
+    assert len(by_key["government"]["rows"]) == 3
+
+
+def _render_layer(fg) -> str:
+    m = base_map()
+    fg.add_to(m)
+    return _render(m)
+
+
+def test_event_popup_fields_escaped_and_synthetic_labelled(events):
+    out = _render_layer(events_layer(events).group)
+    spec = _spec(out, "event")
+    rows = [r for g in spec["groups"] for r in g["rows"]]
+    first = next(r for r in rows if "curated:0" in r[4])
+    for field in ("Date", "Place", "Actors", "Type", "Fatalities", "Source", "Precision"):
+        assert f"<th>{field}</th>" in first[4]
+    assert "2017-01-01" in first[4] and "Army vs Rebels" in first[4] and "SOHR" in first[4]
+    assert "&lt;img src=x onerror=alert(1)&gt;&#36;&#123;alert(2)&#125;&#96;&lt;/script&gt;&#92;" in first[4]
+    assert "<img" not in first[4]
+    synthetic = next(r for r in rows if "curated:1" in r[4])
+    assert "SYNTHETIC" in synthetic[4] and synthetic[5].startswith("[SYNTHETIC]")
+    assert "district" in synthetic[4]
+    multi_day = next(r for r in rows if "curated:4" in r[4])
+    assert "2017-01-05 – 2017-01-07" in multi_day[4]
+    _no_raw_payload(out)
+
+
+def test_events_without_clustering_and_empty():
+    empty = events_layer(gpd.GeoDataFrame({"event_id": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326))
+    assert empty.drawn == 0
+    assert "var spec" not in _render_layer(empty.group)
+
+
+# --- towns ------------------------------------------------------------------------------
+def test_towns_labelled_sized_and_popups(towns):
+    out = _render_layer(towns_layer(towns, date_label="2017-02-24"))
+    spec = _spec(out, "town")
+    assert spec["labels"] is True and spec["cluster"] is False
+    rows = {r[5]: r for g in spec["groups"] for r in g["rows"]}
+    assert rows["Aleppo"][3] > rows["Al-Bab"][3]  # sized by number of citing sources
+    assert rows["Aleppo"][3] == town_radius(9)
+    pop = rows["Al-Bab"][4]
+    assert "الباب" in pop and "Aleppo" in pop  # Arabic name, governorate (SY02 = Aleppo)
+    assert PARTIES["euphrates_shield"] in pop and "Held on 2017-02-24" in pop
+    assert "AFP: Al-Bab" in pop
+    evil_row = next(r for k, r in rows.items() if "&lt;img" in k)
+    assert "no control record" in evil_row[4]
+    assert "<li>a</li><li>b</li>" in evil_row[4]
+    colours = {g["key"]: g["color"] for g in spec["groups"]}
+    assert colours["government"] == PARTY_COLOURS["government"]
+    _no_raw_payload(out)
+
+
+def test_town_popup_accepts_document_dicts(towns):
+    t = towns.drop(columns=["citations"]).iloc[:1].copy()
+    t["documents"] = [[{"title": "Talks resume", "outlet": "UN News", "date": "2017-01-23", "sentence": ""}]]
+    spec = _spec(_render_layer(towns_layer(t, date_label="2017-01-23")), "town")
+    assert "UN News: Talks resume (2017-01-23)" in spec["groups"][0]["rows"][0][4]
+
+
+# --- boundaries, legend, notes ------------------------------------------------------------
+def test_boundaries_thin_reference_layer_with_approximate_note():
+    gov = gpd.GeoDataFrame({"name_en": ["Aleppo", EVIL]}, geometry=[box(36, 35.5, 38.5, 36.8), box(36, 35, 37, 35.5)],
+                           crs="EPSG:4326")
+    country = gpd.GeoDataFrame({"name_en": ["Syria"]}, geometry=[box(35.5, 32.3, 42.4, 37.3)], crs="EPSG:4326")
+    m = base_map()
+    add_boundary_pane(m)
+    fg = boundaries_layer(gov, country, official=False)
+    fg.add_to(m)
+    out = _render(m)
+    blocks = _geojson_blocks(out)
+    assert sum(len(b["features"]) for b in blocks) == 3
+    styles = [f["properties"]["style"] for b in blocks for f in b["features"]]
+    assert all(s["fill"] is False and s["weight"] <= 2 for s in styles)
+    assert '"interactive": false' in out and '"pane": "scm_boundaries"' in out
+    assert "(approximate)" in fg.layer_name
+    assert "approximate" in boundaries_note(False) and boundaries_note(False) == APPROXIMATE_NOTE
+    assert "official" in boundaries_note(True)
+    _no_raw_payload(out)
+
+
+def test_legend_lists_every_party_with_its_colour_and_escapes_notes():
+    text = legend_html(color_by="class", synthetic=True)
+    for party, colour in PARTY_COLOURS.items():
+        assert colour in text
+    assert "SYNTHETIC" in text
+    for cls, colour in CLASS_COLOURS.items():
+        assert colour in text
+    m = base_map()
+    add_legend(m, color_by="party")
+    add_note(m, "Approximate " + EVIL)
+    out = _render(m)
+    assert "Events by alleged perpetrator" in out
+    _no_raw_payload(out)
+
+
+def test_point_rows_counts_and_cluster_assets():
+    pr = PointRows([{"key": "a", "color": "#000000", "text": "#ffffff", "rows": [[35, 36, 1, 5, "", ""]] * 3}],
+                   kind="event", cluster=True)
+    assert pr.n_rows == 3
+    assert any("markercluster" in url for _, url in pr.default_js)
+    assert all(url.startswith(VENDOR_URL) for _, url in pr.default_js + pr.default_css)
