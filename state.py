@@ -44,9 +44,29 @@ CLASS_LABELS = {
 }
 
 
+# --- the app shell must run ---------------------------------------------------------------
+def app_shell_guard() -> None:
+    """Make sure this run goes through ``app.py`` (navigation, sidebar, URL state).
+
+    With a ``pages/`` folder next to ``app.py``, Streamlit starts in its legacy multipage mode
+    until some session calls ``st.navigation``: a deep link (``/trends``) opened first after the
+    server starts -- and every AppTest rerun -- would run the page script alone, without the
+    shared sidebar and the URL state.  Switch that mode off and rerun through ``app.py``.
+    (Relies on ``PagesManager.uses_pages_directory``, Streamlit 1.67.)
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - other Streamlit versions
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # --- store and cached loaders ----------------------------------------------------------
 def store_key() -> tuple[str, float]:
     """(store path, modification time): part of every cache key, so an import refreshes data."""
+    app_shell_guard()
     path = resolve_store()
     try:
         mtime = os.path.getmtime(path)
@@ -126,6 +146,7 @@ def _init_widgets(vs: vsm.ViewState) -> None:
 
 def sync() -> vsm.ViewState:
     """The view state of this run: URL at the session's first run, then the widgets' values."""
+    app_shell_guard()
     ss = st.session_state
     if "vs" not in ss:
         vs = vsm.ViewState.from_query(st.query_params)

@@ -97,6 +97,9 @@ ORG_TAIL_PAIRS: frozenset[tuple[str, str]] = frozenset(
 )
 #: Words before a place name that make it part of a person's name ("Abu Hama", "ibn ...").
 PERSON_HEADS: frozenset[str] = frozenset("abu abou umm bin ibn bint".split())
+#: Town names that are also given names: not a town when a capitalised word follows
+#: ("Jassem Mohammed"), a town otherwise ("fighting in Jassem").
+PERSONAL_NAMES: frozenset[str] = frozenset("jasim jassem jassim jasem".split())
 #: Words before "Duma" that make it the Russian parliament.
 DUMA_PARLIAMENT: frozenset[str] = frozenset("state russian russia's russias the".split())
 

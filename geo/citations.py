@@ -41,6 +41,11 @@ __all__ = [
     "Document",
     "Mention",
     "cited_towns",
+    "documents_overview",
+    "load_localities_for",
+    "map_link",
+    "remove_document",
+    "towns_table",
     "find_mentions",
     "load_gazetteer",
     "load_workspace",
@@ -185,6 +190,8 @@ def _lexicon(gazetteer: Gazetteer) -> _Lexicon:
         damascus=damascus,
         max_words=min(MAX_WORDS, words + 3),
     )
+    if len(_LEXICONS) > 16:
+        _LEXICONS.clear()
     _LEXICONS[id(gazetteer)] = lex
     return lex
 
@@ -486,6 +493,9 @@ def _classify(text, toks, seps, i, j, run, lex: _Lexicon, possessive, starts_wit
             nxt2 = _next_word(toks, j + 1, text)
             if nxt2 is not None and (nxt.folded, nxt2.folded) in rules.ORG_TAIL_PAIRS:
                 return "org", key
+        if (key in rules.PERSONAL_NAMES and nxt is not None and nxt.capitalised and not nxt.is_article
+                and (seps[j] if j < len(seps) else None) == "space"):
+            continue  # "Jassem Mohammed": a person
         if not arabic and not possessive and _LONGER_NAME.match(text, run[-1].end):
             continue  # "Busra al-Harir": the start of a longer name the gazetteer does not know
         place = ids[0]
