@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import folium
+from branca.element import Element
 
 from briefing import data as bdata
 from briefing.render import filters_text
@@ -34,6 +35,15 @@ _REMOTE = re.compile(
     r"""|@import\s+(?:url\()?["']?(?:https?:)?//""",
     re.IGNORECASE,
 )
+
+
+#: Wider title and footer boxes than the app's note boxes (trusted constant).
+_EXPORT_STYLE = """
+<style>
+.scm-box.scm-title { max-width: 560px; font-size: 13px; }
+.scm-box.scm-footer { max-width: 720px; font-size: 10.5px; line-height: 1.3; color: #333; }
+</style>
+"""
 
 
 def _fmt_day(value) -> str:
@@ -89,6 +99,7 @@ def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "c
                synthetic=bd.synthetic)
     if "boundaries" in show and not official:
         add_note(m, "Approximate governorate boundaries (not official)")
+    m.get_root().header.add_child(Element(_EXPORT_STYLE), name="scm_export_style")
     HtmlControl(_title_box(bd, drawn), position="topleft", css_class="scm-title").add_to(m)
     HtmlControl(_footer_box(bd), position="bottomleft", css_class="scm-footer").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

@@ -181,7 +181,11 @@ def run_stats(args) -> int:
     events = events_in_range(events, args.start, args.end)
     context = {}
     if args.by == "class":
-        context = {"control": catalog.control(), "localities": catalog.localities(), "outline": catalog.boundaries(0)}
+        context = {
+            "control": catalog.control(),
+            "localities": catalog.localities(),
+            "outline": catalog.boundaries(0),
+        }
     if args.by == "zone":
         context = {
             "party_at": lambda ev, date: catalog.party_at(

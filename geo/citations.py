@@ -493,8 +493,14 @@ def _classify(text, toks, seps, i, j, run, lex: _Lexicon, possessive, starts_wit
             nxt2 = _next_word(toks, j + 1, text)
             if nxt2 is not None and (nxt.folded, nxt2.folded) in rules.ORG_TAIL_PAIRS:
                 return "org", key
-        if (key in rules.PERSONAL_NAMES and nxt is not None and nxt.capitalised and not nxt.is_article
-                and (seps[j] if j < len(seps) else None) == "space"):
+        if (
+            key in rules.PERSONAL_NAMES
+            and nxt is not None
+            and nxt.capitalised
+            and not nxt.is_article
+            and (seps[j] if j < len(seps) else None) == "space"
+            and not (prev is not None and prev.folded in _PREPOSITIONS)
+        ):
             continue  # "Jassem Mohammed": a person
         if not arabic and not possessive and _LONGER_NAME.match(text, run[-1].end):
             continue  # "Busra al-Harir": the start of a longer name the gazetteer does not know
@@ -593,39 +599,40 @@ def remove_document(store, doc_id: str) -> bool:
     return True
 
 
-def shipped_citations(data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(documents, citations) shipped in ``data/sources.csv`` + ``data/citations.csv``.
-
-    The shipped files hold offsets only (no sentences); every shipped citation is a town.
-    Missing files give empty frames.
-    """
-    data_dir = Path(data_dir)
+def _shipped_frames(src: pd.DataFrame | None, cit: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shipped ``sources`` / ``citations`` tables as canonical documents / citations frames."""
     docs = _frame(DOCUMENT_COLUMNS, [])
     cites = _frame(CITATION_COLUMNS, [])
-    if (data_dir / "sources.csv").exists():
-        src = pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False)
+
+    def text(value) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d")
+        return str(value)
+
+    if src is not None and len(src):
         rows = [
             {
-                "doc_id": r.get("source_id", ""),
-                "title": r.get("title", ""),
-                "outlet": r.get("outlet", ""),
-                "published": (r.get("published", "") or "")[:10],
-                "url": r.get("url", ""),
+                "doc_id": text(r.get("source_id")),
+                "title": text(r.get("title")),
+                "outlet": text(r.get("outlet")),
+                "published": text(r.get("published"))[:10],
+                "url": text(r.get("url")),
                 "source_file": "data/sources.csv",
             }
             for r in src.to_dict("records")
         ]
         docs = _frame(DOCUMENT_COLUMNS, rows)
-    if (data_dir / "citations.csv").exists():
-        cit = pd.read_csv(data_dir / "citations.csv", dtype=str, keep_default_na=False)
+    if cit is not None and len(cit):
         rows = [
             {
-                "doc_id": r.get("source_id", ""),
-                "locality_id": r.get("locality_id", ""),
-                "venue": r.get("venue", ""),
-                "kind": r.get("kind", "") or "town",
-                "start": int(r["start"]) if str(r.get("start", "")).strip() else None,
-                "end": int(r["end"]) if str(r.get("end", "")).strip() else None,
+                "doc_id": text(r.get("source_id")),
+                "locality_id": text(r.get("locality_id")),
+                "venue": text(r.get("venue")),
+                "kind": text(r.get("kind")) or "town",
+                "start": int(r["start"]) if text(r.get("start")).strip() else None,
+                "end": int(r["end"]) if text(r.get("end")).strip() else None,
                 "surface": "",
                 "sentence": "",
             }
@@ -635,9 +642,22 @@ def shipped_citations(data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame, pd.DataF
     return docs, cites
 
 
-def merged_citations(store=None, data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shipped and workspace (documents, citations) together (workspace wins on equal doc_id)."""
-    docs, cites = shipped_citations(data_dir)
+def shipped_citations(data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(documents, citations) shipped in ``data/sources.csv`` + ``data/citations.csv``.
+
+    The shipped files hold offsets only (no sentences); every shipped citation is a town.
+    Missing files give empty frames.
+    """
+    data_dir = Path(data_dir)
+
+    def read(name):
+        path = data_dir / name
+        return pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else None
+
+    return _shipped_frames(read("sources.csv"), read("citations.csv"))
+
+
+def _merge_workspace(docs, cites, store):
     if store is not None and store.exists():
         wdocs, wcites = load_workspace(store)
         if len(wdocs):
@@ -646,6 +666,19 @@ def merged_citations(store=None, data_dir: Path = DATA_DIR) -> tuple[pd.DataFram
             cites = pd.concat([cites[~cites["doc_id"].isin(ws_ids)], wcites[list(CITATION_COLUMNS)]],
                               ignore_index=True)
     return docs, cites
+
+
+def catalog_citations(catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(documents, citations) of a ``geo.catalog.Catalog``-like object: its shipped sources and
+    citations (``.sources()``, ``.citations()``) plus its workspace store (``.store``) if any."""
+    docs, cites = _shipped_frames(catalog.sources(), catalog.citations())
+    return _merge_workspace(docs, cites, getattr(catalog, "store", None))
+
+
+def merged_citations(store=None, data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shipped and workspace (documents, citations) together (workspace wins on equal doc_id)."""
+    docs, cites = shipped_citations(data_dir)
+    return _merge_workspace(docs, cites, store)
 
 
 # --- summaries and the cited-towns layer ----------------------------------------------------------
@@ -664,6 +697,13 @@ def _in_range(documents: pd.DataFrame, start=None, end=None) -> pd.Series:
     if end is not None:
         keep &= published.isna() | (published <= pd.Timestamp(end))
     return keep
+
+
+def _citation_text(record: dict) -> str:
+    """One citing document as popup text: "outlet: title (date) — “sentence”"."""
+    text = f"{record['outlet']}: {record['title']}" + (f" ({record['date']})" if record["date"] else "")
+    text = text.strip(": ")
+    return f"{text} — “{record['sentence']}”" if record.get("sentence") else text
 
 
 def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame | None = None,
@@ -686,15 +726,17 @@ def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame |
     -------
     geopandas.GeoDataFrame
         locality_id, name_en, name_ar, admin1_pcode, n_sources, n_mentions, documents (a list of
-        ``{"title", "outlet", "date", "sentence", "mentions"}`` dicts, newest first; the sentence is
-        "" for shipped sources), geometry (EPSG:4326); sorted by n_sources then n_mentions.
+        ``{"doc_id", "title", "outlet", "date", "sentence", "mentions"}`` dicts, newest first; the
+        sentence is "" for shipped sources), citations (the same as popup strings
+        "outlet: title (date) — “sentence”"), geometry (EPSG:4326); sorted by n_sources then
+        n_mentions.
     """
     if catalog is not None:
-        documents, citations = merged_citations(catalog.store, catalog.data_dir)
+        documents, citations = catalog_citations(catalog)
         localities = catalog.localities() if localities is None else localities
     if citations is None or documents is None or localities is None:
         raise TypeError("cited_towns needs citations, documents and localities, or catalog=")
-    columns = ["locality_id", "name_en", "name_ar", "admin1_pcode", "n_sources", "n_mentions", "documents"]
+    columns = ["locality_id", "name_en", "name_ar", "admin1_pcode", "n_sources", "n_mentions", "documents", "citations"]
     empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
     if citations is None or not len(citations) or documents is None or not len(documents):
         return empty
@@ -732,6 +774,7 @@ def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame |
                 "n_sources": len(records),
                 "n_mentions": int(len(group)),
                 "documents": records,
+                "citations": [_citation_text(r) for r in records],
                 "geometry": place.geometry,
             }
         )

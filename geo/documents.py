@@ -148,7 +148,7 @@ def _check_option_date(value: str | None) -> str | None:
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
           "section", "article", "header", "footer", "blockquote", "figcaption", "figure", "pre",
           "hr", "dd", "dt", "title", "main", "aside", "nav"}
-_SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+_SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "form", "button", "select"}
 
 
 class _HTMLText(HTMLParser):
@@ -173,6 +173,8 @@ class _HTMLText(HTMLParser):
             self.meta.setdefault("canonical", a["href"].strip())
         elif tag == "time" and a.get("datetime"):
             self.times.append(a["datetime"])
+        if tag == "body":
+            self._skip = 0  # a <head> left open ends where the body starts
         if tag == "title":
             self._in_title = True
         if tag == "h1":

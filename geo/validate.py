@@ -390,6 +390,7 @@ def check_points(
             )
         return _points_frame(la, lo, flags, index), problems, flagged
     poly, boundary = _prepared(shapely.to_wkb(geom))
+    pair = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
     inside = np.zeros(len(la), bool)
     inside[ok] = shapely.contains_xy(poly, lo[ok], la[ok]) | shapely.intersects_xy(poly, lo[ok], la[ok])
     out_idx = np.flatnonzero(ok & ~inside)
@@ -411,7 +412,7 @@ def check_points(
                 problems.append(
                     Problem(
                         int(rows[i]),
-                        f"{lat_col}/{lon_col}",
+                        pair,
                         f"latitude and longitude look swapped: ({la[i]:g}, {lo[i]:g}) is {dkm:.0f} km outside Syria "
                         f"but ({lo[i]:g}, {la[i]:g}) is inside",
                     )
@@ -420,7 +421,7 @@ def check_points(
                 problems.append(
                     Problem(
                         int(rows[i]),
-                        f"{lat_col}/{lon_col}",
+                        pair,
                         f"point ({la[i]:g}, {lo[i]:g}) is {dkm:.1f} km outside Syria's outline "
                         f"(points up to {tolerance_km:g} km outside are accepted)",
                     )

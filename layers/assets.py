@@ -57,15 +57,19 @@ _MAP_STYLE = """
 .scm-cluster { border-radius: 50%; border: 2px solid #fff; box-shadow: 0 0 2px #333;
   display: flex; align-items: center; justify-content: center; font: 600 12px system-ui, sans-serif; }
 .scm-box { background: rgba(255,255,255,0.92); padding: 4px 8px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 11px; line-height: 1.3; max-width: 230px; }
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 11px; line-height: 1.3; max-width: 210px; }
 .scm-box h4 { margin: 4px 0 2px 0; font-size: 11px; font-weight: 700; }
 .scm-box summary { cursor: pointer; }
 .scm-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -2px;
   border: 1px solid #555; }
 .scm-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px;
   vertical-align: -1px; }
+.scm-popup { font-size: 12px; line-height: 1.35; }
+.scm-popup table { border-collapse: collapse; }
 .scm-popup td { padding: 1px 4px; vertical-align: top; }
-.scm-popup th { text-align: left; padding: 1px 4px; font-weight: 600; color: #444; }
+.scm-popup th { text-align: left; padding: 1px 4px; font-weight: 600; color: #444; white-space: nowrap; vertical-align: top; }
+.scm-popup ul { font-size: 11px; }
+.leaflet-tooltip { font-size: 11px; }
 .scm-synthetic { color: #a00; font-weight: 700; }
 </style>
 """

@@ -96,9 +96,9 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
     return '<details open><summary><b>Legend</b></summary>' + "".join(parts) + "</details>"
 
 
-def add_legend(m: folium.Map, **kwargs) -> HtmlControl:
-    """Add the legend control to ``m`` (bottom right)."""
-    ctl = HtmlControl(legend_html(**kwargs), position="bottomright", css_class="scm-legend")
+def add_legend(m: folium.Map, position: str = "bottomright", **kwargs) -> HtmlControl:
+    """Add the legend control to ``m`` (bottom right: over the desert and Iraq, where little happens)."""
+    ctl = HtmlControl(legend_html(**kwargs), position=position, css_class="scm-legend")
     ctl.add_to(m)
     return ctl
 

@@ -15,6 +15,7 @@ plain text (``st.code``, ``st.caption`` of escaped text); the only raw HTML is t
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -46,7 +47,8 @@ def _base_url(page: str) -> str:
         url = None
     if not url:
         return f"http://localhost:8501/{page}"
-    return url.split("?", 1)[0].split("#", 1)[0]
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    return url if urlsplit(url).path else url + "/"
 
 
 def share_link(vs: vsm.ViewState) -> str:

@@ -432,3 +432,69 @@ def test_a_store_that_is_not_a_geopackage(tmp_path):
     with pytest.raises(ValueError, match="is not a GeoPackage"):
         _imp("ucdp", write_ucdp(tmp_path / "u.csv", [ucdp_row(1, 36.2, 37.1)]), bad)
     assert bad.read_text() == "not a geopackage"
+
+
+def test_vector_events_wrong_geometry_and_swapped(tmp_path):
+    import json
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"event_id": "g:1", "date_start": "2017-01-02"},
+                "geometry": {"type": "Point", "coordinates": [36.2, 37.1]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"event_id": "g:2", "date_start": "2017-01-02"},
+                "geometry": {"type": "LineString", "coordinates": [[36.2, 37.1], [36, 35]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"event_id": "g:3", "date_start": "2017-01-02"},
+                "geometry": None,
+            },
+        ],
+    }
+    path = tmp_path / "e.geojson"
+    path.write_text(json.dumps(fc))
+    with pytest.raises(InputError) as exc:
+        _imp("geojson", path, tmp_path / "s.gpkg")
+    msgs = _problems(exc)
+    assert msgs[0].startswith("row 1, column 'geometry': latitude and longitude look swapped")
+    assert msgs[1] == "row 2, column 'geometry': a LineString where Point is expected"
+    assert msgs[2] == "row 3, column 'geometry': geometry is missing or could not be read"
+    assert len(msgs) == 3
+
+
+def test_concurrent_imports_keep_both(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = tmp_path / "s.gpkg"
+    files = [
+        write_ucdp(tmp_path / f"u{k}.csv", [ucdp_row(100 * k + i, 36.2, 37.1) for i in range(20)])
+        for k in range(3)
+    ]
+    with ThreadPoolExecutor(3) as pool:
+        reports = list(pool.map(lambda f: _imp("ucdp", f, store), files))
+    assert [r.added for r in reports] == [20, 20, 20]
+    assert Store(store).count("events") == 60
+
+
+@given(
+    st.floats(OUTLINE.bounds[1] - 2, OUTLINE.bounds[3] + 2),
+    st.floats(OUTLINE.bounds[0] - 2, OUTLINE.bounds[2] + 2),
+)
+def test_check_points_agrees_with_the_outline(lat, lon):
+    from shapely.geometry import Point
+
+    frame, problems, flagged = v.check_points(pd.Series([lat]), pd.Series([lon]), pd.Series([1]), OUTLINE)
+    metric = gpd.GeoSeries([OUTLINE.exterior, Point(lon, lat)], crs="EPSG:4326").to_crs("EPSG:32637")
+    km = metric.iloc[0].distance(metric.iloc[1]) / 1000
+    if OUTLINE.covers(Point(lon, lat)):
+        assert not problems and not flagged
+    elif km <= 4.99:
+        assert not problems and frame["flags"].iloc[0] == "near_border"
+    elif km > 5.01:
+        assert len(problems) == 1 and problems[0].row == 1 and frame["flags"].iloc[0] == ""

@@ -80,7 +80,8 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
-    """Drop exact repeats, and "geometry is missing" where the row's geometry already has a reason."""
+    """Drop exact repeats and "geometry is missing" where the row's geometry already has a reason;
+    file-level problems first, then by row (stable)."""
     seen, out = set(), []
     geom_rows = {p.row for p in problems if p.column == "geometry" and "missing" not in p.reason}
     for p in problems:
@@ -88,4 +89,4 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             continue
         seen.add(p)
         out.append(p)
-    return out
+    return sorted(out, key=lambda p: (p.row is not None, p.row or 0))

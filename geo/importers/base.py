@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import validate as v
 from geo.frames import canonical, empty_frame
@@ -162,9 +163,16 @@ def events_from_columns(
         geoms = gpd.GeoSeries(geometry.values, crs=geometry.crs).reset_index(drop=True)
         geoms, p, _ = v.check_geometries(geoms, rows, kinds=("Point",))
         problems += p
-        pts = np.array([g is not None and not g.is_empty and g.geom_type == "Point" for g in geoms.values])
-        lon = pd.Series(np.where(pts, geoms.x.where(pts), np.nan) if n else [], dtype=float)
-        lat = pd.Series(np.where(pts, geoms.y.where(pts), np.nan) if n else [], dtype=float)
+        values = np.asarray(geoms.values, dtype=object)
+        pts = np.array(
+            [g is not None and not g.is_empty and g.geom_type == "Point" for g in values], dtype=bool
+        )
+        xs = np.full(n, np.nan)
+        ys = np.full(n, np.nan)
+        if pts.any():
+            xs[pts] = shapely.get_x(values[pts])
+            ys[pts] = shapely.get_y(values[pts])
+        lon, lat = pd.Series(xs), pd.Series(ys)
         lat_col = lon_col = "geometry"
         check_rows = rows[pts]
         pts_frame, p, flagged = v.check_points(

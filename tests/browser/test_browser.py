@@ -87,7 +87,14 @@ def _expected():
         "zones": int((~zones.geometry.is_empty).sum()),
         "events": int((in_window & placed & ~events.geometry.is_empty).sum()),
         "first_day_events": int((placed & (day == WINDOW[0]) & ~events.geometry.is_empty).sum()),
+        "all_events": int(in_window.sum()),
+        "first_day_all": int((day == WINDOW[0]).sum()),
     }
+
+
+def _sidebar_events(page) -> int:
+    metric = page.locator('[data-testid="stSidebar"] [data-testid="stMetric"]').filter(has_text="Events").first
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
 def test_map_page_offline_counts_and_sliders(app_url, watched):
@@ -108,6 +115,7 @@ def test_map_page_offline_counts_and_sliders(app_url, watched):
     towns = int(re.search(r"Cited towns: (\d+)", caption).group(1))
     assert c["town"] == towns > 0
     assert c["boundary"] >= 14  # governorates (+ country outline)
+    assert _sidebar_events(page) == expected["all_events"]
 
     # Mark the iframe's window and change the view: both must survive slider moves.
     frame.evaluate("() => { window.__scm_probe = 42; window.map.setView([36.2, 37.1], 9); }")
@@ -132,12 +140,21 @@ def test_map_page_offline_counts_and_sliders(app_url, watched):
     assert c3["event"] == expected["first_day_events"] < expected["events"]
     assert frame.evaluate("() => window.__scm_probe") == 42
     _wait_idle(page)
+    assert _sidebar_events(page) == expected["first_day_all"]  # the key figures follow the range
     page.screenshot(path=str(ARTIFACTS / "map-after-sliders.png"))
 
     # One day later with the keyboard: movable by day.
     page.keyboard.press("ArrowRight")
     _wait_idle(page)
     page.wait_for_function("() => window.location.search.includes('end=2016-12-02')", timeout=20000)
+
+    # The view survives a page switch: Streamlit clears query parameters, the app puts them back.
+    page.get_by_role("link", name="Trends", exact=True).click()
+    page.wait_for_function(
+        "() => location.pathname.endsWith('/trends') && location.search.includes('date=2017-03-31')"
+        " && location.search.includes('end=2016-12-02')",
+        timeout=30000,
+    )
 
     assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
     assert watched.errors == [], f"console errors: {watched.errors[:5]}"
