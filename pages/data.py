@@ -53,7 +53,7 @@ with st.form("import_form", clear_on_submit=False):
     kind = st.selectbox("Kind (GeoJSON / GeoPackage / shapefile)", options=["events", "boundaries", "zones"],
                         key="w_import_kind")
     mapping = st.text_input(
-        "Column mapping (CSV only), e.g. date_start=Date,place=Town,lat=Latitude,lon=Longitude",
+        "Column mapping (CSV only), e.g. id=ID,date=Date,lat=Lat,lon=Lon,actor1=Who,place=Town",
         key="w_import_map",
     )
     upload = st.file_uploader("File", key="w_import_file")

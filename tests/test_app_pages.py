@@ -158,3 +158,36 @@ def test_data_page_lists_datasets(tmp_path, monkeypatch):
     assert {"dataset", "rows", "source", "licence"} <= set(df.columns)
     assert (df["rows"] > 0).any()
     assert any("Import" in b.label for b in app.button)
+
+
+BAD = ROOT / "tests" / "bad_inputs"
+
+
+def _import(app, fmt: str, name: str, content: bytes):
+    app.selectbox(key="w_import_fmt").set_value(fmt)
+    app.file_uploader(key="w_import_file").set_value((name, content, "text/csv"))
+    next(b for b in app.button if b.label == "Import").click()
+    return app.run()
+
+
+def test_data_page_upload_refused_shows_every_problem_as_a_table(tmp_path, monkeypatch):
+    app = _fresh(tmp_path, monkeypatch, page="data")
+    store = tmp_path / "store.gpkg"
+    app = _import(app, "ucdp", "latitude_out_of_range.csv", (BAD / "latitude_out_of_range.csv").read_bytes())
+    assert not app.exception
+    assert any("Nothing was written" in e.value for e in app.error)
+    problems = app.dataframe[-1].value
+    assert list(problems.columns) == ["row", "column", "reason"]
+    row = problems.iloc[0]
+    assert row["row"] == 2 and row["column"] == "latitude" and "out of range" in row["reason"]
+    assert not store.exists()  # all or nothing
+
+
+def test_data_page_upload_accepted_adds_events(tmp_path, monkeypatch):
+    app = _fresh(tmp_path, monkeypatch, page="data")
+    lines = (BAD / "latitude_out_of_range.csv").read_text(encoding="utf-8").splitlines()
+    good = ("\n".join(lines[:2]) + "\n").encode()
+    app = _import(app, "ucdp", "one_event.csv", good)
+    assert not app.exception
+    assert any("added 1" in s.value for s in app.success), [s.value for s in app.success] + [e.value for e in app.error]
+    assert (tmp_path / "store.gpkg").exists()
