@@ -249,10 +249,9 @@ def test_link_to_a_page_is_the_first_request_of_a_fresh_server(tmp_path):
     import subprocess
     import sys
     import urllib.request
+    from pathlib import Path
 
     from playwright.sync_api import sync_playwright
-
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
     chromium_args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
