@@ -37,9 +37,8 @@ def _drawn(app) -> int:
     return int(re.search(r"Violation points \S+ to \S+: (\d+) drawn", text).group(1))
 
 
-# AppTest resets Streamlit's legacy-pages flag before every run, so without
-# state.app_shell_guard() its reruns would execute the page script alone (no app.py, no sidebar,
-# no URL writes); test_reruns_go_through_the_app_shell pins that the guard works.
+# tests/conftest.py keeps AppTest out of Streamlit's legacy pages/ mode (see there), so reruns
+# go through app.py like in a browser session: sidebar, navigation and URL writes included.
 
 
 def test_reruns_go_through_the_app_shell(at):

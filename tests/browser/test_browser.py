@@ -97,6 +97,18 @@ def _sidebar_events(page) -> int:
     return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
+def test_deep_link_first_after_server_start(app_url, watched):
+    """Runs first on a fresh server: a deep link still gets the app shell (navigation, sidebar, URL)."""
+    page = watched.page
+    page.goto(app_url + "/rules?date=2017-02-06")
+    page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stMetric"]', timeout=60000)
+    _wait_idle(page, 60)
+    assert page.get_by_role("link", name="Control change", exact=True).count() == 1  # our navigation
+    assert not page.query_selector('[data-testid="stException"]')
+    assert "date=2017-02-06" in page.url
+    assert watched.external == [] and watched.errors == [], (watched.external, watched.errors)
+
+
 def test_map_page_offline_counts_and_sliders(app_url, watched):
     page = watched.page
     expected = _expected()

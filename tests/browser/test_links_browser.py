@@ -242,7 +242,7 @@ def test_presentation_view_hides_the_chrome_and_draws_the_map(browser, app_url):
         context.close()
 
 
-def test_link_to_a_page_is_the_first_request_of_a_fresh_server(tmp_path):
+def test_link_to_a_page_is_the_first_request_of_a_fresh_server(browser, tmp_path):
     """A shared link to a page (not "/") must work even as the very first request a server sees."""
     import os
     import socket
@@ -251,11 +251,7 @@ def test_link_to_a_page_is_the_first_request_of_a_fresh_server(tmp_path):
     import urllib.request
     from pathlib import Path
 
-    from playwright.sync_api import sync_playwright
-
     root = Path(__file__).resolve().parents[2]
-    chromium_args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run"]
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -278,17 +274,16 @@ def test_link_to_a_page_is_the_first_request_of_a_fresh_server(tmp_path):
                         break
             except OSError:
                 time.sleep(0.3)
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args)
-            try:
-                page = b.new_page()
-                page.goto(f"{url}/trends?{LINK}")
-                _wait_app(page)
-                _assert_no_error_text(page)
-                assert _view_of(page) == EXPECTED
-                assert re.search(r"/trends/?$", urlsplit(page.url).path)
-            finally:
-                b.close()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            page.goto(f"{url}/trends?{LINK}")
+            _wait_app(page)
+            _assert_no_error_text(page)
+            assert _view_of(page) == EXPECTED
+            assert re.search(r"/trends/?$", urlsplit(page.url).path)
+        finally:
+            context.close()
     finally:
         proc.terminate()
         try:
