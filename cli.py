@@ -7,10 +7,14 @@ Exit status: 0 success, 2 refused input (every problem printed), 1 other error.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 from cli_commands import load_all
 from geo.schema import InputError
+
+INTERRUPTED = "interrupted: the store holds all of this command's changes or none (writes are atomic)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,10 +32,31 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # writes are atomic (temporary file + os.replace): all of a write or nothing
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (``| head``): not an error of ours; silence the final flush
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - never a stack trace to a user
+        if os.environ.get("MONITOR_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (set MONITOR_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while parsing arguments or loading the libraries
+        print(INTERRUPTED, file=sys.stderr)
+        sys.exit(130)

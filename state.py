@@ -33,6 +33,8 @@ K_PARTY = "w_party"
 K_GOV = "w_gov"
 K_LAYER = {name: f"w_layer_{name}" for name in vsm.LAYERS}
 K_COLOR_BY = "w_color_by"
+#: Widget keys whose value is part of the view state (restore_widget always re-applies them).
+STATE_KEYS = frozenset({"w_date", "w_range", "w_class", "w_party", "w_gov", *(f"w_layer_{n}" for n in vsm.LAYERS)})
 K_MILESTONE = "w_milestone"
 
 CLASS_LABELS = {
@@ -171,8 +173,16 @@ def sync() -> vsm.ViewState:
 
 
 def restore_widget(key: str, value) -> None:
-    """Give widget ``key`` its value from the state when Streamlit dropped it (page switch)."""
-    if key not in st.session_state:
+    """Give widget ``key`` its value; call it right before creating the widget.
+
+    Widgets that show the view state (dates, range, filters, layers: :data:`STATE_KEYS`) always
+    get the state's value: after a page switch the key may still hold the value of a *different*
+    widget (the event range exists on Map and on Trends), which Streamlit would not carry over
+    to this page's widget; ``sync()`` has already folded the user's latest change into the state,
+    so this never undoes an interaction.  Any other widget gets ``value`` only when Streamlit
+    dropped its key (page switch), so its own choice survives reruns.
+    """
+    if key in STATE_KEYS or key not in st.session_state:
         st.session_state[key] = value
 
 

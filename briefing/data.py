@@ -22,6 +22,8 @@ from viewstate import TRUCE_CLASSES, ViewState
 PRECISE = ("exact", "near")
 #: At most this many town labels are attempted (priority: citations, then population).
 MAX_TOWNS = 60
+#: Populous localities read for orientation labels (grey, drawn under the cited towns).
+CONTEXT_PLACES = 400
 
 
 @dataclass
@@ -33,6 +35,7 @@ class BriefingData:
     governorates: gpd.GeoDataFrame | None = None
     zones: gpd.GeoDataFrame | None = None
     towns: gpd.GeoDataFrame | None = None
+    places: gpd.GeoDataFrame | None = None  # populous localities, for orientation only
     events: gpd.GeoDataFrame | None = None
     events_total: int = 0
     sources: list[str] = field(default_factory=list)
@@ -81,7 +84,15 @@ def view_towns(catalog, state: ViewState) -> gpd.GeoDataFrame:
     """Cited towns (most cited first) with the holder on the control date."""
     from geo import view
 
-    return _to_wgs84(view.cited_towns(catalog, pd.Timestamp(state.date)))
+    return _to_wgs84(view.cited_towns(catalog, pd.Timestamp(state.date), start=state.start, end=state.end))
+
+
+def context_places(catalog, limit: int = CONTEXT_PLACES) -> gpd.GeoDataFrame:
+    """The most populous localities (name, population, point), for orientation labels."""
+    locs = _to_wgs84(catalog.localities())
+    pop = pd.to_numeric(locs["population"], errors="coerce").fillna(0)
+    locs = locs.assign(population=pop)[pop > 0].sort_values("population", ascending=False, kind="stable")
+    return locs[["locality_id", "name_en", "population", "geometry"]].head(limit).reset_index(drop=True)
 
 
 # --- footer facts -------------------------------------------------------------------------------
@@ -154,6 +165,7 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
         data.zones = zones
     if "towns" in layers:
         data.towns = _call(data, "cited towns", view_towns, catalog, state)
+        data.places = _call(data, "place names", context_places, catalog)
     if "events" in layers:
         got = _call(data, "events", view_events, catalog, state)
         if got is not None:

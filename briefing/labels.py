@@ -40,7 +40,8 @@ class Box:
         return self.x0 >= other.x0 and self.y0 >= other.y0 and self.x1 <= other.x1 and self.y1 <= other.y1
 
 
-def place_labels(ax, xs, ys, texts, *, fontsize=9, marker_px=4.0, padding_px=1.5, text_kw=None, obstacles=()):
+def place_labels(ax, xs, ys, texts, *, fontsize=9, marker_px=4.0, padding_px=1.5, text_kw=None, obstacles=(),
+                 soft_obstacles=()):
     """Add non-colliding labels to ``ax``; return the list of placed ``Text`` artists.
 
     Parameters
@@ -61,6 +62,9 @@ def place_labels(ax, xs, ys, texts, *, fontsize=9, marker_px=4.0, padding_px=1.5
         More keyword arguments of ``Axes.annotate`` (colour, path effects...).
     obstacles : iterable of Box
         Display-space boxes no label may overlap (scale bar, north arrow...).
+    soft_obstacles : iterable of Box
+        Boxes a label avoids when it can (e.g. event markers): positions clear of them are
+        tried first, then positions that only overlap them.
 
     Returns
     -------
@@ -78,26 +82,33 @@ def place_labels(ax, xs, ys, texts, *, fontsize=9, marker_px=4.0, padding_px=1.5
     placed = []
     kw = {"fontsize": fontsize, "zorder": 20, "parse_math": False, "clip_on": False}
     kw.update(text_kw or {})
+    soft = list(soft_obstacles)
     for i, ((x, y), text) in enumerate(zip(zip(xs, ys, strict=True), texts, strict=True)):
         if not markers[i].inside(frame_box):
             continue
-        for (dx, dy), ha, va in _CANDIDATES:
-            artist = ax.annotate(
-                text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **kw
-            )
-            ext = artist.get_window_extent(renderer)
-            box = Box(ext.x0 - padding_px, ext.y0 - padding_px, ext.x1 + padding_px, ext.y1 + padding_px)
-            clash = (
-                not box.inside(frame_box)
-                or any(box.overlaps(t) for t in taken)
-                or any(box.overlaps(m) for j, m in enumerate(markers) if j != i)
-            )
-            if clash:
-                artist.remove()
-                continue
-            taken.append(box)
-            placed.append(artist)
-            break
+        done = False
+        for strict in (True, False) if soft else (True,):
+            for (dx, dy), ha, va in _CANDIDATES:
+                artist = ax.annotate(
+                    text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **kw
+                )
+                ext = artist.get_window_extent(renderer)
+                box = Box(ext.x0 - padding_px, ext.y0 - padding_px, ext.x1 + padding_px, ext.y1 + padding_px)
+                clash = (
+                    not box.inside(frame_box)
+                    or any(box.overlaps(t) for t in taken)
+                    or any(box.overlaps(m) for j, m in enumerate(markers) if j != i)
+                    or (strict and any(box.overlaps(o) for o in soft))
+                )
+                if clash:
+                    artist.remove()
+                    continue
+                taken.append(box)
+                placed.append(artist)
+                done = True
+                break
+            if done:
+                break
     return placed
 
 

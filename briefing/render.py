@@ -224,7 +224,7 @@ def _draw_zones(ax, zones_m) -> list[str]:
 
 
 def _marker_sizes(events, font: float) -> np.ndarray:
-    base = (font * 0.55) ** 2
+    base = (font * 0.7) ** 2
     if "fatalities" not in events.columns:
         return np.full(len(events), base)
     fat = np.asarray(events["fatalities"].astype("Float64").fillna(0).to_numpy(dtype=float))
@@ -274,8 +274,10 @@ def _draw_towns(ax, towns_m, font: float, selected: str, obstacles=()) -> tuple[
         inside = inside.iloc[np.argsort(~first, kind="stable")]
     inside = inside.head(bdata.MAX_TOWNS)
     xs, ys = inside.geometry.x.to_numpy(), inside.geometry.y.to_numpy()
-    ax.scatter(xs, ys, s=(font * 0.45) ** 2, marker="s", c=palette.TOWN_COLOUR, edgecolors="white",
-               linewidths=0.7, zorder=14)
+    n_sources = pd.to_numeric(inside.get("n_sources", pd.Series(1, index=inside.index)), errors="coerce")
+    n_sources = n_sources.fillna(1).clip(lower=1, upper=50).to_numpy(dtype=float)
+    sizes = (font * 0.45) ** 2 * (0.6 + 0.4 * np.sqrt(n_sources))  # grows with the citing sources
+    ax.scatter(xs, ys, s=sizes, marker="s", c=palette.TOWN_COLOUR, edgecolors="white", linewidths=0.7, zorder=14)
     if selected and "locality_id" in inside.columns:
         sel = inside[inside["locality_id"] == selected]
         if len(sel):
@@ -285,6 +287,51 @@ def _draw_towns(ax, towns_m, font: float, selected: str, obstacles=()) -> tuple[
     placed = place_labels(ax, xs, ys, names, fontsize=font * 0.8, marker_px=font * 0.45,
                           text_kw={"color": "#111111", "path_effects": _HALO}, obstacles=obstacles)
     return len(inside), len(placed)
+
+
+#: Orientation places: on the whole-country view only cities above this population are named.
+COUNTRY_VIEW_MIN_POPULATION = 150_000
+MAX_PLACES = 25
+
+
+def _labels_of(ax) -> list:
+    return [t for t in ax.texts if getattr(t, "xyann", None) is not None]
+
+
+def _event_boxes(ax, events_m, font: float) -> list:
+    """Display boxes of the event markers (orientation labels keep clear of them)."""
+    from briefing.labels import Box
+
+    if events_m is None or len(events_m) == 0:
+        return []
+    geom = events_m.geometry
+    ok = (geom.notna() & ~geom.is_empty).to_numpy()
+    pts = ax.transData.transform(np.column_stack([geom[ok].x.to_numpy(), geom[ok].y.to_numpy()]))
+    radius = np.sqrt(_marker_sizes(events_m[ok], font)) / 2 * ax.figure.dpi / 72
+    return [Box(x - r, y - r, x + r, y + r) for (x, y), r in zip(pts, radius, strict=True)]
+
+
+def _draw_places(ax, places_m, towns_m, font: float, obstacles, soft=()) -> int:
+    """Grey dots and names of populous places in view (not cited), for orientation; returns labels placed."""
+    if places_m is None or len(places_m) == 0:
+        return 0
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    inside = places_m[places_m.geometry.x.between(x0, x1) & places_m.geometry.y.between(y0, y1)]
+    if towns_m is not None and len(towns_m) and "locality_id" in towns_m.columns:
+        inside = inside[~inside["locality_id"].isin(set(towns_m["locality_id"]))]
+    width_km = (x1 - x0) / 1000
+    if width_km > 500:
+        inside = inside[inside["population"] >= COUNTRY_VIEW_MIN_POPULATION]
+    inside = inside.head(MAX_PLACES)
+    if len(inside) == 0:
+        return 0
+    xs, ys = inside.geometry.x.to_numpy(), inside.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=(font * 0.3) ** 2, c="#777777", edgecolors="white", linewidths=0.5, zorder=13)
+    placed = place_labels(ax, xs, ys, [str(n) for n in inside["name_en"]], fontsize=font * 0.7,
+                          marker_px=font * 0.3, obstacles=obstacles, soft_obstacles=soft,
+                          text_kw={"color": "#555555", "style": "italic", "path_effects": _HALO})
+    return len(placed)
 
 
 # --- the figure ---------------------------------------------------------------------------------
@@ -338,7 +385,11 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     ax.set_ylim(y0, y1)
     facts["scale_bar_m"], furniture = draw_scale_bar(ax, font)
     furniture += draw_north_arrow(ax, font, *_lonlat_centre(x0, x1, y0, y1))
-    n_towns, n_labels = _draw_towns(ax, _metric(bd.towns), font, state.town, boxes_of(furniture))
+    towns_m = _metric(bd.towns)
+    n_towns, n_labels = _draw_towns(ax, towns_m, font, state.town, boxes_of(furniture))
+    events_m = _metric(bd.events)
+    facts["places"] = _draw_places(ax, _metric(bd.places), towns_m, font, boxes_of(furniture + _labels_of(ax)),
+                                   _event_boxes(ax, events_m, font))
     if bd.synthetic:
         ax.text(0.5, 0.5, "SYNTHETIC DATA", transform=ax.transAxes, ha="center", va="center",
                 fontsize=font * 6, color="#c00000", alpha=0.18, rotation=25, zorder=40, fontweight="bold")
@@ -417,6 +468,9 @@ def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font)
         handles.append(Patch(facecolor=palette.party_colour(party), alpha=min(1.0, palette.ZONE_OPACITY + 0.25),
                              edgecolor=palette.party_colour(party), hatch="///" if party == "contested" else None,
                              label=bdata.party_label(party)))
+    if parties:
+        handles.append(Patch(facecolor=_LAND, edgecolor="#999999", linewidth=0.5,
+                             label="No control record nearby (not attributed)"))
     ordered = [c for c in TRUCE_CLASSES if c in classes] + [c for c in classes if c not in TRUCE_CLASSES]
     ms = font * 0.65
     for cls in ordered:
@@ -435,7 +489,9 @@ def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font)
     if n_towns:
         handles.append(Line2D([], [], linestyle="none", marker="s", markersize=font * 0.45,
                               markerfacecolor=palette.TOWN_COLOUR, markeredgecolor="white",
-                              label="Town cited in the sources"))
+                              label="Town cited in the sources (size: number of sources)"))
+    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=font * 0.3, markerfacecolor="#777777",
+                          markeredgecolor="white", label="Other place (for orientation)"))
     handles.append(Line2D([], [], color=palette.COUNTRY_LINE, linewidth=1.3, label="Syria border"))
     handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8, linestyle=(0, (4, 2)),
                           label="Governorate boundary (approximate)"))

@@ -84,7 +84,7 @@ ACTOR_PARTIES: dict[str, str] = {
 }
 KINDS = ("state", "ally", "armed_group", "umbrella", "excluded", "outside", "civilians", "unidentified")
 ACTOR_COLUMNS = ("pattern", "party", "kind", "note")
-_ONE_SIDED_TYPES = ("one-sided", "one sided", "violence against civilians")
+_ONE_SIDED_TYPES = ("one-sided", "one sided", "violence against civilians", "violence_against_civilians")
 #: ACLED event types that are not violence between armed actors.
 _NON_VIOLENT_TYPES = ("protests", "riots", "strategic developments")
 _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})

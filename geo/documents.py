@@ -441,6 +441,8 @@ def read_document(path, **options) -> Document:
         The file is missing, unreadable, empty, undecodable or has no text.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError([Problem(None, None, "this is a folder, not a file (name the report files)")])
     if not p.is_file():
         raise InputError([Problem(None, None, "no such file")])
     try:

@@ -58,6 +58,34 @@ def detect_encoding(data: bytes) -> str:
     )
 
 
+#: Leading bytes of binary files analysts hand over by mistake, and what to tell them.
+_MAGIC = (
+    (
+        b"PK\x03\x04",
+        "a zip archive (an Excel .xlsx workbook, or zipped files)",
+        "save the sheet as 'CSV UTF-8', or import a zipped shapefile with FORMAT zip",
+    ),
+    (b"\xd0\xcf\x11\xe0", "an Excel .xls workbook (or another Office file)", "save the sheet as 'CSV UTF-8'"),
+    (b"SQLite format 3\x00", "a GeoPackage / SQLite database", "import it with FORMAT gpkg"),
+    (b"%PDF", "a PDF document", "save its text as a .txt file"),
+)
+
+
+def binary_kind(data: bytes) -> str:
+    """Why ``data`` is not a text file ("a zip archive ...; save the sheet as ..."), "" if it may be.
+
+    UTF-16 text (with its byte-order mark) is text; other bytes holding NUL are binary.
+    """
+    for magic, what, advice in _MAGIC:
+        if data.startswith(magic):
+            return f"this is {what}, not a text file: {advice}"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ""
+    if b"\x00" in data[:8192]:
+        return "this is a binary file, not a text file"
+    return ""
+
+
 def read_text(path, encoding: str | None = None) -> tuple[str, str]:
     """The decoded text of a file (gzip-compressed or not) and the encoding used."""
     data = Path(path).read_bytes()
@@ -68,6 +96,9 @@ def read_text(path, encoding: str | None = None) -> tuple[str, str]:
             raise InputError([Problem(None, None, f"the gzip file is damaged: {exc}")]) from None
     if not data.strip():
         raise InputError([Problem(None, None, "the file is empty")])
+    binary = binary_kind(data)
+    if binary:
+        raise InputError([Problem(None, None, binary)])
     enc = encoding or detect_encoding(data)
     try:
         text = data.decode(enc)

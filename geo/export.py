@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from geo.frames import KIND_COLUMNS, canonical, to_text
+from geo.schema import InputError, Problem
 from geo.store import write_layer
 
 FORMATS = ("csv", "geojson", "gpkg")
@@ -114,6 +115,8 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     out = Path(out)
+    if out.is_dir():
+        raise InputError([Problem(None, "--out", f"{out} is a folder: give the path of the file to write")])
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp.{fmt}", dir=out.parent)
     os.close(fd)

@@ -160,7 +160,9 @@ class Problem:
         where = []
         if self.row is not None:
             where.append(f"row {self.row}")
-        if self.column:
+        if self.column and self.column.startswith("--"):
+            where.append(f"option {self.column}")
+        elif self.column:
             where.append(f"column {self.column!r}")
         prefix = ", ".join(where) if where else "file"
         return f"{prefix}: {self.reason}"

@@ -45,8 +45,14 @@ class Store:
         """True when the store file exists."""
         return self.path.is_file()
 
+    def check_path(self) -> None:
+        """Raise ``ValueError`` when the store path cannot be a store file (a folder)."""
+        if self.path.is_dir():
+            raise ValueError(f"the store {self.path} is a folder: give the path of a .gpkg file")
+
     def layers(self) -> list[str]:
         """Names of the layers the file holds (known kinds only)."""
+        self.check_path()
         if not self.exists():
             return []
         try:
@@ -75,6 +81,7 @@ class Store:
     @contextlib.contextmanager
     def lock(self):
         """Exclusive advisory lock for a read-modify-write cycle (blocks until free)."""
+        self.check_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as fh:
@@ -96,6 +103,7 @@ class Store:
             check_kind(kind)
         if not changes:
             return
+        self.check_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent

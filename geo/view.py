@@ -125,14 +125,15 @@ def _source_titles(catalog) -> dict[str, str]:
     return titles
 
 
-def cited_towns(catalog, day=None) -> gpd.GeoDataFrame:
-    """Localities cited by the shipped sources, most cited first.
+def cited_towns(catalog, day=None, *, start=None, end=None) -> gpd.GeoDataFrame:
+    """Localities cited by the sources, most cited first.
 
-    Columns added to the gazetteer's: ``n_sources`` (distinct citing sources), ``citations``
-    (list of "outlet: title (date)") and, when ``day`` is given, ``party`` (holder that day, ""
-    when unknown).
+    ``geo.citations.cited_towns`` when available (sources published in ``[start, end]``, undated
+    ones kept), else the shipped citation table.  Columns: the gazetteer's plus ``n_sources``
+    (distinct citing sources), ``citations`` (list of "outlet: title (date)") and, when ``day``
+    is given, ``party`` (holder that day, "" when unknown).
     """
-    towns = _from_citations_module(catalog)
+    towns = _from_citations_module(catalog, start, end)
     if towns is not None:
         return with_holder(catalog, towns, day) if day is not None else towns
     cites = catalog.citations()
@@ -157,21 +158,22 @@ def cited_towns(catalog, day=None) -> gpd.GeoDataFrame:
     return with_holder(catalog, towns, day) if day is not None else towns
 
 
-def _from_citations_module(catalog):
-    """``geo.citations.cited_towns`` when that module provides it (called as state.py does)."""
+def _from_citations_module(catalog, start=None, end=None):
+    """``geo.citations.cited_towns`` when that module provides it."""
     try:
         from geo.citations import cited_towns as fn
     except ImportError:
         return None
     for kwargs in (
+        {"catalog": catalog, "start": start, "end": end},
         {"catalog": catalog},
-        {"citations": catalog.citations(), "localities": catalog.localities(), "sources": catalog.sources()},
-        {},
     ):
         try:
             towns = fn(**kwargs)
         except TypeError:
             continue
+        except Exception:  # noqa: BLE001 - e.g. a catalog without documents: use the shipped table
+            return None
         if isinstance(towns, gpd.GeoDataFrame):
             return towns
     return None

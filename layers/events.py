@@ -60,9 +60,13 @@ def _text(df: pd.DataFrame, col: str) -> np.ndarray:
     return df[col].astype("string").fillna("").to_numpy(dtype=object)
 
 
-def _popup(row: dict) -> str:
-    """Popup HTML of one event; every value escaped."""
-    synthetic = row["dataset"] == "synthetic"
+#: Row labels of an event popup, in order (the values come from :func:`popup_fields`).
+POPUP_LABELS = ["Date", "Place", "Actors", "Type", "Class", "Fatalities", "Source", "Precision", "Dataset"]
+SYNTHETIC_NOTE = "SYNTHETIC EVENT (not a real incident)"
+
+
+def popup_fields(row: dict) -> list:
+    """Escaped popup values of one event: one per :data:`POPUP_LABELS`, then the id, then 1/0 synthetic."""
     date = row["date_start"] + (f" – {row['date_end']}" if row["date_end"] and row["date_end"] != row["date_start"] else "")
     if row["date_precision"] and row["date_precision"] != "day":
         date += f" (date precision: {row['date_precision']})"
@@ -70,20 +74,26 @@ def _popup(row: dict) -> str:
     fat = row["fatalities"]
     if row["fat_low"] and row["fat_high"] and row["fat_low"] != row["fat_high"]:
         fat = f"{fat} (range {row['fat_low']}–{row['fat_high']})"
-    rows = [
-        ("Date", date),
-        ("Place", row["place"]),
-        ("Actors", actors),
-        ("Type", row["event_type"]),
-        ("Class", CLASS_LABELS.get(row["truce_class"], row["truce_class"])),
-        ("Fatalities", fat or "not reported"),
-        ("Source", row["source"]),
-        ("Precision", PRECISION_NOTE.get(row["geo_precision"], row["geo_precision"])),
-        ("Dataset", row["dataset"]),
+    values = [
+        date,
+        row["place"],
+        actors,
+        row["event_type"],
+        CLASS_LABELS.get(row["truce_class"], row["truce_class"]),
+        fat or "not reported",
+        row["source"],
+        PRECISION_NOTE.get(row["geo_precision"], row["geo_precision"]),
+        row["dataset"],
     ]
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
-    head = '<div class="scm-synthetic">SYNTHETIC EVENT (not a real incident)</div>' if synthetic else ""
-    return f'<div class="scm-popup">{head}<table>{body}</table><small>{esc(row["event_id"])}</small></div>'
+    return [esc(v) for v in values] + [esc(row["event_id"]), 1 if row["dataset"] == "synthetic" else 0]
+
+
+def popup_html(fields: list) -> str:
+    """The popup HTML the browser builds from :func:`popup_fields` (same markup; for tests and exports)."""
+    n = len(POPUP_LABELS)
+    rows = "".join(f"<tr><th>{POPUP_LABELS[i]}</th><td>{fields[i]}</td></tr>" for i in range(n) if fields[i] != "")
+    head = f'<div class="scm-synthetic">{SYNTHETIC_NOTE}</div>' if fields[n + 1] else ""
+    return f'<div class="scm-popup">{head}<table>{rows}</table><small>{fields[n]}</small></div>'
 
 
 def _tooltip(row: dict) -> str:
@@ -173,14 +183,17 @@ def events_layer(
         synthetic += row["dataset"] == "synthetic"
         key = keys[i] if keys[i] in colours else ""
         groups.setdefault(key, []).append(
-            [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, _popup(row), _tooltip(row)]
+            [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
         )
     order = list(colours) + [""]
     spec = []
     for key in sorted(groups, key=order.index):
         colour = safe_colour(colours.get(key, UNCLASSIFIED_COLOUR))
         spec.append({"key": esc(key or "unclassified"), "color": colour, "text": text_colour(colour), "rows": groups[key]})
-    PointRows(spec, kind="event", cluster=cluster).add_to(fg)
+    PointRows(
+        spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS],
+        synthetic_note=esc(SYNTHETIC_NOTE),
+    ).add_to(fg)
     drawn = int(drawable.sum())
     return EventsLayer(
         group=fg,

@@ -21,6 +21,17 @@ _TEMPLATE = """
 (function () {
   var spec = {{ this.spec|tojson }};
   var parent = {{ this._parent.get_name() }};
+  // r[4] is either popup HTML or an array of escaped values matching spec.popupLabels, then the
+  // record id, then 1 for a synthetic record; the table is built when the popup opens.
+  function popupHtml(v) {
+    if (!Array.isArray(v)) { return v; }
+    var n = spec.popupLabels.length, rows = "";
+    for (var i = 0; i < n; i++) {
+      if (v[i] !== "") { rows += "<tr><th>" + spec.popupLabels[i] + "</th><td>" + v[i] + "</td></tr>"; }
+    }
+    var head = v[n + 1] ? '<div class="scm-synthetic">' + spec.syntheticNote + "</div>" : "";
+    return '<div class="scm-popup">' + head + "<table>" + rows + "</table><small>" + v[n] + "</small></div>";
+  }
   spec.groups.forEach(function (g) {
     var target = parent;
     if (spec.cluster && typeof L.markerClusterGroup === "function") {
@@ -51,7 +62,7 @@ _TEMPLATE = """
       });
       m.options.scmKind = spec.kind;
       m.options.scmGroup = g.key;
-      if (r[4]) { m.bindPopup(r[4], {maxWidth: 360}); }
+      if (r[4]) { m.bindPopup(function () { return popupHtml(r[4]); }, {maxWidth: 360}); }
       if (r[5]) {
         if (spec.labels) {
           m.bindTooltip(r[5], {permanent: true, direction: "right", offset: [6, 0], className: "scm-label"});
@@ -68,7 +79,11 @@ _TEMPLATE = """
 
 
 class PointRows(JSCSSMixin, MacroElement):
-    """Circle markers from rows ``[lat, lon, solid(1/0), radius_px, popup_html, tooltip_html]``.
+    """Circle markers from rows ``[lat, lon, solid(1/0), radius_px, popup, tooltip_html]``.
+
+    ``popup`` is HTML, or (compact, for many rows) a list of escaped values matching
+    ``popup_labels`` followed by the record id and 1/0 for "synthetic"; the popup table is then
+    built in the browser when it opens.
 
     Parameters
     ----------
@@ -81,6 +96,10 @@ class PointRows(JSCSSMixin, MacroElement):
         Cluster dense areas (Leaflet.markercluster, loaded from the local vendor files).
     labels : bool
         Show the tooltip text as a permanent label next to the marker.
+    popup_labels : list of str
+        Row labels of compact popups (trusted or escaped HTML).
+    synthetic_note : str
+        Banner of a synthetic record's popup (trusted or escaped HTML).
     """
 
     _template = Template(_TEMPLATE)
@@ -97,6 +116,8 @@ class PointRows(JSCSSMixin, MacroElement):
         fill_opacity: float = 0.85,
         cluster_radius: int = 40,
         disable_clustering_at_zoom: int = 11,
+        popup_labels: list[str] | None = None,
+        synthetic_note: str = "",
     ):
         super().__init__()
         self._name = "PointRows"
@@ -109,6 +130,8 @@ class PointRows(JSCSSMixin, MacroElement):
             "fillOpacity": float(fill_opacity),
             "clusterRadius": int(cluster_radius),
             "disableClusteringAtZoom": int(disable_clustering_at_zoom),
+            "popupLabels": list(popup_labels or []),
+            "syntheticNote": synthetic_note,
             "groups": groups,
         }
         if cluster:

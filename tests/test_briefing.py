@@ -278,3 +278,29 @@ def test_zoomed_view_shows_fewer_towns_than_the_country(catalog):
     zoomed = build_figure(bdata.gather(ViewState(lat=36.0, lon=36.55, zoom=11), catalog, version=VERSION))[1]
     assert zoomed["towns"] < whole["towns"]
     assert zoomed["scale_bar_m"] < whole["scale_bar_m"]
+
+
+def test_soft_obstacles_are_avoided_when_possible_and_overlapped_only_when_not():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    px, py = ax.transData.transform((5, 5))
+    right = Box(px + 3, py - 20, px + 200, py + 20)  # covers the label's first choice (to the right)
+    placed = place_labels(ax, [5], [5], ["Town"], soft_obstacles=[right])
+    assert len(placed) == 1 and not boxes_of(placed)[0].overlaps(right)
+    everywhere = Box(0, 0, 400, 300)
+    placed = place_labels(ax, [5], [5], ["Town"], soft_obstacles=[everywhere])
+    assert len(placed) == 1  # still labelled: soft obstacles never drop a label
+
+
+def test_orientation_places_are_named_on_a_zoomed_view(catalog):
+    bd = bdata.gather(ViewState(lat=36.0, lon=36.55, zoom=9), catalog, version=VERSION)
+    bd.places = gpd.GeoDataFrame({"locality_id": ["cur:x"], "name_en": ["Xanadu"], "population": [5000]},
+                                 geometry=gpd.points_from_xy([36.7], [36.1]), crs=CRS)
+    fig, facts = build_figure(bd)
+    assert facts["places"] == 1 and "Xanadu" in _texts(fig)

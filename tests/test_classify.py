@@ -76,6 +76,12 @@ def test_one_sided_by_target_or_by_event_type():
     )
 
 
+def test_one_sided_by_the_apps_event_type_vocabulary():
+    # viewstate.EVENT_TYPES / the ACLED importer write "violence_against_civilians" (underscores)
+    row = _one("Government of Syria", "Syrian insurgents", "2017-02-01", event_type="violence_against_civilians")
+    assert row.truce_class == "one_sided"
+
+
 def test_non_violent_event_types_are_not_counted_as_violations():
     row = _one("Government of Syria", "Syrian insurgents", "2017-02-01", event_type="Strategic developments")
     assert row.truce_class == "other_fighting"

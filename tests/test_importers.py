@@ -66,9 +66,10 @@ def test_ucdp_mapping_and_no_press_text(tmp_path):
     assert list(ev.index) == ["ucdp:10", "ucdp:11", "ucdp:12", "ucdp:13"]
     assert ev["geo_precision"].tolist() == ["exact", "governorate", "district", "country"]
     assert ev["date_precision"].tolist() == ["day", "days", "month", "year"]
-    assert ev.loc["ucdp:10", "event_type"] == "state-based conflict"
-    assert ev.loc["ucdp:11", "event_type"] == "one-sided violence"
-    assert ev.loc["ucdp:12", "event_type"] == "non-state conflict"
+    # the vocabulary of the app's class filter (viewstate.EVENT_TYPES)
+    assert ev.loc["ucdp:10", "event_type"] == "state-based"
+    assert ev.loc["ucdp:11", "event_type"] == "one-sided"
+    assert ev.loc["ucdp:12", "event_type"] == "non-state"
     assert ev.loc[
         "ucdp:10", ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"]
     ].tolist() == [5, 4, 9, 2]
@@ -174,11 +175,12 @@ def test_acled_layouts(tmp_path, text):
         assert ev["event_id"] == "acled:SYR1" and ev["date_start"] == pd.Timestamp("2017-01-15")
         assert ev["actor1"] == "Military Forces of Syria (2000-); NDF" and ev["geo_precision"] == "exact"
         assert ev["notes"] == "Armed clash: Clashes, reported" and ev["fatalities"] == 3
+        assert ev["event_type"] == "battle"
         assert "older" in report.notes[-1]
     else:
         assert ev["event_id"] == "acled:SYR2" and ev["date_start"] == pd.Timestamp("2017-01-16")
         assert ev["date_precision"] == "week" and ev["geo_precision"] == "governorate"
-        assert ev["event_type"] == "Explosions/Remote violence" and "2023" in report.notes[-1]
+        assert ev["event_type"] == "airstrike" and "2023" in report.notes[-1]
 
 
 # --- mapped CSV ---------------------------------------------------------------------
@@ -498,3 +500,24 @@ def test_check_points_agrees_with_the_outline(lat, lon):
         assert not problems and frame["flags"].iloc[0] == "near_border"
     elif km > 5.01:
         assert len(problems) == 1 and problems[0].row == 1 and frame["flags"].iloc[0] == ""
+
+
+def test_imported_event_types_match_the_class_filter_vocabulary():
+    """UCDP and ACLED types land in ``viewstate.EVENT_TYPES``, so ``?class=battle`` finds them."""
+    from viewstate import EVENT_TYPES
+
+    from geo.importers.acled import event_types
+    from geo.importers.ucdp import VIOLENCE
+
+    assert set(VIOLENCE.values()) <= set(EVENT_TYPES)
+    kinds = pd.Series(
+        ["Battles", "Explosions/Remote violence", "Explosions/Remote violence", "Explosions/Remote violence",
+         "Violence against civilians", "Protests"]
+    )
+    subs = pd.Series(
+        ["Armed clash", "Shelling/artillery/missile attack", "Air/drone strike", "Remote explosive/landmine/IED",
+         "Attack", "Peaceful protest"]
+    )
+    got = event_types(kinds, subs).tolist()
+    assert got == ["battle", "shelling", "airstrike", "explosion", "violence_against_civilians", "protests"]
+    assert set(got[:-1]) <= set(EVENT_TYPES)

@@ -17,7 +17,7 @@ from geo.palette import CLASS_COLOURS, PARTY_COLOURS, ZONE_OPACITY
 from geo.schema import PARTIES
 from layers.assets import VENDOR_FILES, VENDOR_URL, base_map, cdn_urls, localize
 from layers.boundaries import APPROXIMATE_NOTE, add_boundary_pane, boundaries_layer, boundaries_note
-from layers.events import events_layer
+from layers.events import POPUP_LABELS, events_layer, popup_html
 from layers.legend import add_legend, add_note, legend_html
 from layers.points import PointRows
 from layers.safe import esc, safe_colour
@@ -264,18 +264,24 @@ def _render_layer(fg) -> str:
 def test_event_popup_fields_escaped_and_synthetic_labelled(events):
     out = _render_layer(events_layer(events).group)
     spec = _spec(out, "event")
+    assert spec["popupLabels"] == POPUP_LABELS
     rows = [r for g in spec["groups"] for r in g["rows"]]
-    first = next(r for r in rows if "curated:0" in r[4])
+    popups = {r[4][len(POPUP_LABELS)]: (popup_html(r[4]), r[5]) for r in rows}  # id -> (popup, tooltip)
+    first, _tip = popups["curated:0"]
     for field in ("Date", "Place", "Actors", "Type", "Fatalities", "Source", "Precision"):
-        assert f"<th>{field}</th>" in first[4]
-    assert "2017-01-01" in first[4] and "Army vs Rebels" in first[4] and "SOHR" in first[4]
-    assert "&lt;img src=x onerror=alert(1)&gt;&#36;&#123;alert(2)&#125;&#96;&lt;/script&gt;&#92;" in first[4]
-    assert "<img" not in first[4]
-    synthetic = next(r for r in rows if "curated:1" in r[4])
-    assert "SYNTHETIC" in synthetic[4] and synthetic[5].startswith("[SYNTHETIC]")
-    assert "district" in synthetic[4]
-    multi_day = next(r for r in rows if "curated:4" in r[4])
-    assert "2017-01-05 – 2017-01-07" in multi_day[4]
+        assert f"<th>{field}</th>" in first
+    assert "2017-01-01" in first and "Army vs Rebels" in first and "SOHR" in first
+    assert "&lt;img src=x onerror=alert(1)&gt;&#36;&#123;alert(2)&#125;&#96;&lt;/script&gt;&#92;" in first
+    assert "<img" not in first
+    synthetic, tip = popups["curated:1"]
+    assert "SYNTHETIC" in synthetic and tip.startswith("[SYNTHETIC]")
+    assert spec["syntheticNote"].startswith("SYNTHETIC")
+    assert "district" in synthetic
+    assert "2017-01-05 – 2017-01-07" in popups["curated:4"][0]
+    assert "not reported" in synthetic  # missing fatalities said so, not shown as 0
+    # every value in the data is escaped: no raw markup anywhere in the rows
+    for r in rows:
+        assert all("<" not in str(v) for v in r[4])
     _no_raw_payload(out)
 
 

@@ -9,7 +9,13 @@ used. Dates: ISO or "15 January 2017".
   3 a larger region (provincial capital used) -> "governorate".
 - ``time_precision``: 1 the day -> "day"; 2 a week or so -> "week"; 3 a month -> "month".
 - ``actor1``/``actor2`` = the actor and its associated actors ("; "-joined);
-  ``event_type`` = ACLED event type; ``place`` = ``location``; ``source`` = ``source``;
+  ``place`` = ``location``; ``source`` = ``source``;
+- ``event_type`` in the vocabulary of the app's class filter (``viewstate.EVENT_TYPES``):
+  Battles -> "battle"; Explosions/Remote violence -> "shelling" (sub-event
+  Shelling/artillery/missile attack), "airstrike" (Air/drone strike), else "explosion";
+  Violence against civilians -> "violence_against_civilians"; Protests, Riots, Strategic
+  developments -> "protests", "riots", "strategic developments" (``geo.classify`` keeps them out
+  of the fighting classes); any other type lower-cased. The sub-event type stays in ``notes``;
   ``notes`` = the sub-event type and ACLED's notes (kept in the workspace store only: raw
   ACLED data may not be redistributed).
 """
@@ -40,6 +46,26 @@ def _coded(df, rows, column, mapping, problems):
             Problem(int(rows[i]), column, f"code {codes.iat[i]} is not one of {', '.join(map(str, mapping))}")
         )
     return codes.map(lambda c: mapping.get(int(c), "") if c is not None and c == c else "").astype(object)
+
+
+EVENT_TYPES = {
+    "battles": "battle",
+    "explosions/remote violence": "explosion",
+    "violence against civilians": "violence_against_civilians",
+}
+SUB_EVENT_TYPES = {
+    "shelling/artillery/missile attack": "shelling",
+    "air/drone strike": "airstrike",
+}
+
+
+def event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
+    """ACLED event (and sub-event) types -> the app's event types (see the module doc)."""
+    kind = v.clean_text(event_type).str.lower().str.replace(r"\s+", " ", regex=True)
+    sub = v.clean_text(sub_event_type).str.lower().str.replace(r"\s+", " ", regex=True)
+    out = kind.map(EVENT_TYPES).fillna(kind)
+    remote = (out == "explosion") & sub.isin(list(SUB_EVENT_TYPES))
+    return out.where(~remote, sub.map(SUB_EVENT_TYPES)).astype(object)
 
 
 def _join(df, a, b):
@@ -80,7 +106,7 @@ def parse(path, ctx: Context) -> Parsed:
         "place": df.get("location"),
         "actor1": _join(df, "actor1", "assoc_actor_1"),
         "actor2": _join(df, "actor2", "assoc_actor_2"),
-        "event_type": df["event_type"],
+        "event_type": event_types(df["event_type"], sub),
         "fatalities": df.get("fatalities"),
         "source": df.get("source"),
         "notes": notes,

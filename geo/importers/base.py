@@ -15,7 +15,16 @@ import shapely
 from geo import validate as v
 from geo.frames import canonical, empty_frame
 from geo.paths import DATA_DIR
-from geo.schema import CRS, DATE_PRECISIONS, EVENT_COLUMNS, GEO_PRECISIONS, InputError, Problem
+from geo.schema import (
+    CRS,
+    DATE_PRECISIONS,
+    EVENT_COLUMNS,
+    GEO_PRECISIONS,
+    WINDOW_END,
+    WINDOW_START,
+    InputError,
+    Problem,
+)
 
 
 @dataclass
@@ -256,13 +265,16 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
         new = frame.loc[~dup]
         flagged_rows = set(new["_row"])
         flagged = [p for p in parsed.flagged if p.row in flagged_rows]
+        notes = list(parsed.notes)
+        if parsed.kind == "events":
+            notes += _window_notes(new)
         new = new.drop(columns="_row")
         report = ImportReport(
             added=len(new),
             duplicates=int(dup.sum()),
             flagged=len({p.row for p in flagged}),
             problems_flagged=flagged,
-            notes=list(parsed.notes),
+            notes=notes,
             kind=parsed.kind,
         )
         if len(new):
@@ -272,6 +284,22 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
             )
             store.write({parsed.kind: canonical(parsed.kind, merged)})
         return report
+
+
+def _window_notes(new: pd.DataFrame) -> list[str]:
+    """A note when added events start outside the monitored window (stored, but off the app's range)."""
+    if len(new) == 0:
+        return []
+    day = pd.to_datetime(new["date_start"]).dt.normalize()
+    outside = ((day < pd.Timestamp(WINDOW_START)) | (day > pd.Timestamp(WINDOW_END))).to_numpy()
+    if not outside.any():
+        return []
+    first = int(np.flatnonzero(outside)[0])
+    return [
+        f"{int(outside.sum())} of the {len(new)} added events start outside the monitored window "
+        f"{WINDOW_START} .. {WINDOW_END} (first: row {int(new['_row'].iloc[first])}, "
+        f"{day.iloc[first]:%Y-%m-%d}); they are stored and exported, but the app's date range does not reach them"
+    ]
 
 
 def _zone_keys(zones: pd.DataFrame) -> list[str]:

@@ -10,7 +10,8 @@ Mapping (UCDP GED codebook 19.1):
   7 international waters/airspace -> "country".
 - ``date_prec``: 1 day -> "day"; 2 a span of 2-6 days -> "days"; 3 a week -> "week";
   4 a month -> "month"; 5 more than a month within a year -> "year".
-- ``type_of_violence``: 1 "state-based conflict", 2 "non-state conflict", 3 "one-sided violence".
+- ``type_of_violence`` -> ``event_type``: 1 "state-based", 2 "non-state", 3 "one-sided" (the
+  vocabulary of the app's class filter, ``viewstate.EVENT_TYPES``).
 - ``fatalities`` = ``best``, ``fatalities_low`` = ``low``, ``fatalities_high`` = ``high``,
   ``civilian_fatalities`` = ``deaths_civilians``; ``actor1`` = ``side_a``, ``actor2`` = ``side_b``;
   ``place`` = ``where_coordinates``; ``source`` = ``source_office``; ``source_date`` as given.
@@ -50,7 +51,7 @@ WHERE_PREC = {
     7: "country",
 }
 DATE_PREC = {1: "day", 2: "days", 3: "week", 4: "month", 5: "year"}
-VIOLENCE = {1: "state-based conflict", 2: "non-state conflict", 3: "one-sided violence"}
+VIOLENCE = {1: "state-based", 2: "non-state", 3: "one-sided"}
 
 
 def _coded(df, rows, column, mapping, problems):

@@ -56,6 +56,7 @@ def app_url(tmp_path_factory):
     port = _free_port()
     store = tmp_path_factory.mktemp("store") / "store.gpkg"
     env = {**os.environ, "MONITOR_STORE": str(store)}
+    os.environ["MONITOR_STORE_FOR_TESTS"] = str(store)  # tests that import into the app's store
     log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [

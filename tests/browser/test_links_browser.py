@@ -148,7 +148,12 @@ PAGES = {"": "Map", "trends": "Trends", "control": "Control change", "sources": 
 LINK = "date=2017-02-15&start=2017-01-01&end=2017-02-28&layers=zones,events&gov=SY02"
 
 
-def _view_of(page) -> dict:
+def _view_of(page, timeout_s: float = 20) -> dict:
+    """The view parameters in the address bar, once the app has written them (end of its run)."""
+    try:
+        page.wait_for_function("() => location.search.includes('date=')", timeout=timeout_s * 1000)
+    except Exception:  # noqa: BLE001 - compared (and reported) below
+        pass
     q = parse_qs(urlsplit(page.url).query)
     return {k: q.get(k, [""])[0] for k in ("date", "start", "end", "layers", "gov")}
 
