@@ -200,11 +200,22 @@ def write_query(vs: vsm.ViewState) -> None:
         st.query_params.from_dict(wanted)
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}()#+-.!|~:$"})
+
+
+def md_text(text) -> str:
+    """``text`` for Streamlit markdown (captions, alerts): HTML-escaped and markdown-inert,
+    so a link parameter like ``[x](javascript:...)`` shows as typed."""
+    import html
+
+    return html.escape(str(text if text is not None else "").translate(_MD_SPECIAL), quote=True)
+
+
 def show_notices() -> None:
-    """Tell the user once which link parameters were refused."""
+    """Tell the user once which link parameters were refused (they may quote the link: escaped)."""
     notices = st.session_state.pop("vs_notices", [])
     for n in notices:
-        st.warning(f"Link parameter ignored: {n}")
+        st.warning(f"Link parameter ignored: {md_text(n)}")
 
 
 # --- filters and key figures ------------------------------------------------------------

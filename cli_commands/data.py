@@ -134,6 +134,10 @@ def run_export(args) -> int:
         raise InputError([Problem(None, "--date", "exporting zones needs --date YYYY-MM-DD")])
     if args.what != "events" and (args.start is not None or args.end is not None):
         raise InputError([Problem(None, "--start/--end", "only apply to events")])
+    if args.what != "zones" and args.date is not None:
+        raise InputError([Problem(None, "--date", "only applies to zones (use --start/--end for events)")])
+    if args.start is not None and args.end is not None and args.start > args.end:
+        raise InputError([Problem(None, "--start/--end", "--start is after --end")])
     catalog = Catalog(args.store)
     frame = export.select(
         catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only
@@ -146,7 +150,7 @@ def run_export(args) -> int:
 # --- stats --------------------------------------------------------------------------
 
 
-@command("stats", "print event counts by governorate, zone or day as CSV")
+@command("stats", "print event counts by governorate, zone, day or truce class as CSV")
 def build_stats(parser):
     from geo.stats import GROUPERS
 
@@ -179,20 +183,12 @@ def run_stats(args) -> int:
     catalog = Catalog(args.store)
     events = catalog.store.read("events") if args.workspace_only else catalog.events()
     events = events_in_range(events, args.start, args.end)
-    context = {}
-    if args.by == "class":
-        context = {
-            "control": catalog.control(),
-            "localities": catalog.localities(),
-            "outline": catalog.boundaries(0),
-        }
+    # the holder of each event's place: the same layer as the map's zones (Catalog.party_at)
+    context = {
+        "party_at": lambda ev, date: catalog.party_at(ev, None if date is None else pd.Series(date, index=ev.index))
+    }
     if args.by == "zone":
-        context = {
-            "party_at": lambda ev, date: catalog.party_at(
-                ev, None if date is None else pd.Series(date, index=ev.index)
-            ),
-            "date": args.date,
-        }
+        context["date"] = args.date
     table = counts_by(events, args.by, start=args.start, end=args.end, **context)
     table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

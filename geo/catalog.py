@@ -147,11 +147,21 @@ class Catalog:
         return control_mod.zones_at(self.control(), self.localities(), outline, date)
 
     def party_at(self, events: gpd.GeoDataFrame, dates=None):
-        """The party holding each event's place on the event's own date (or ``dates``)."""
+        """The party holding each event's place on the event's own date (or ``dates``).
+
+        The same control layer as :meth:`zones` (what the map shows): on a day for which
+        imported zone polygons are valid, the imported zone containing the point ("" outside
+        them; ``contested`` where valid zones of different parties overlap); on other days
+        the zones derived from the control table (:func:`geo.control.party_at`).
+        """
         from geo import control as control_mod
 
         when = events["date_start"] if dates is None else dates
-        return control_mod.party_at(events, when, self.control(), self.localities(), self.boundaries(0))
+        derived = control_mod.party_at(events, when, self.control(), self.localities(), self.boundaries(0))
+        imported = self.zones_imported()
+        if len(imported) == 0 or len(events) == 0:
+            return derived
+        return _imported_party(events, when, imported, derived)
 
     # --- process and sources -------------------------------------------------------------
     def milestones(self) -> pd.DataFrame:
@@ -228,3 +238,34 @@ class Catalog:
                     f"{kind} (imported)", n, "imported files", "as stated by the file's provider", "workspace"
                 )
         return pd.DataFrame(rows, columns=["dataset", "rows", "source", "licence", "origin"])
+
+
+def _imported_party(events: gpd.GeoDataFrame, dates, zones: gpd.GeoDataFrame, derived: pd.Series) -> pd.Series:
+    """``derived`` with the party of the imported zones on the days they are valid (see Catalog.party_at)."""
+    import numpy as np
+    import shapely
+
+    from geo.control import CONTESTED, _valid_mask
+
+    out = derived.copy()
+    if np.ndim(dates) == 0:
+        dates = pd.Series(dates, index=events.index)
+    elif isinstance(dates, pd.Series) and not dates.index.equals(events.index):
+        dates = dates.reindex(events.index)
+    days = pd.Series(pd.to_datetime(np.asarray(dates)), index=events.index).dt.normalize()
+    pts = events.geometry if events.crs is None or events.crs.equals(zones.crs) else events.geometry.to_crs(zones.crs)
+    for day in days.dropna().unique():
+        valid = zones.loc[_valid_mask(zones, pd.Timestamp(day)).to_numpy()]
+        if len(valid) == 0:
+            continue  # no imported layer that day: the derived zones, as on the map
+        on_day = (days == day).to_numpy()
+        geoms = np.asarray(pts.values[on_day], dtype=object)
+        tree = shapely.STRtree(np.asarray(valid.geometry.values, dtype=object))
+        pairs = tree.query(geoms, predicate="intersects")
+        parties = valid["party"].to_numpy()
+        held = [set() for _ in range(len(geoms))]
+        for i, j in zip(pairs[0], pairs[1], strict=True):
+            held[i].add(parties[j])
+        answer = [next(iter(h)) if len(h) == 1 else (CONTESTED if h else "") for h in held]
+        out.iloc[np.flatnonzero(on_day)] = answer  # by position: the index may repeat labels
+    return out

@@ -816,13 +816,17 @@ def place_summary(citations: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
 
 
 def map_link(locality_id: str, lat: float, lon: float, zoom: int = 11) -> str:
-    """Link to the map centred on a town: ``/map?town=<id>&lat=..&lon=..&z=11``."""
+    """Link to the map centred on a town: ``/?town=<id>&lat=..&lon=..&z=11``.
+
+    The Map is the app's default page, which Streamlit serves at the root URL only: ``/map``
+    answers "Page not found".
+    """
     from urllib.parse import urlencode
 
     query = urlencode(
         {"town": locality_id, "lat": f"{float(lat):.5f}", "lon": f"{float(lon):.5f}", "z": int(zoom)}, safe=":"
     )
-    return f"/map?{query}"
+    return f"/?{query}"
 
 
 def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: dict[str, str],

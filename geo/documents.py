@@ -130,8 +130,14 @@ def parse_date(value: str) -> str:
 
 
 def check_date_option(value: str | None) -> str | None:
-    """An explicit publication date: ISO ``YYYY-MM-DD`` or None; raises ``InputError`` otherwise."""
-    return _check_option_date(value)
+    """An explicit publication date: ISO ``YYYY-MM-DD`` or None; raises ``InputError`` otherwise.
+
+    The problem names the command-line option (``--date``).
+    """
+    try:
+        return _check_option_date(value)
+    except InputError as exc:
+        raise InputError([Problem(p.row, "--date", p.reason) for p in exc.problems]) from None
 
 
 def _check_option_date(value: str | None) -> str | None:

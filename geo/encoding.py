@@ -126,6 +126,9 @@ def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
         seen.add(name)
     if problems:
         raise InputError(problems)
+    problems = _ragged_rows(text, sep, len(names))
+    if problems:
+        raise InputError(problems)
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -143,3 +146,30 @@ def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
     if len(df) == 0:
         raise InputError([Problem(None, None, "the file has a header but no data rows")])
     return df, enc
+
+
+def _ragged_rows(text: str, sep: str, width: int) -> list[Problem]:
+    """A problem for each data row whose field count differs from the header's.
+
+    pandas would silently shift such a row (a row with one field too many turns the first
+    column into the index) or pad it with empty cells.  Rows are numbered as pandas numbers
+    them (blank lines skipped).
+    """
+    problems = []
+    try:
+        records = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sep)
+        next(records, None)  # the header
+        # pandas skips empty and whitespace-only lines, but keeps a line of bare separators
+        for row, fields in enumerate((f for f in records if f and not (len(f) == 1 and not f[0].strip())), start=1):
+            if len(fields) != width:
+                problems.append(
+                    Problem(
+                        row,
+                        None,
+                        f"{len(fields)} fields where the header has {width} "
+                        f"(an unquoted {'comma' if sep == ',' else 'separator'} in a value, or a missing one?)",
+                    )
+                )
+    except csv.Error as exc:
+        problems.append(Problem(None, None, f"the CSV does not parse: {exc}"))
+    return problems

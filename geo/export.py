@@ -117,6 +117,11 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
     out = Path(out)
     if out.is_dir():
         raise InputError([Problem(None, "--out", f"{out} is a folder: give the path of the file to write")])
+    if out.exists() and not out.is_file():
+        # the atomic rename would replace a device or a pipe (e.g. /dev/full) by a plain file
+        raise InputError(
+            [Problem(None, "--out", f"{out} is not a regular file (a device or a pipe): give a file path")]
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp.{fmt}", dir=out.parent)
     os.close(fd)

@@ -13,8 +13,8 @@ DEFAULT_STORE = ROOT / "workspace" / "store.gpkg"
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
     """The workspace store: ``explicit``, else ``$MONITOR_STORE``, else the default."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit).expanduser()
     env = os.environ.get("MONITOR_STORE")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     return DEFAULT_STORE

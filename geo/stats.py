@@ -83,14 +83,21 @@ GROUPERS: dict[str, Grouper] = {
 }
 
 
-def _class_keys(events, *, actors=None, control=None, localities=None, outline=None, **_):
-    """Truce class of each event (``geo.classify``), its own ``truce_class`` column if present."""
+def _class_keys(events, *, actors=None, control=None, localities=None, outline=None, party_at=None, **_):
+    """Truce class of each event (``geo.classify``), its own ``truce_class`` column if present.
+
+    The holder of each event's place (which refines the class) comes from ``party_at(events,
+    None)`` when given (e.g. ``Catalog.party_at``: the layer the map shows), else from the
+    control table (``control``, ``localities``, ``outline``).
+    """
     if "truce_class" in events.columns:
         return events["truce_class"].astype(object).where(events["truce_class"].notna(), "").astype(str)
     from geo.classify import classify, load_actors
 
     held = None
-    if control is not None and localities is not None and outline is not None:
+    if party_at is not None:
+        held = party_at(events, None)
+    elif control is not None and localities is not None and outline is not None:
         from geo.control import party_at as _party_at
 
         held = _party_at(events, events["date_start"], control, localities, outline)

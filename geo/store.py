@@ -50,8 +50,8 @@ class Store:
         if self.path.is_dir():
             raise ValueError(f"the store {self.path} is a folder: give the path of a .gpkg file")
 
-    def layers(self) -> list[str]:
-        """Names of the layers the file holds (known kinds only)."""
+    def _all_layers(self) -> list[str]:
+        """Names of every layer of the file (none when it does not exist yet)."""
         self.check_path()
         if not self.exists():
             return []
@@ -59,7 +59,24 @@ class Store:
             names = pyogrio.list_layers(self.path)
         except pyogrio.errors.DataSourceError as exc:
             raise ValueError(f"the store {self.path} is not a GeoPackage ({exc})") from None
-        return [str(name) for name, _ in names if str(name) in KINDS]
+        return [str(name) for name, _ in names]
+
+    def layers(self) -> list[str]:
+        """Names of the layers the file holds (known kinds only)."""
+        return [name for name in self._all_layers() if name in KINDS]
+
+    def check_writable(self) -> None:
+        """Raise ``ValueError`` when writing would destroy layers that are not the store's.
+
+        A write rebuilds the whole file from the store's own layers, so a GeoPackage of other
+        data given as ``--store`` by mistake would lose its layers.
+        """
+        foreign = [name for name in self._all_layers() if name not in KINDS]
+        if foreign:
+            raise ValueError(
+                f"{self.path} is not a workspace store: it holds other layers ({', '.join(foreign)}) "
+                "that a write would drop; give the path of a new or existing store with --store"
+            )
 
     def _read_raw(self, kind: str):
         return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
@@ -103,7 +120,7 @@ class Store:
             check_kind(kind)
         if not changes:
             return
-        self.check_path()
+        self.check_writable()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent

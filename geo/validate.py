@@ -429,6 +429,41 @@ def check_points(
     return _points_frame(la, lo, flags, index), problems, flagged
 
 
+def check_areas_in_outline(geoms: gpd.GeoSeries, rows, outline, *, what: str = "zone") -> list[Problem]:
+    """A problem for each polygon that does not touch Syria's outline (wrong place, CRS or axis order).
+
+    ``geoms`` are valid geometries in EPSG:4326; ``outline`` as in :func:`check_points` (None: no check).
+    """
+    geom = outline_geometry(outline)
+    if geom is None or len(geoms) == 0:
+        return []
+    poly, boundary = _prepared(shapely.to_wkb(geom))
+    rows = pd.Series(rows).reset_index(drop=True)
+    values = np.asarray(geoms.values, dtype=object)
+    ok = ~(shapely.is_missing(values) | shapely.is_empty(values))
+    hits = np.ones(len(values), bool)
+    hits[ok] = shapely.intersects(poly, values[ok])
+    problems = []
+    for i in np.flatnonzero(ok & ~hits):
+        g = values[i]
+        metric = shapely.transform(g, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])))
+        dist_km = shapely.distance(boundary, metric) / 1000.0
+        swapped = shapely.transform(g, lambda xy: xy[:, ::-1])
+        hint = (
+            "latitude and longitude look swapped (swapped, it lies in Syria)"
+            if shapely.intersects(poly, swapped)
+            else "wrong coordinates or coordinate reference system?"
+        )
+        problems.append(
+            Problem(
+                int(rows[i]),
+                "geometry",
+                f"the {what} lies entirely outside Syria's outline ({dist_km:.0f} km away): {hint}",
+            )
+        )
+    return problems
+
+
 def _numeric(values) -> bool:
     return pd.api.types.is_numeric_dtype(pd.Series(values))
 

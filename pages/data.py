@@ -39,7 +39,10 @@ try:
     st.dataframe(summary, hide_index=True, width="stretch")
 except Exception as exc:  # noqa: BLE001 - show, never a stack trace
     st.error(f"The data summary could not be read: {type(exc).__name__}.")
-st.caption(f"Workspace store: {Path(store).name} (set MONITOR_STORE to use another). Shipped data: data/ (see data/README.md).")
+st.caption(
+    f"Workspace store: {state.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
+    "Shipped data: data/ (see data/README.md)."
+)
 
 st.subheader("Import a file")
 st.markdown(
@@ -84,9 +87,9 @@ if submitted:
         except Exception as exc:  # noqa: BLE001 - never a stack trace to the user
             st.error(f"The import failed ({type(exc).__name__}); nothing was written.")
         else:
-            st.success(f"Imported {upload.name}: {report.summary()}.")
+            st.success(f"Imported {state.md_text(upload.name)}: {state.md_text(report.summary())}.")
             for note in report.notes:
-                st.caption(note)
+                st.caption(state.md_text(note))
             if report.problems_flagged:
                 st.warning("Accepted with flags:")
                 st.dataframe(

@@ -38,11 +38,11 @@ LAYER_LABELS = {
     "basemap": "Basemap",
 }
 LAYER_HELP = {
-    "zones": "Control zones on the snapshot date, filled by party",
-    "towns": "Towns the sources cite, sized by the number of citing sources",
-    "events": "Violation points in the event date range",
-    "boundaries": "Governorate boundaries (thin reference lines)",
-    "basemap": "OpenStreetMap tiles: needs an internet connection (off in closed networks)",
+    "zones": "control zones on the snapshot date",
+    "towns": "towns the sources cite",
+    "events": "violation points in the event range",
+    "boundaries": "governorate lines",
+    "basemap": "OpenStreetMap tiles, needs internet",
 }
 
 vs = st.session_state["vs"]
@@ -83,6 +83,38 @@ def _jump_to_milestone() -> None:
         st.session_state[state.K_DATE] = d0
 
 
+def _timeline(control_date, event_range) -> None:
+    """A thin time axis under the sliders, as inline SVG (escaped text, no script): milestones
+    (grey ticks, hover for names), the control date (red line) and the event range (band)."""
+    W = 600  # viewBox width, close to the column's width in pixels so the labels are not distorted
+    lo = pd.Timestamp(vsm.WINDOW_START)
+    span = (pd.Timestamp(vsm.WINDOW_END) + pd.Timedelta(days=1) - lo).days
+
+    def x(day, end: bool = False) -> float:
+        days = (pd.Timestamp(day) - lo).days + (1 if end else 0)
+        return round(W * days / span, 1)
+
+    parts = [
+        f'<rect x="{x(event_range[0])}" y="4" width="{max(1.0, x(event_range[1], True) - x(event_range[0]))}" '
+        'height="14" fill="#B2182B" fill-opacity="0.15"/>',
+        f'<line x1="0" y1="18" x2="{W}" y2="18" stroke="#999" stroke-width="1"/>',
+    ]
+    for label, (d0, d1) in MILESTONES.items():
+        w = max(3.0, x(d1, True) - x(d0))
+        parts.append(f'<rect x="{x(d0)}" y="6" width="{w}" height="12" fill="#333" fill-opacity="0.6">'
+                     f"<title>{esc(label)}</title></rect>")
+    parts.append(f'<rect x="{x(control_date) - 1}" y="0" width="2" height="22" fill="#B2182B"/>')
+    for month in pd.date_range(lo, vsm.WINDOW_END, freq="MS"):
+        parts.append(f'<text x="{x(month) + 2}" y="31" font-size="10" fill="#666">{month:%b %Y}</text>')
+    svg = (
+        f'<svg viewBox="0 0 {W} 34" preserveAspectRatio="none" width="100%" height="34" '
+        'role="img" aria-label="Milestones, control date and event range">' + "".join(parts) + "</svg>"
+    )
+    # Built only from numbers and esc()-escaped labels, so raw HTML is safe here.
+    st.markdown(svg, unsafe_allow_html=True)
+    st.caption("Grey ticks: milestones (hover for names). Red bar: control date. Pink band: event range.")
+
+
 c1, c2 = st.columns([3, 2])
 with c1:
     st.slider(
@@ -103,6 +135,7 @@ with c1:
         key=state.K_RANGE,
         help="Both ends inclusive. Default: the whole window.",
     )
+    _timeline(st.session_state[state.K_DATE], st.session_state[state.K_RANGE])
 with c2:
     st.selectbox(
         "Jump to a milestone",
@@ -113,29 +146,31 @@ with c2:
         on_change=_jump_to_milestone,
     )
     if MILESTONES:
-        lines = []
-        for label, (d0, _d1) in MILESTONES.items():
-            mark = "▶ " if d0 == st.session_state[state.K_DATE] else ""
-            lines.append(f"- {mark}{esc(label)}")
+        current = st.session_state[state.K_DATE]
+        rows = [
+            {"": "▶" if d0 <= current <= d1 else "", "from": d0, "to": d1, "milestone": label.split(" – ", 1)[-1]}
+            for label, (d0, d1) in MILESTONES.items()
+        ]
         with st.expander("Milestones", expanded=False):
-            st.markdown("\n".join(lines))
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="w_milestone_table")
     else:
         st.caption("No milestones loaded.")
+    state.restore_widget(state.K_COLOR_BY, "class")
+    st.radio(
+        "Colour events by",
+        options=["class", "party"],
+        format_func=lambda v: "truce class" if v == "class" else "alleged perpetrator",
+        key=state.K_COLOR_BY,
+        horizontal=True,
+    )
 
 # --- layer toggles (in the URL) ---------------------------------------------------------
 for name, key in state.K_LAYER.items():
     state.restore_widget(key, name in vs.layers)
-cols = st.columns([1, 1, 1, 1.2, 1.1, 3])
-for col, (name, label) in zip(cols, LAYER_LABELS.items(), strict=False):
-    col.checkbox(label, key=state.K_LAYER[name], help=LAYER_HELP[name])
-state.restore_widget(state.K_COLOR_BY, "class")
-cols[-1].radio(
-    "Colour events by",
-    options=["class", "party"],
-    format_func=lambda v: "truce class" if v == "class" else "alleged perpetrator",
-    key=state.K_COLOR_BY,
-    horizontal=True,
-)
+cols = st.columns(len(LAYER_LABELS))
+for col, (name, label) in zip(cols, LAYER_LABELS.items(), strict=True):
+    col.checkbox(label, key=state.K_LAYER[name])
+st.caption(" · ".join(f"{LAYER_LABELS[n]}: {h}" for n, h in LAYER_HELP.items()))
 
 vs = state.sync()
 show = set(vs.layers)

@@ -91,3 +91,28 @@ g = gpd.GeoDataFrame(
 )
 pyogrio.write_dataframe(g, p, layer="events_a")
 pyogrio.write_dataframe(g, p, layer="events_b")
+# a row with an unquoted comma in a value (one field too many) and a row cut short
+(B / "ragged_rows.csv").write_text(
+    "ref,day,lat,lon,who\nA1,2017-01-05,36.2,37.1,army\nA2,2017-01-06,36.2,37.1,army, allies\nA3,2017-01-07,36.2\n",
+    encoding="utf-8",
+)
+# an Excel workbook renamed .csv (a zip archive: only its leading bytes matter)
+with zipfile.ZipFile(B / "excel_renamed.csv", "w") as z:
+    z.writestr("[Content_Types].xml", "<Types/>")
+    z.writestr("xl/workbook.xml", "<workbook/>")
+(B / "header_only.csv").write_text("ref,day,lat,lon,who\n", encoding="utf-8")
+far = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"party": "sdf", "valid_from": "2017-01-01"},
+            # latitude and longitude swapped: the square at Raqqa lands in Turkey
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[35.9, 38.9], [36.1, 38.9], [36.1, 39.1], [35.9, 39.1], [35.9, 38.9]]],
+            },
+        }
+    ],
+}
+(B / "zone_outside_syria.geojson").write_text(json.dumps(far, indent=1))

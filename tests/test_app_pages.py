@@ -190,3 +190,32 @@ def test_data_page_upload_accepted_adds_events(tmp_path, monkeypatch):
     assert not app.exception
     assert any("added 1" in s.value for s in app.success), [s.value for s in app.success] + [e.value for e in app.error]
     assert (tmp_path / "store.gpkg").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"layers": "none"}, {"class": "one_sided", "gov": "SY14"}, {"start": "2017-03-31", "end": "2017-03-31", "date": "2016-12-01"}],
+    ids=["no-layers", "empty-selection", "last-day"],
+)
+def test_map_page_edge_views(tmp_path, monkeypatch, params):
+    app = _fresh(tmp_path, monkeypatch, **params)
+    assert not app.exception
+    if params.get("layers") == "none":
+        assert all(not app.checkbox(key=f"w_layer_{n}").value for n in ("zones", "towns", "events", "boundaries"))
+        assert any("hidden" in c.value for c in app.caption)
+    else:
+        assert int(_metrics(app)["Events"].replace(",", "")) >= 0
+
+
+def test_refused_link_text_is_shown_inert(tmp_path, monkeypatch):
+    app = _fresh(tmp_path, monkeypatch, end="[x](javascript:alert(1))<img src=x>")
+    shown = " ".join(w.value for w in app.warning)
+    assert "end" in shown
+    assert "](javascript" not in shown and "<img" not in shown  # no markdown link, no markup
+
+
+def test_md_text_keeps_markdown_and_html_inert():
+    import state
+
+    out = state.md_text("[x](javascript:1) <b>*bold*</b> ${a} `c`")
+    assert "](" not in out and "<b>" not in out and "*bold*" not in out and "${" not in out

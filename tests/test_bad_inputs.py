@@ -66,6 +66,28 @@ CASES = [
         ["the file holds 2 layers (events_a, events_b): choose one with --layer"],
     ),
     ("empty.csv", ["ucdp"], 2, ["file: the file is empty"]),
+    ("header_only.csv", ["ucdp"], 2, ["file: the file has a header but no data rows"]),
+    (
+        "ragged_rows.csv",
+        ["csv", "--map", MAP],
+        2,
+        [
+            "row 2: 6 fields where the header has 5 (an unquoted comma in a value",
+            "row 3: 3 fields where the header has 5",
+        ],
+    ),
+    (
+        "excel_renamed.csv",
+        ["ucdp"],
+        2,
+        ["file: this is a zip archive (an Excel .xlsx workbook, or zipped files), not a text file"],
+    ),
+    (
+        "zone_outside_syria.geojson",
+        ["geojson", "--kind", "zones"],
+        2,
+        ["row 1, column 'geometry': the zone lies entirely outside Syria's outline", "look swapped"],
+    ),
     ("cp1256_arabic.csv", ["ucdp"], 0, ["added 2, duplicates skipped 0, flagged 0"]),
     ("utf8_bom.csv", ["ucdp"], 0, ["added 1, duplicates skipped 0, flagged 0"]),
 ]

@@ -132,3 +132,66 @@ def test_refused_import_prints_every_problem(store, tmp_path):
 def test_missing_file_is_a_clear_error(store, tmp_path):
     r = run_cli("import", "ucdp", tmp_path / "nope.csv", "--store", store)
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_export_refuses_folders_and_special_files(store, tmp_path):
+    import stat
+
+    r = run_cli("export", "events", "--format", "csv", "--out", tmp_path, "--store", store)
+    assert r.returncode == 2 and "is a folder" in r.stderr and "Traceback" not in r.stderr
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    r = run_cli("export", "events", "--format", "csv", "--out", fifo, "--store", store)
+    assert r.returncode == 2 and "is not a regular file" in r.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a plain file
+    assert not list(tmp_path.glob(".*.tmp.*"))
+
+
+def test_store_path_that_is_a_folder_is_a_clear_error(tmp_path):
+    src = tmp_path / "e.csv"
+    src.write_text("event_id,date_start,lat,lon\nx:1,2017-01-05,36.2,37.1\n", encoding="utf-8")
+    for args in (("import", "csv", src), ("stats", "--by", "governorate"), ("export", "events", "--format", "csv",
+                                                                           "--out", tmp_path / "o.csv")):
+        r = run_cli(*args, "--store", tmp_path)
+        assert r.returncode == 1 and "is a folder: give the path of a .gpkg file" in r.stderr, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+
+
+def test_interrupt_and_closed_pipe_show_no_traceback(store):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from _data_helpers import ROOT
+
+    p = subprocess.Popen(
+        [sys.executable, "cli.py", "stats", "--by", "class", "--store", str(store)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert "Traceback" not in err
+    assert p.returncode in (0, 130)  # finished first, or interrupted with a one-line message
+    if p.returncode == 130:
+        assert err.strip().startswith("interrupted:")
+    # a reader that went away before the first line (| head -0)
+    p = subprocess.Popen(
+        [sys.executable, "cli.py", "stats", "--by", "day", "--store", str(store)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 0
+    assert "Traceback" not in err and "Broken pipe" not in err
+
+
+def test_export_refuses_options_that_do_not_apply(store, tmp_path):
+    out = tmp_path / "e.csv"
+    r = run_cli("export", "events", "--format", "csv", "--date", "2017-01-01", "--out", out, "--store", store)
+    assert r.returncode == 2 and "option --date: only applies to zones" in r.stderr
+    r = run_cli("export", "events", "--format", "csv", "--start", "2017-02-01", "--end", "2017-01-01",
+                "--out", out, "--store", store)
+    assert r.returncode == 2 and "--start is after --end" in r.stderr
+    assert not out.exists()

@@ -10,7 +10,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from _data_helpers import NORTH, OUTLINE, SOUTH, admin1_gdf, outline_gdf, ucdp_row, write_ucdp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import validate as v
@@ -248,6 +248,7 @@ def test_date_rules():
     assert sorted(p.row for p in problems) == [1, 2, 3, 4]
 
 
+@settings(deadline=None)  # the machine is shared: no timing assertions
 @given(st.dates(min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()))
 def test_iso_and_named_dates_parse_back(day):
     named = f"{day.day} {day.strftime('%B')} {day.year}"
@@ -256,6 +257,7 @@ def test_iso_and_named_dates_parse_back(day):
     assert parsed.tolist() == [pd.Timestamp(day)] * 2
 
 
+@settings(deadline=None)  # the machine is shared: no timing assertions
 @given(st.integers(1, 12), st.integers(1, 12), st.integers(1900, 2100))
 def test_ambiguous_numeric_dates_never_guessed(a, b, y):
     _, problems = _dates([f"{a:02d}/{b:02d}/{y}"])
@@ -332,6 +334,27 @@ def test_zones_import_and_catalog_prefers_them(tmp_path):
     with pytest.raises(InputError) as exc:
         _imp("geojson", bad, store, kind="zones")
     assert "row 1, column 'party': 'rebels' is not one of" in _problems(exc)[0]
+
+
+def test_zones_outside_syria_are_refused_with_the_row(tmp_path):
+    from shapely.geometry import box as _box
+
+    src = tmp_path / "z.geojson"
+    gpd.GeoDataFrame(
+        {"party": ["sdf", "sdf", "government"], "valid_from": ["2017-01-01"] * 3},
+        # a zone in Africa, a zone with lat/lon swapped, a good one
+        geometry=[_box(10, 10, 11, 11), _box(36.0, 37.0, 36.4, 37.4), NORTH],
+        crs="EPSG:4326",
+    ).to_file(src, driver="GeoJSON")
+    store = tmp_path / "s.gpkg"
+    with pytest.raises(InputError) as exc:
+        _imp("geojson", src, store, kind="zones")
+    got = _problems(exc)
+    assert len(got) == 2
+    assert got[0].startswith("row 1, column 'geometry': the zone lies entirely outside Syria's outline")
+    assert got[1].startswith("row 2, column 'geometry': the zone lies entirely outside Syria's outline")
+    assert "swapped" in got[1]
+    assert not store.exists()
 
 
 # --- boundaries -------------------------------------------------------------------
@@ -484,6 +507,7 @@ def test_concurrent_imports_keep_both(tmp_path):
     assert Store(store).count("events") == 60
 
 
+@settings(deadline=None)  # the machine is shared: no timing assertions
 @given(
     st.floats(OUTLINE.bounds[1] - 2, OUTLINE.bounds[3] + 2),
     st.floats(OUTLINE.bounds[0] - 2, OUTLINE.bounds[2] + 2),
@@ -504,10 +528,9 @@ def test_check_points_agrees_with_the_outline(lat, lon):
 
 def test_imported_event_types_match_the_class_filter_vocabulary():
     """UCDP and ACLED types land in ``viewstate.EVENT_TYPES``, so ``?class=battle`` finds them."""
-    from viewstate import EVENT_TYPES
-
     from geo.importers.acled import event_types
     from geo.importers.ucdp import VIOLENCE
+    from viewstate import EVENT_TYPES
 
     assert set(VIOLENCE.values()) <= set(EVENT_TYPES)
     kinds = pd.Series(
@@ -521,3 +544,73 @@ def test_imported_event_types_match_the_class_filter_vocabulary():
     got = event_types(kinds, subs).tolist()
     assert got == ["battle", "shelling", "airstrike", "explosion", "violence_against_civilians", "protests"]
     assert set(got[:-1]) <= set(EVENT_TYPES)
+
+
+def test_rows_with_too_many_or_too_few_fields_are_named(tmp_path):
+    # pandas alone would shift row 1 (its extra field makes the first column an index)
+    src = tmp_path / "ragged.csv"
+    src.write_text(
+        'ID,Date,Lat,Lon,Notes\nr1,2017-01-05,36.2,37.1,x,extra\nr2,2017-01-06,36.2,37.1\n\n'
+        'r3,2017-01-07,36.2,37.1,"a, quoted\nline break"\n',
+        encoding="utf-8",
+    )
+    store = tmp_path / "s.gpkg"
+    with pytest.raises(InputError) as exc:
+        _imp("csv", src, store, map="id=ID,date=Date,lat=Lat,lon=Lon,notes=Notes")
+    assert _problems(exc) == [
+        "row 1: 6 fields where the header has 5 (an unquoted comma in a value, or a missing one?)",
+        "row 2: 4 fields where the header has 5 (an unquoted comma in a value, or a missing one?)",
+    ]
+    assert not store.exists()
+
+
+def test_binary_files_named_csv_are_refused_with_what_they_are(tmp_path):
+    import zipfile
+
+    src = tmp_path / "events.csv"  # an Excel workbook renamed
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(InputError) as exc:
+        _imp("csv", src, tmp_path / "s.gpkg", map="id=a,date=b,lat=c,lon=d")
+    assert "Excel .xlsx workbook" in _problems(exc)[0] and "CSV UTF-8" in _problems(exc)[0]
+    src.write_bytes(b"a,b\x00\x01\x02,c\n")
+    with pytest.raises(InputError) as exc:
+        _imp("ucdp", src, tmp_path / "s.gpkg")
+    assert _problems(exc) == ["file: this is a binary file, not a text file"]
+
+
+def test_events_outside_the_window_are_stored_with_a_note(tmp_path):
+    src = tmp_path / "e.csv"
+    src.write_text(
+        "event_id,date_start,lat,lon\nx:1,2017-01-05,36.2,37.1\nx:2,2015-06-01,36.2,37.1\nx:3,2018-01-01,36.2,37.1\n",
+        encoding="utf-8",
+    )
+    report = _imp("csv", src, tmp_path / "s.gpkg")
+    assert report.added == 3
+    assert any(n.startswith("2 of the 3 added events start outside the monitored window 2016-12-01 .. 2017-03-31 "
+                            "(first: row 2, 2015-06-01)") for n in report.notes)
+
+
+def test_the_name_option_names_the_batch_and_the_default_source(tmp_path):
+    src = tmp_path / "tmpab12cd.geojson"  # an upload saved under a temporary name
+    gpd.GeoDataFrame(
+        {"party": ["sdf"], "valid_from": ["2017-01-01"]}, geometry=[NORTH], crs="EPSG:4326"
+    ).to_file(src, driver="GeoJSON")
+    store = tmp_path / "s.gpkg"
+    _imp("geojson", src, store, kind="zones", name="kurdish_zones.geojson")
+    assert Store(store).read("zones")["source"].tolist() == ["kurdish_zones.geojson"]
+    ev = tmp_path / "tmpzz.csv"
+    ev.write_text("event_id,date_start,lat,lon\nx:1,2017-01-05,36.2,37.1\n", encoding="utf-8")
+    _imp("csv", ev, store, name="my events.csv")
+    assert Store(store).read("events")["import_batch"].iloc[0].endswith(" csv my events.csv")
+
+
+def test_ragged_row_numbers_follow_the_rows_pandas_reads():
+    from geo.encoding import _ragged_rows
+
+    # pandas reads ",," as a row but skips empty and whitespace-only lines
+    text = 'a,b,c\n1,2,3\n,,\n   \n\n4,5,6,7\n"x\ny",2\n'
+    assert [(p.row, p.reason.split(" where")[0]) for p in _ragged_rows(text, ",", 3)] == [
+        (3, "4 fields"),
+        (4, "2 fields"),
+    ]

@@ -340,12 +340,14 @@ def test_boundaries_thin_reference_layer_with_approximate_note():
 
 
 def test_legend_lists_every_party_with_its_colour_and_escapes_notes():
+    from layers.legend import SHORT_CLASS, SHORT_PARTY
+
     text = legend_html(color_by="class", synthetic=True)
-    for party, colour in PARTY_COLOURS.items():
-        assert colour in text
+    for party, colour in PARTY_COLOURS.items():  # each swatch sits right before its party's name
+        assert re.search(re.escape(colour) + r"[^<]*\"></span>" + re.escape(esc(SHORT_PARTY[party])), text), party
     assert "SYNTHETIC" in text
     for cls, colour in CLASS_COLOURS.items():
-        assert colour in text
+        assert re.search(re.escape(colour) + r"\"></span>" + re.escape(esc(SHORT_CLASS[cls])), text), cls
     m = base_map()
     add_legend(m, color_by="party")
     add_note(m, "Approximate " + EVIL)

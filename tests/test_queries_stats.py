@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from _data_helpers import admin1_gdf, outline_gdf
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.frames import canonical
@@ -32,6 +32,7 @@ def _events(dates, lonlat, fatalities=None, pcodes=None):
 DAYS = st.dates(min_value=pd.Timestamp("2016-11-01").date(), max_value=pd.Timestamp("2017-04-30").date())
 
 
+@settings(deadline=None)  # the machine is shared: no timing assertions
 @given(st.lists(DAYS, min_size=0, max_size=30), DAYS, DAYS)
 def test_events_in_range_is_inclusive(days, a, b):
     ev = _events([pd.Timestamp(d) for d in days], [(37.0, 35.0)] * len(days))
@@ -140,3 +141,43 @@ def test_groupers_are_an_extension_point():
         GROUPERS.pop("class_test")
     with pytest.raises(ValueError, match="unknown grouping"):
         counts_by(ev, "colour")
+
+
+def test_catalog_party_at_uses_the_same_layer_as_the_map(tmp_path):
+    """With imported zone polygons valid on a day, the holder comes from them (as Catalog.zones)."""
+    from shapely.geometry import box
+
+    from geo import control
+    from geo.catalog import Catalog
+    from geo.store import Store
+
+    store = tmp_path / "s.gpkg"
+    zones = gpd.GeoDataFrame(
+        {
+            "party": ["sdf", "hts"],
+            "valid_from": pd.to_datetime(["2017-01-01", "2017-01-01"]),
+            "valid_to": pd.to_datetime(["2017-02-01", "2017-02-01"]),
+            "method": ["imported", "imported"],
+            "source": ["test", "test"],
+        },
+        geometry=[box(37.0, 36.0, 37.4, 36.4), box(37.3, 36.0, 37.6, 36.4)],
+        crs="EPSG:4326",
+    )
+    Store(store).write("zones", zones)
+    cat = Catalog(store)
+    # Aleppo city on a day with imported zones (sdf), in the overlap (contested), outside them (""),
+    # and Aleppo after the imported layer ends (derived from the control table)
+    ev = _events(
+        ["2017-01-15", "2017-01-15", "2017-01-15", "2017-02-15"],
+        [(37.16, 36.2), (37.35, 36.2), (38.5, 35.0), (37.16, 36.2)],
+    )
+    ev.index = [7, 3, 9, 1]
+    got = cat.party_at(ev)
+    assert got.index.tolist() == [7, 3, 9, 1]
+    derived = control.party_at(ev, ev["date_start"], cat.control(), cat.localities(), cat.boundaries(0))
+    assert got.tolist() == ["sdf", "contested", "", derived.loc[1]]
+    assert derived.loc[1] == "government"
+    # the map of that day draws the same holder at Aleppo
+    shown = cat.zones("2017-01-15")
+    at = shown[shown.intersects(gpd.points_from_xy([37.16], [36.2])[0])]
+    assert at["party"].tolist() == ["sdf"]

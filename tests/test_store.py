@@ -128,3 +128,24 @@ def test_failed_write_leaves_the_file_byte_for_byte(tmp_path, monkeypatch):
     assert _sha(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gpkg"]
     assert len(Store(path).read("events")) == 2
+
+
+def test_a_geopackage_of_other_data_is_never_rewritten(tmp_path):
+    """Given by mistake as the store, a GeoPackage with other layers is refused, byte for byte."""
+    import pyogrio
+
+    from geo.importers import import_file
+
+    other = tmp_path / "my_layers.gpkg"
+    g = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(37.1, 36.2)], crs="EPSG:4326")
+    pyogrio.write_dataframe(g, other, layer="roads")
+    pyogrio.write_dataframe(g, other, layer="events")
+    before = _sha(other)
+    with pytest.raises(ValueError, match=r"is not a workspace store: it holds other layers \(roads\)"):
+        Store(other).write("events", _events())
+    src = tmp_path / "e.csv"
+    src.write_text("event_id,date_start,lat,lon\nx:1,2017-01-05,36.2,37.1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a workspace store"):
+        import_file("csv", src, other)
+    assert _sha(other) == before
+    assert [str(n) for n, _ in pyogrio.list_layers(other)] == ["roads", "events"]

@@ -10,7 +10,9 @@ Formats: ``ucdp``, ``acled``, ``csv`` (``map=``), ``geojson``, ``gpkg``, ``shp``
 (a zipped shapefile) with ``kind=events|boundaries|zones``, and ``boundaries`` (OCHA COD-AB).
 
 Options (all optional): ``map`` (str ``id=COL,...`` or dict), ``layer``, ``kind``, ``fix``
-(repair invalid geometries), ``date_order`` ("dmy"/"mdy"), ``encoding``, ``outline`` and
+(repair invalid geometries), ``date_order`` ("dmy"/"mdy"), ``encoding``, ``name`` (the file's
+name as the user knows it, e.g. an upload saved to a temporary file: used in the import batch
+and as the default ``source`` of zones and boundaries), ``outline`` and
 ``admin1`` (override the boundaries used for checks, e.g. in tests), ``data_dir`` (shipped data).
 """
 
@@ -72,6 +74,9 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
     if path.is_dir():
         raise InputError([Problem(None, None, f"{path} is a folder, not a file")])
     ctx = Context(fmt=fmt, path=path, store_path=resolve(store_path), options=options)
+    from geo.store import Store
+
+    Store(ctx.store_path).check_writable()  # before the work: a folder, or a GeoPackage of other data
     module = importlib.import_module(FORMATS[fmt])
     parsed: Parsed = module.parse(path, ctx)
     if parsed.problems:

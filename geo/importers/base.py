@@ -89,10 +89,15 @@ class Context:
             return self.options["admin1"]
         return self.catalog.boundaries(1)
 
+    @property
+    def file_name(self) -> str:
+        """The file's name as the user knows it: the ``name`` option (e.g. an upload's name), else the path's."""
+        return str(self.options.get("name") or self.path.name)
+
     @functools.cached_property
     def batch(self) -> str:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"{stamp} {self.fmt} {self.path.name}"
+        return f"{stamp} {self.fmt} {self.file_name}"
 
 
 # --- building events ----------------------------------------------------------------

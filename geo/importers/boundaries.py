@@ -50,7 +50,7 @@ def normalise(gdf: gpd.GeoDataFrame, rows: pd.Series, ctx: Context, layer: str |
         get = lambda name: v.clean_text(gdf[lower[name]]) if name in lower else pd.Series([""] * n)  # noqa: E731
         name_en, name_ar, source, precision = get("name_en"), get("name_ar"), get("source"), get("precision")
         precision = precision.where(precision != "", "imported")
-        source = source.where(source != "", ctx.path.name)
+        source = source.where(source != "", ctx.file_name)
     else:
         found = [k for k in range(4) if f"adm{k}_pcode" in lower]
         if not found:

@@ -278,6 +278,10 @@ def _zones(gdf, rows, ctx: Context) -> Parsed:
         gdf.geometry.reset_index(drop=True), rows, fix=bool(ctx.opt("fix", False))
     )
     problems += p
+    bad_rows = {q.row for q in p}
+    problems += [
+        q for q in v.check_areas_in_outline(geoms, rows, ctx.outline, what="zone") if q.row not in bad_rows
+    ]
     if problems:
         return Parsed("zones", None, problems)
     source = (
@@ -291,7 +295,7 @@ def _zones(gdf, rows, ctx: Context) -> Parsed:
             "valid_from": start.reset_index(drop=True),
             "valid_to": end.reset_index(drop=True),
             "method": "imported",
-            "source": source.where(source != "", ctx.path.name),
+            "source": source.where(source != "", ctx.file_name),
             "_row": rows.to_numpy(),
         },
         geometry=geoms.values,

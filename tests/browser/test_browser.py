@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-
 from pathlib import Path
 
 import pytest
@@ -128,6 +127,8 @@ def test_deep_link_first_after_server_start(app_url, watched):
 def test_map_page_offline_counts_and_sliders(app_url, watched):
     page = watched.page
     expected = _expected()
+    sent: list[int] = []  # frames the browser sends to the server (a rerun request is one)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
     t0 = time.time()
     page.goto(app_url + "/")
     frame = _map_frame(page)
@@ -144,6 +145,14 @@ def test_map_page_offline_counts_and_sliders(app_url, watched):
     assert c["town"] == towns > 0
     assert c["boundary"] >= 14  # governorates (+ country outline)
     assert _sidebar_events(page) == expected["all_events"]
+
+    # Panning and zooming the map sends nothing to the server (no rerun): returned_objects=[].
+    n_sent = len(sent)
+    frame.evaluate("() => { window.map.panBy([120, 80]); window.map.zoomIn(); }")
+    page.wait_for_timeout(1500)
+    frame.evaluate("() => { window.map.fire('click', {latlng: window.map.getCenter()}); }")
+    page.wait_for_timeout(1000)
+    assert len(sent) == n_sent, "panning or clicking the map made the app rerun"
 
     # Mark the iframe's window and change the view: both must survive slider moves.
     frame.evaluate("() => { window.__scm_probe = 42; window.map.setView([36.2, 37.1], 9); }")
