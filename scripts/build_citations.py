@@ -8,6 +8,10 @@ and "Damascus" standing for the government are left out).  Offsets are Python ``
 the file decoded as UTF-8 with newlines kept as they are (``newline=""``): ``text[start:end]`` is
 the mention.  Each hit was checked by hand (see data/README.md).
 
+The reports that the curated events rest on (``data/events.csv``: ``source_id`` and
+``locality_id``) cite the event's locality too; their text is not held, so those rows have empty
+offsets.
+
 Usage::
 
     python scripts/build_citations.py [--seeds /work/shared/seeds] [--out data/citations.csv]
@@ -50,12 +54,19 @@ def build(seeds: Path) -> list[tuple[str, str, int, int]]:
     return rows
 
 
+def event_citations(events_csv: Path) -> list[tuple[str, str, str, str]]:
+    """(source_id, locality_id, "", "") for each curated event placed at a locality."""
+    with open(events_csv, encoding="utf-8", newline="") as fh:
+        pairs = {(r["source_id"], r["locality_id"]) for r in csv.DictReader(fh) if r["locality_id"]}
+    return [(src, loc, "", "") for src, loc in sorted(pairs)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=str(DEFAULT_SEEDS))
     parser.add_argument("--out", default=str(ROOT / "data" / "citations.csv"))
     args = parser.parse_args()
-    rows = build(Path(args.seeds))
+    rows = build(Path(args.seeds)) + event_citations(ROOT / "data" / "events.csv")
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source_id", "locality_id", "start", "end"])

@@ -170,10 +170,22 @@ def test_every_locality_id_resolves(pcode_of):
 # --- citations -----------------------------------------------------------------------------------
 def test_citation_offsets_are_spans():
     cit = _raw("citations.csv")
-    start, end = cit.start.astype(int), cit.end.astype(int)
+    seeds = cit[cit.source_id.str.startswith("seed:")]
+    start, end = seeds.start.astype(int), seeds.end.astype(int)
+    assert len(seeds) >= 5
     assert (start >= 0).all() and (start < end).all() and ((end - start) <= 40).all()
-    assert not cit.duplicated(["source_id", "start"]).any()
-    assert cit.source_id.str.startswith("seed:").all()
+    assert not seeds.duplicated(["source_id", "start"]).any()
+
+
+def test_citations_without_offsets_come_from_curated_events():
+    """Reports whose text we do not hold cite the locality of the event they document."""
+    cit = _raw("citations.csv")
+    rest = cit[~cit.source_id.str.startswith("seed:")]
+    assert len(rest) > 0 and (rest.start == "").all() and (rest.end == "").all()
+    events = _raw("events.csv")
+    pairs = set(zip(events.source_id, events.locality_id, strict=True))
+    assert set(zip(rest.source_id, rest.locality_id, strict=True)) <= pairs
+    assert not rest.duplicated(["source_id", "locality_id"]).any()
 
 
 # --- milestones ----------------------------------------------------------------------------------
