@@ -36,7 +36,8 @@ from geo.schema import CRS, METRIC_CRS, Problem
 NEAR_BORDER_KM = 5.0
 _TO_METRIC = Transformer.from_crs(CRS, METRIC_CRS, always_xy=True)
 
-_MONTHS = {
+#: Month names and abbreviations -> month number (also used by geo.documents).
+MONTHS = {
     m: i
     for i, names in enumerate(
         [
@@ -202,7 +203,7 @@ def parse_dates(
         named = text.str.extract(pattern)
         hit = named["y"].notna().to_numpy() & ~done
         if hit.any():
-            mon = named.loc[hit, "mon"].str.lower().map(_MONTHS)
+            mon = named.loc[hit, "mon"].str.lower().map(MONTHS)
             for i, mm in zip(np.flatnonzero(hit), mon, strict=True):
                 if pd.isna(mm):
                     problems.append(Problem(int(rows[i]), column, f"{text[i]!r}: unknown month name"))

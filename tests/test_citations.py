@@ -238,6 +238,11 @@ def test_missing_file_is_refused(tmp_path):
         read_document(tmp_path / "nope.txt")
 
 
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(InputError, match="this is a folder, not a file"):
+        read_document(tmp_path)
+
+
 # --- store, cited towns, summary ------------------------------------------------------------------
 
 
