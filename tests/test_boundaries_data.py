@@ -14,26 +14,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, shape
 
-from geo.schema import ADMIN1, EQUAL_AREA_CRS
+from geo.schema import ADMIN1, ADMIN1_AR, EQUAL_AREA_CRS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PROPERTIES = ["admin_level", "pcode", "name_en", "name_ar", "source", "precision"]
-NAME_AR = {
-    "SY01": "دمشق",
-    "SY02": "حلب",
-    "SY03": "ريف دمشق",
-    "SY04": "حمص",
-    "SY05": "حماة",
-    "SY06": "اللاذقية",
-    "SY07": "إدلب",
-    "SY08": "الحسكة",
-    "SY09": "دير الزور",
-    "SY10": "طرطوس",
-    "SY11": "الرقة",
-    "SY12": "درعا",
-    "SY13": "السويداء",
-    "SY14": "القنيطرة",
-}
+NAME_AR = ADMIN1_AR
 #: name -> (lat, lon, expected P-code)
 CITIES = {
     "Aleppo": (36.2012, 37.1612, "SY02"),
