@@ -135,24 +135,28 @@ class Catalog:
         return self.store.read("zones")
 
     def zones(self, date) -> gpd.GeoDataFrame:
-        """Control zones at ``date``: imported zones valid that day, else derived from control."""
+        """Control zones at ``date``: imported zones valid that day laid over the derived ones.
+
+        Zones derived from the control table fill the country; imported zone polygons valid on
+        ``date`` replace them where they lie (so a small imported layer, e.g. one front line,
+        does not hide the rest of the map).
+        """
         from geo import control as control_mod  # lazily: heavy, and optional in tests
 
+        derived = control_mod.zones_at(self.control(), self.localities(), self.boundaries(0), date)
         imported = self.zones_imported()
-        if len(imported):
-            valid = control_mod.zones_from_polygons(imported, date)
-            if len(valid):
-                return valid
-        outline = self.boundaries(0)
-        return control_mod.zones_at(self.control(), self.localities(), outline, date)
+        valid = control_mod.zones_from_polygons(imported, date) if len(imported) else imported
+        if len(valid) == 0:
+            return derived
+        return control_mod.overlay_zones(derived, valid)
 
     def party_at(self, events: gpd.GeoDataFrame, dates=None):
         """The party holding each event's place on the event's own date (or ``dates``).
 
-        The same control layer as :meth:`zones` (what the map shows): on a day for which
-        imported zone polygons are valid, the imported zone containing the point ("" outside
-        them; ``contested`` where valid zones of different parties overlap); on other days
-        the zones derived from the control table (:func:`geo.control.party_at`).
+        The same control layer as :meth:`zones` (what the map shows): the imported zone
+        polygon valid that day containing the point (``contested`` where valid zones of
+        different parties overlap), else the zones derived from the control table
+        (:func:`geo.control.party_at`).
         """
         from geo import control as control_mod
 
@@ -266,6 +270,8 @@ def _imported_party(events: gpd.GeoDataFrame, dates, zones: gpd.GeoDataFrame, de
         held = [set() for _ in range(len(geoms))]
         for i, j in zip(pairs[0], pairs[1], strict=True):
             held[i].add(parties[j])
-        answer = [next(iter(h)) if len(h) == 1 else (CONTESTED if h else "") for h in held]
-        out.iloc[np.flatnonzero(on_day)] = answer  # by position: the index may repeat labels
+        rows = np.flatnonzero(on_day)
+        for i, h in enumerate(held):  # outside the imported polygons the derived holder stays
+            if h:
+                out.iloc[rows[i]] = next(iter(h)) if len(h) == 1 else CONTESTED  # by position
     return out

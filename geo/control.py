@@ -415,6 +415,34 @@ def zones_from_polygons(zones: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
     return out.reset_index(drop=True)
 
 
+def overlay_zones(derived: gpd.GeoDataFrame, imported: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Imported zones laid over derived ones: derived zones keep only what imported ones leave.
+
+    Parameters
+    ----------
+    derived, imported : GeoDataFrame
+        Zones (``geo.schema.ZONE_COLUMNS`` + geometry) in EPSG:4326.
+
+    Returns
+    -------
+    GeoDataFrame
+        The imported zones followed by the non-empty remainders of the derived zones, with
+        ``area_km2`` recomputed in the equal-area CRS.
+
+    Examples
+    --------
+    An empty imported layer leaves the derived zones as they are (areas recomputed).
+    """
+    cover = imported.geometry.union_all() if len(imported) else None
+    rest = derived.copy()
+    if cover is not None and not cover.is_empty:
+        rest["geometry"] = rest.geometry.difference(cover)
+        rest = rest.loc[~rest.geometry.is_empty & rest.geometry.notna()]
+    out = gpd.GeoDataFrame(pd.concat([imported, rest], ignore_index=True), geometry="geometry", crs=CRS)
+    out["area_km2"] = out.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
+    return out
+
+
 # --- public: party of points ------------------------------------------------------
 
 

@@ -165,8 +165,8 @@ def test_catalog_party_at_uses_the_same_layer_as_the_map(tmp_path):
     )
     Store(store).write("zones", zones)
     cat = Catalog(store)
-    # Aleppo city on a day with imported zones (sdf), in the overlap (contested), outside them (""),
-    # and Aleppo after the imported layer ends (derived from the control table)
+    # Aleppo city on a day with imported zones (sdf), in the overlap (contested), outside them
+    # (derived from the control table), and Aleppo after the imported layer ends (derived)
     ev = _events(
         ["2017-01-15", "2017-01-15", "2017-01-15", "2017-02-15"],
         [(37.16, 36.2), (37.35, 36.2), (38.5, 35.0), (37.16, 36.2)],
@@ -175,9 +175,12 @@ def test_catalog_party_at_uses_the_same_layer_as_the_map(tmp_path):
     got = cat.party_at(ev)
     assert got.index.tolist() == [7, 3, 9, 1]
     derived = control.party_at(ev, ev["date_start"], cat.control(), cat.localities(), cat.boundaries(0))
-    assert got.tolist() == ["sdf", "contested", "", derived.loc[1]]
-    assert derived.loc[1] == "government"
+    assert got.tolist() == ["sdf", "contested", derived.loc[9], derived.loc[1]]
+    assert derived.loc[1] == "government" and derived.loc[9] != ""
     # the map of that day draws the same holder at Aleppo
     shown = cat.zones("2017-01-15")
     at = shown[shown.intersects(gpd.points_from_xy([37.16], [36.2])[0])]
     assert at["party"].tolist() == ["sdf"]
+    # ... and keeps the derived zones elsewhere (a small imported layer hides nothing else)
+    there = shown[shown.intersects(gpd.points_from_xy([38.5], [35.0])[0])]
+    assert there["party"].tolist() == [derived.loc[9]] and (there["method"] == "derived").all()
