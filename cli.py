@@ -11,13 +11,14 @@ import contextlib
 import os
 import sys
 
-from cli_commands import load_all
-from geo.schema import InputError
-
 INTERRUPTED = "interrupted: the store holds all of this command's changes or none (writes are atomic)"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Imported here so that Ctrl-C while the libraries load is caught below, not a traceback.
+    from cli_commands import load_all
+    from geo.schema import InputError
+
     parser = argparse.ArgumentParser(prog="python cli.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     runners = {}

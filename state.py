@@ -36,6 +36,8 @@ K_COLOR_BY = "w_color_by"
 #: Widget keys whose value is part of the view state (restore_widget always re-applies them).
 STATE_KEYS = frozenset({"w_date", "w_range", "w_class", "w_party", "w_gov", *(f"w_layer_{n}" for n in vsm.LAYERS)})
 K_MILESTONE = "w_milestone"
+#: Session key: the map centre and zoom (lat, lon, zoom) of the last query written to the URL.
+K_VIEW_WRITTEN = "vs_view_written"
 
 CLASS_LABELS = {
     "truce_violation": "Truce violation",
@@ -158,6 +160,14 @@ def sync() -> vsm.ViewState:
         return vs
     vs = ss["vs"]
     changes = {}
+    # Map centre and zoom: the map's script puts the user's pans and zooms in the address bar
+    # (no rerun); Streamlit sends that query string with the next run.  Adopt it when it differs
+    # from what this app last wrote -- unless the app itself has moved the view since (e.g. the
+    # "focus on a town" callback), which then wins.  Every other key comes from the widgets.
+    seen = vsm.map_view_in(st.query_params)
+    written = ss.get(K_VIEW_WRITTEN)
+    if seen is not None and written is not None and seen != written and (vs.lat, vs.lon, vs.zoom) == written:
+        changes["lat"], changes["lon"], changes["zoom"] = seen
     if K_DATE in ss and isinstance(ss[K_DATE], date):
         changes["date"] = ss[K_DATE]
     if K_RANGE in ss and isinstance(ss[K_RANGE], tuple | list) and len(ss[K_RANGE]) == 2:
@@ -198,6 +208,7 @@ def write_query(vs: vsm.ViewState) -> None:
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+    st.session_state[K_VIEW_WRITTEN] = (vs.lat, vs.lon, vs.zoom)
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}()#+-.!|~:$"})
@@ -215,7 +226,7 @@ def show_notices() -> None:
     """Tell the user once which link parameters were refused (they may quote the link: escaped)."""
     notices = st.session_state.pop("vs_notices", [])
     for n in notices:
-        st.warning(f"Link parameter ignored: {md_text(n)}")
+        st.warning(md_text(n))  # each notice names the parameter and what was done (viewstate.py)
 
 
 # --- filters and key figures ------------------------------------------------------------

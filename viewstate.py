@@ -259,6 +259,37 @@ class ViewState:
 
 FIELD_NAMES = tuple(f.name for f in fields(ViewState))
 
+#: The link parameters of the map's centre and zoom (the map page's script writes them to the
+#: address bar as the user pans; see ``layers.assets.add_view_in_address_bar``).
+MAP_VIEW_KEYS = ("lat", "lon", "z")
+
+
+def map_view_in(params) -> tuple[float, float, int] | None:
+    """The map centre and zoom ``(lat, lon, zoom)`` that query parameters describe.
+
+    Parameters
+    ----------
+    params : mapping or query string
+        As for :meth:`ViewState.from_query`.
+
+    Returns
+    -------
+    tuple or None
+        ``None`` when ``params`` hold no link parameter at all (nothing is known about the
+        view, e.g. Streamlit dropped the query on a page switch) or a bad ``lat``/``lon``/``z``;
+        otherwise the centre and zoom, a missing key meaning its default.
+    """
+    try:
+        raw = normalise_params(params)
+    except Exception:  # noqa: BLE001 - unreadable: nothing known
+        return None
+    if not any(key in raw for key in KEYS):
+        return None
+    parsed = ViewState.from_query({key: raw[key] for key in MAP_VIEW_KEYS if key in raw})
+    if parsed.notices:
+        return None
+    return parsed.lat, parsed.lon, parsed.zoom
+
 
 def normalise_params(params) -> dict[str, list[str]]:
     """Any query-parameter container as ``{key: [values...]}`` (strings).

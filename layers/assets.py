@@ -9,8 +9,11 @@ by the app at start-up (``static_assets.py``); this module only knows names and 
 
 from __future__ import annotations
 
+import json
+
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 #: URL prefix under which Streamlit serves ``./static/vendor``.
 VENDOR_URL = "/app/static/vendor"
@@ -140,3 +143,142 @@ def cdn_urls(html: str) -> list[str]:
     import re
 
     return re.findall(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", html)
+
+
+# --- the map's centre and zoom in the page's address bar ----------------------------------------
+#: Fixed script (no user text; the only inputs are the map's variable name and numbers from
+#: Python).  On every ``moveend`` (pan or zoom, by the user or by the app) it writes ``lat``,
+#: ``lon`` and ``z`` of the map into the Streamlit page's address bar with
+#: ``history.replaceState`` -- no request, no rerun -- keeping every other parameter as it is.
+#: Values follow ``viewstate.ViewState.to_query``: 5 decimals, Python's float spelling
+#: (``37.0``), integer zoom, defaults omitted, clamped to the ranges a link accepts.
+#:
+#: Streamlit 1.67's frontend sends its own copy of the query string with each rerun (set from
+#: the server's last write), not ``location.search``; so the script also hands the new query
+#: string to the app's ``syncQueryParams`` (what Streamlit does for ``bind="query-params"``
+#: widgets) and makes page switches carry ``lat``/``lon``/``z`` from the address bar.  Both
+#: hooks are optional: without them (another Streamlit version) the address bar is still right
+#: until the next run.  It never acts before streamlit-folium has applied the app's own centre
+#: and zoom (``__GLOBAL_DATA__.last_center``), so a map being set up never publishes its
+#: placeholder view; outside a same-origin parent frame (a standalone file) it does nothing.
+_VIEW_SYNC_TEMPLATE = r"""
+{% macro script(this, kwargs) %}
+(function (map) {
+  var cfg = {{ this.config }};
+  var KEYS = ["lat", "lon", "z"];
+  var host = null;
+  try {
+    if (window.parent && window.parent !== window && typeof window.parent.location.search === "string") {
+      host = window.parent;
+    }
+  } catch (e) { host = null; }
+  if (!host) { return; }
+  var app = null;
+
+  function clamp(x, r) { return Math.min(r[1], Math.max(r[0], x)); }
+  function round(x) { return Number(x.toFixed(cfg.decimals)) + 0; }
+  function pyFloat(x) { var s = String(x); return /^-?[0-9]+$/.test(s) ? s + ".0" : s; }
+  function keyOf(part) {
+    var k = part.split("=")[0];
+    try { return decodeURIComponent(k.replace(/\+/g, " ")); } catch (e) { return k; }
+  }
+  function wanted() {
+    var c = map.getCenter();
+    var lat = round(clamp(c.lat, cfg.lat)), lon = round(clamp(c.lng, cfg.lon));
+    var z = clamp(Math.round(map.getZoom()), cfg.zoom);
+    return {
+      lat: lat === cfg.home[0] ? null : pyFloat(lat),
+      lon: lon === cfg.home[1] ? null : pyFloat(lon),
+      z: z === cfg.home[2] ? null : String(z)
+    };
+  }
+  function same(a, b) { return (a === null && b === null) || (a !== null && b !== null && Number(a) === Number(b)); }
+  function findApp() {
+    if (app) { return app; }
+    var root = host.document.getElementById("root");
+    if (!root) { return null; }
+    var key = Object.keys(root).filter(function (k) { return k.indexOf("__reactContainer$") === 0; })[0];
+    var stack = key ? [root[key]] : [], seen = 0;
+    while (stack.length && seen < 20000) {
+      var f = stack.pop(); seen += 1;
+      if (!f) { continue; }
+      var s = f.stateNode;
+      if (s && typeof s.syncQueryParams === "function" && s.widgetMgr) { app = s; return app; }
+      if (f.sibling) { stack.push(f.sibling); }
+      if (f.child) { stack.push(f.child); }
+    }
+    return null;
+  }
+  function keepOnPageSwitch(a) {
+    var wm = a.widgetMgr;
+    if (!wm || wm.__scmKeepsMapView || typeof wm.filterParamsForPageChange !== "function") { return; }
+    // Built in the page's own realm, so it outlives this frame (fixed source, no user text).
+    var make = new host.Function("orig", "loc",
+      "return function (q) { var r = orig.call(this, q); try {" +
+      " var keep = String(loc.search).replace(/^\\?/, '').split('&').filter(function (p) {" +
+      " var k = p.split('=')[0]; return k === 'lat' || k === 'lon' || k === 'z'; });" +
+      " if (keep.length) { r = r ? r + '&' + keep.join('&') : keep.join('&'); } } catch (e) {} return r; };");
+    wm.filterParamsForPageChange = make(wm.filterParamsForPageChange, host.location);
+    wm.__scmKeepsMapView = true;
+  }
+  function publish() {
+    try {
+      var g = window.__GLOBAL_DATA__;
+      if (!g || !g.last_center) { return; }
+      var want = wanted();
+      var search = host.location.search.replace(/^\?/, "");
+      var current = new URLSearchParams(search);
+      if (KEYS.every(function (k) { return same(want[k], current.get(k)); })) { return; }
+      var kept = (search ? search.split("&") : []).filter(function (p) { return KEYS.indexOf(keyOf(p)) < 0; });
+      var add = KEYS.filter(function (k) { return want[k] !== null; }).map(function (k) { return k + "=" + want[k]; });
+      var at = kept.length;
+      for (var i = 0; i < kept.length; i++) {
+        var k = keyOf(kept[i]);
+        if (k === "town" || k === "view") { at = i; break; }
+      }
+      var q = kept.slice(0, at).concat(add, kept.slice(at)).join("&");
+      host.history.replaceState(host.history.state, "", host.location.pathname + (q ? "?" + q : "") + host.location.hash);
+      var a = findApp();
+      if (a) { keepOnPageSwitch(a); a.syncQueryParams(q); }
+    } catch (e) { /* the address bar is a convenience: never break the map */ }
+  }
+  map.on("moveend", publish);
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+
+
+class ViewInAddressBar(MacroElement):
+    """Keeps ``lat``/``lon``/``z`` of the page's URL in step with the map (see the template above)."""
+
+    _template = Template(_VIEW_SYNC_TEMPLATE)
+
+    def __init__(self, *, home, lat_range, lon_range, zoom_range, decimals: int = 5):
+        super().__init__()
+        self._name = "ViewInAddressBar"
+        config = {
+            "home": [round(float(home[0]), decimals), round(float(home[1]), decimals), int(home[2])],
+            "lat": [float(lat_range[0]), float(lat_range[1])],
+            "lon": [float(lon_range[0]), float(lon_range[1])],
+            "zoom": [int(zoom_range[0]), int(zoom_range[1])],
+            "decimals": int(decimals),
+        }
+        self.config = json.dumps(config)
+
+
+def add_view_in_address_bar(m: folium.Map, *, home, lat_range, lon_range, zoom_range, decimals: int = 5) -> None:
+    """Write the map's centre and zoom into the page's address bar as the user pans and zooms.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map shown by ``st_folium`` (the script needs the component frame's parent page).
+    home : (lat, lon, zoom)
+        The default view: parameters equal to it are left out of the URL.
+    lat_range, lon_range, zoom_range : (low, high)
+        What a link accepts; the written values are clamped to them.
+    decimals : int
+        Decimals of ``lat`` and ``lon``.
+    """
+    m.add_child(ViewInAddressBar(home=home, lat_range=lat_range, lon_range=lon_range, zoom_range=zoom_range,
+                                 decimals=decimals), name="scm_view_in_address_bar")

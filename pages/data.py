@@ -76,7 +76,7 @@ if submitted:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(upload.getvalue())
-            report = import_file(fmt, tmp, store, **options)
+            report = import_file(fmt, tmp, store, name=upload.name, **options)
         except InputError as exc:
             st.error(f"Refused: {len(exc.problems)} problem(s). Nothing was written.")
             table = pd.DataFrame(

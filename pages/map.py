@@ -4,7 +4,9 @@ Rendering design (see README "Architecture"): the base map (boundaries, legend, 
 tiles) changes only when a layer toggle changes; the date-dependent layers (zones, towns,
 events) go through ``st_folium(feature_group_to_add=...)``, which updates them in place, so a
 slider move neither reloads the map iframe nor loses its zoom and centre.
-``returned_objects=[]``: panning or zooming never reruns the app.
+``returned_objects=[]``: panning or zooming never reruns the app; a small script in the map
+(``layers.assets.add_view_in_address_bar``) writes the new centre and zoom into the address bar,
+and ``state.sync`` adopts them at the next run.
 
 Layer toggles are Streamlit widgets kept in the URL (``layers=``); the in-map layer control
 (passed as ``layer_control=`` so it sees the dynamic layers) hides a layer for the moment only.
@@ -21,7 +23,7 @@ from streamlit_folium import st_folium
 
 import state
 import viewstate as vsm
-from layers.assets import base_map
+from layers.assets import add_view_in_address_bar, base_map
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
 from layers.events import events_layer
 from layers.legend import add_legend, add_note
@@ -183,7 +185,19 @@ events = state.filtered_events(events_all, vs)
 official = state.boundaries_official(store, mtime)
 
 # --- base map: changes only with the toggles --------------------------------------------
-m = base_map(center=(vs.lat, vs.lon), zoom=vs.zoom, tiles="basemap" in show, height=MAP_HEIGHT)
+# Built at the session's first view, not the current one: the map's script (and so the
+# component's identity) must not change when the view does, or the iframe would reload.  The
+# current centre and zoom go to ``st_folium(center=, zoom=)``, which moves the map in place.
+origin = st.session_state.setdefault("map_origin", (vs.lat, vs.lon, vs.zoom))
+m = base_map(center=origin[:2], zoom=origin[2], tiles="basemap" in show, height=MAP_HEIGHT)
+add_view_in_address_bar(
+    m,
+    home=(*vsm.DEFAULT_CENTER, vsm.DEFAULT_ZOOM),
+    lat_range=vsm.LAT_RANGE,
+    lon_range=vsm.LON_RANGE,
+    zoom_range=(vsm.MIN_ZOOM, vsm.MAX_ZOOM),
+    decimals=vsm.COORD_DECIMALS,
+)
 add_boundary_pane(m)
 if "boundaries" in show:
     gov = state.load_boundaries(store, mtime, 1)

@@ -219,3 +219,58 @@ def test_md_text_keeps_markdown_and_html_inert():
 
     out = state.md_text("[x](javascript:1) <b>*bold*</b> ${a} `c`")
     assert "](" not in out and "<b>" not in out and "*bold*" not in out and "${" not in out
+
+
+# --- map centre and zoom written by the browser (pan / zoom; no rerun of their own) ---------------
+def test_panned_view_in_the_url_is_adopted_at_the_next_run_and_the_widgets_still_win(at):
+    at.run()
+    assert "lat" not in at.query_params  # the default view is left out of the link
+    # What the map's script does in the browser: the address bar gets the panned view, and
+    # Streamlit sends that query string with the next run (here: a slider move).
+    at.query_params.update({"lat": "36.2", "lon": "37.15", "z": "9", "date": "2016-12-30"})
+    at.slider(key="w_date").set_value(date(2017, 2, 6)).run()
+    assert not at.exception
+    assert at.session_state["vs"].lat == 36.2 and at.session_state["vs"].lon == 37.15
+    assert at.session_state["vs"].zoom == 9
+    assert (at.query_params["lat"], at.query_params["lon"], at.query_params["z"]) == ("36.2", "37.15", "9")
+    assert at.query_params["date"] == "2017-02-06"  # the slider, not the stale date in the query
+    # the share panel's link carries the adopted view
+    link = next(c.value for c in at.code if "view=briefing" not in c.value)
+    assert "lat=36.2" in link and "lon=37.15" in link and "z=9" in link
+    # a page switch (Streamlit drops the query) keeps it, and so does the way back
+    at.switch_page("pages/trends.py").run()
+    assert (at.query_params["lat"], at.query_params["z"]) == ("36.2", "9")
+    at.switch_page("pages/map.py").run()
+    assert at.session_state["vs"].zoom == 9 and at.query_params["lon"] == "37.15"
+
+
+def test_view_set_by_the_app_wins_over_the_url_of_the_previous_run(at):
+    """Focusing on a town moves the view on the server; the unchanged URL must not undo it."""
+    at.run()
+    at.selectbox(key="share_town").select_index(1).run()
+    assert not at.exception
+    vs = at.session_state["vs"]
+    town = vs.town
+    assert town and vs.zoom == 10
+    assert at.query_params["z"] == "10" and at.query_params["town"] == town
+    at.slider(key="w_date").set_value(date(2017, 1, 23)).run()  # the same URL comes back: no change
+    assert at.session_state["vs"].zoom == 10 and at.session_state["vs"].town == town
+
+
+def test_bad_map_view_in_a_later_query_is_ignored_quietly(at):
+    at.run()
+    at.query_params.update({"lat": "99", "z": "9"})
+    at.slider(key="w_date").set_value(date(2017, 1, 5)).run()
+    assert not at.exception
+    vs = at.session_state["vs"]
+    assert (vs.lat, vs.zoom) == (35.0, 7)  # refused as a whole, the view stays
+    assert "lat" not in at.query_params
+
+
+def test_a_notice_names_the_parameter_once(tmp_path, monkeypatch):
+    app = _fresh(tmp_path, monkeypatch, z=["9", "10"])
+    import html
+
+    shown = [html.unescape(w.value).replace("\\", "") for w in app.warning]  # as rendered
+    assert any("Link parameter 'z' was given 2 times" in s for s in shown), shown
+    assert not any(s.count("Link parameter") > 1 or "ignored: Link" in s for s in shown), shown

@@ -173,7 +173,9 @@ def test_interrupt_and_closed_pipe_show_no_traceback(store):
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert "Traceback" not in err
-    assert p.returncode in (0, 130)  # finished first, or interrupted with a one-line message
+    # finished first, or interrupted with a one-line message; on a loaded machine the signal can
+    # also arrive while the interpreter itself starts, before Python handles SIGINT (killed, silent)
+    assert p.returncode in (0, 130, -signal.SIGINT)
     if p.returncode == 130:
         assert err.strip().startswith("interrupted:")
     # a reader that went away before the first line (| head -0)

@@ -200,3 +200,29 @@ def test_filters_text():
     assert ViewState().filters_text() == "no filters"
     text = ViewState(parties=("hts",), govs=("SY07",)).filters_text()
     assert "hts" in text and "Idleb (SY07)" in text
+
+
+# --- the map view a later query carries (address bar written by the map's script) ---------------
+@settings(max_examples=200, deadline=None)
+@given(valid_states())
+def test_map_view_in_reads_what_to_query_wrote(state):
+    query = state.to_query()
+    expected = None if not query else (state.lat, state.lon, state.zoom)
+    assert vs.map_view_in(query) == expected
+    assert vs.map_view_in(state.query_string()) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, None),  # a page switch: Streamlit sent no query, nothing known
+        ({"embed": "true"}, None),
+        ({"date": "2017-01-05"}, (35.0, 38.5, 7)),  # no lat/lon/z: the defaults
+        ({"lat": "36.2", "lon": "37.0"}, (36.2, 37.0, 7)),
+        ("lat=36.123456&lon=37.1&z=9", (36.12346, 37.1, 9)),
+        ({"lat": "99"}, None),  # refused: the caller keeps its view
+        ({"z": ["9", "10"]}, None),
+    ],
+)
+def test_map_view_in_cases(params, expected):
+    assert vs.map_view_in(params) == expected

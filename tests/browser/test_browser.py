@@ -280,3 +280,112 @@ def test_hostile_text_in_imported_data_stays_text(app_url, watched, tmp_path):
         from pathlib import Path
 
         Path(store).unlink(missing_ok=True)  # back to the shipped data for the tests that follow
+
+
+# --- the map's centre and zoom in the address bar ---------------------------------------------------
+def _url_view(url: str) -> tuple[str | None, str | None, str | None]:
+    from urllib.parse import parse_qs, urlsplit
+
+    q = parse_qs(urlsplit(url).query)
+    return tuple(q[k][0] if k in q else None for k in ("lat", "lon", "z"))
+
+
+def _map_view(frame) -> tuple[float, float, int]:
+    v = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }")
+    return round(v[0], 5), round(v[1], 5), int(v[2])
+
+
+def _wait_url_view(page, lat: float, lon: float, z: int, timeout_ms: int = 15000) -> None:
+    page.wait_for_function(
+        """([lat, lon, z]) => { const q = new URLSearchParams(location.search);
+             return Number(q.get('lat')) === lat && Number(q.get('lon')) === lon && Number(q.get('z')) === z; }""",
+        arg=[lat, lon, z], timeout=timeout_ms,
+    )
+
+
+def test_pan_and_zoom_go_to_the_address_bar_without_a_rerun(app_url, watched, browser):
+    page = watched.page
+    sent: list[int] = []  # frames the browser sends to the server (a rerun request is one)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
+    page.goto(app_url + "/?date=2017-01-10")
+    frame = _map_frame(page)
+    _counts(page, frame, until=lambda c: c["zone"] > 0)
+    _wait_idle(page)
+    page.wait_for_timeout(500)
+    assert _url_view(page.url) == (None, None, None)  # default view: not in the link
+    frame.evaluate("() => { window.__scm_probe = 7; }")
+
+    # 1. A pan and zoom by the map's own API: the address bar follows, nothing is sent.
+    n_sent = len(sent)
+    frame.evaluate("() => { window.map.setView([36.2, 37.15], 9); }")
+    _wait_url_view(page, 36.2, 37.15, 9)
+    assert "date=2017-01-10" in page.url  # the other parameters are kept
+    # 2. A mouse drag and a wheel zoom, as a user does.
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 80, y + 40, steps=8)
+    page.mouse.move(x - 160, y + 90, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(600)
+    dragged = _map_view(frame)
+    assert dragged[:2] != (36.2, 37.15) and dragged[2] == 9
+    _wait_url_view(page, *dragged)
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(1200)
+    zoomed = _map_view(frame)
+    assert zoomed[2] > 9, zoomed
+    _wait_url_view(page, *zoomed)
+    page.wait_for_timeout(800)
+    assert len(sent) == n_sent, "panning or zooming the map made the app rerun"
+    assert frame.evaluate("() => window.__scm_probe") == 7
+
+    # 3. The next run (a slider move) keeps the view, on the map and in the URL and the share link.
+    page.locator('input[type="range"][aria-label="Control snapshot date"]').focus()
+    page.keyboard.press("End")
+    page.wait_for_function("() => location.search.includes('date=2017-03-31')", timeout=30000)
+    _wait_idle(page)
+    page.wait_for_timeout(800)
+    assert frame.evaluate("() => window.__scm_probe") == 7, "the map iframe was reloaded"
+    after = _map_view(frame)
+    assert abs(after[0] - zoomed[0]) < 1e-4 and abs(after[1] - zoomed[1]) < 1e-4 and after[2] == zoomed[2]
+    _wait_url_view(page, *zoomed)
+    page.get_by_text("Share and export this view").click()
+    page.wait_for_timeout(800)
+    link = next(c for c in page.locator('[data-testid="stCode"] code').all_inner_texts() if "view=briefing" not in c)
+    assert [float(v) for v in _url_view(link)] == [float(v) for v in zoomed], link
+    page.screenshot(path=str(ARTIFACTS / "map-panned.png"))
+
+    # 4. Pan, then switch page straight away (no run in between): the view goes along and back.
+    frame.evaluate("() => { window.map.setView([35.5, 36.8], 8); }")
+    page.wait_for_timeout(2000)
+    print("DEBUG", page.url, _map_view(frame), len(page.frames), frame.evaluate("() => JSON.stringify(window.__GLOBAL_DATA__.last_center)"))
+    _wait_url_view(page, 35.5, 36.8, 8)
+    page.get_by_role("link", name="Trends", exact=True).click()
+    page.wait_for_function("() => location.pathname.endsWith('/trends')", timeout=30000)
+    _wait_idle(page)
+    _wait_url_view(page, 35.5, 36.8, 8)
+    assert "date=2017-03-31" in page.url
+    page.get_by_role("link", name="Map", exact=True).click()
+    frame = _map_frame(page)
+    _wait_idle(page)
+    page.wait_for_timeout(800)
+    assert _map_view(frame) == (35.5, 36.8, 8)
+    _wait_url_view(page, 35.5, 36.8, 8)
+    link_url = page.url
+
+    # 5. The link in a fresh browser opens the map at that centre and zoom.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = context.new_page()
+        fresh.goto(link_url)
+        f2 = _map_frame(fresh)
+        _wait_idle(fresh)
+        fresh.wait_for_timeout(500)
+        assert _map_view(f2) == (35.5, 36.8, 8)
+        assert "date=2017-03-31" in fresh.url
+    finally:
+        context.close()
+    assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
+    assert watched.errors == [], f"console errors: {watched.errors[:5]}"
