@@ -151,7 +151,8 @@ def cdn_urls(html: str) -> list[str]:
 #: ``lon`` and ``z`` of the map into the Streamlit page's address bar with
 #: ``history.replaceState`` -- no request, no rerun -- keeping every other parameter as it is.
 #: Values follow ``viewstate.ViewState.to_query``: 5 decimals, Python's float spelling
-#: (``37.0``), integer zoom, defaults omitted, clamped to the ranges a link accepts.
+#: (``37.0``), integer zoom, defaults omitted, clamped to the ranges a link accepts; within a
+#: pixel of the centre the app asked for (Leaflet snaps to pixels) the app's own numbers stay.
 #:
 #: Streamlit 1.67's frontend sends its own copy of the query string with each rerun (set from
 #: the server's last write), not ``location.search``; so the script also hands the new query
@@ -182,8 +183,14 @@ _VIEW_SYNC_TEMPLATE = r"""
     var k = part.split("=")[0];
     try { return decodeURIComponent(k.replace(/\+/g, " ")); } catch (e) { return k; }
   }
-  function wanted() {
+  function wanted(g) {
     var c = map.getCenter();
+    // Leaflet snaps the view to whole pixels: within a pixel of the centre the app asked for,
+    // keep the app's numbers (a link opens without its lat/lon being rewritten).
+    if (g.last_center && g.last_zoom === map.getZoom()) {
+      var asked = L.latLng(g.last_center[0], g.last_center[1]);
+      if (map.latLngToContainerPoint(asked).distanceTo(map.getSize().divideBy(2)) < 1) { c = asked; }
+    }
     var lat = round(clamp(c.lat, cfg.lat)), lon = round(clamp(c.lng, cfg.lon));
     var z = clamp(Math.round(map.getZoom()), cfg.zoom);
     return {
@@ -225,7 +232,7 @@ _VIEW_SYNC_TEMPLATE = r"""
     try {
       var g = window.__GLOBAL_DATA__;
       if (!g || !g.last_center) { return; }
-      var want = wanted();
+      var want = wanted(g);
       var search = host.location.search.replace(/^\?/, "");
       var current = new URLSearchParams(search);
       if (KEYS.every(function (k) { return same(want[k], current.get(k)); })) { return; }

