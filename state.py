@@ -128,11 +128,15 @@ def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_towns(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
-    """Cited towns with ``n_sources``, ``citations`` and the ``party`` holding them on ``day``."""
+def load_towns(store: str, mtime: float, day: str, start: str | None = None, end: str | None = None) -> gpd.GeoDataFrame:
+    """Cited towns with ``n_sources``, ``citations`` and the ``party`` holding them on ``day``.
+
+    Only sources published in the event range [``start``, ``end``] (ISO dates) count; undated
+    ones are kept.
+    """
     from geo.view import cited_towns
 
-    return cited_towns(_catalog(store), day)
+    return cited_towns(_catalog(store), day, start=start, end=end)
 
 
 # --- view state ----------------------------------------------------------------------

@@ -161,12 +161,14 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
         events = state.filtered_events(state.load_events(store, mtime), vs)
     with st.expander("Share and export this view", expanded=False, icon=":material/share:"):
         st.caption("Link to this view (dates, filters, layers, map centre and zoom, selected town); "
-                   "use the copy icon at the right of the box.")
+                   "use the copy icon at the right of the box. The browser's address bar always holds "
+                   "the same link: it follows the map as you pan and zoom, while this box catches up "
+                   "at your next change of dates, filters or layers.")
         st.code(share_link(vs), language=None, wrap_lines=True)
         st.caption("Presentation view (no app chrome; the map with its title, legend, dates and sources):")
         st.code(share_link(vs.replace(view="briefing")), language=None, wrap_lines=True)
 
-        towns = state.load_towns(store, mtime, vs.date.isoformat())
+        towns = state.load_towns(store, mtime, vs.date.isoformat(), vs.start.isoformat(), vs.end.isoformat())
         if len(towns) and "locality_id" in towns.columns:
             names = dict(zip(towns["locality_id"], towns.get("name_en", towns["locality_id"]), strict=True))
             options = [""] + list(names)

@@ -227,7 +227,7 @@ if "events" in show:
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
-    towns = state.load_towns(store, mtime, day)
+    towns = state.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
 

@@ -274,3 +274,16 @@ def test_a_notice_names_the_parameter_once(tmp_path, monkeypatch):
     shown = [html.unescape(w.value).replace("\\", "") for w in app.warning]  # as rendered
     assert any("Link parameter 'z' was given 2 times" in s for s in shown), shown
     assert not any(s.count("Link parameter") > 1 or "ignored: Link" in s for s in shown), shown
+
+
+def test_cited_towns_follow_the_event_range(tmp_path):
+    """Towns are sized by the sources citing them in the selected range (issue 4)."""
+    import state
+
+    store = str(tmp_path / "none.gpkg")
+    whole = state.load_towns(store, 0.0, "2017-02-24", "2016-12-01", "2017-03-31")
+    march = state.load_towns(store, 0.0, "2017-02-24", "2017-03-01", "2017-03-31")
+    assert 0 < len(march) < len(whole)
+    aleppo_whole = int(whole.loc[whole["name_en"] == "Aleppo", "n_sources"].iloc[0])
+    aleppo_march = march.loc[march["name_en"] == "Aleppo", "n_sources"]
+    assert aleppo_march.empty or int(aleppo_march.iloc[0]) < aleppo_whole

@@ -158,6 +158,24 @@ def test_base_map_loads_only_local_assets():
     assert "tile.openstreetmap.org" not in out
 
 
+def test_view_in_address_bar_script_is_fixed_and_only_where_asked():
+    from layers.assets import add_view_in_address_bar
+
+    plain = _render(base_map((35, 38.5), 7))
+    assert "replaceState" not in plain and "moveend" not in plain  # standalone maps do not get it
+    m = base_map((35, 38.5), 7)
+    add_view_in_address_bar(m, home=(35.0, 38.5, 7), lat_range=(31.0, 38.5), lon_range=(34.0, 44.0),
+                            zoom_range=(5, 16), decimals=5)
+    out = _render(m)
+    config = json.loads(re.search(r"var cfg = (\{[^;]*\});", out).group(1))
+    assert config == {"home": [35.0, 38.5, 7], "lat": [31.0, 38.5], "lon": [34.0, 44.0], "zoom": [5, 16],
+                      "decimals": 5}
+    assert '.on("moveend", publish)' in out and "history.replaceState" in out
+    assert re.search(r"\}\)\(map_[0-9a-f]+\);", out)  # bound to this map's variable
+    assert "window.parent !== window" in out  # a standalone page (no parent frame) is left alone
+    assert cdn_urls(out) == [] and "http" not in out.split("var cfg", 1)[1].split("</script>", 1)[0]
+
+
 def test_basemap_tiles_are_a_switchable_layer_when_asked_for():
     out = _render(base_map(tiles=True))
     assert "tile.openstreetmap.org" in out
