@@ -13,6 +13,8 @@ import pandas as pd
 from geo.schema import CRS
 
 CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason")
+#: The party holding the event's place on the event's own date ("" when unknown).
+HELD_COLUMN = "held_by"
 
 
 def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool = True) -> gpd.GeoDataFrame:
@@ -31,14 +33,15 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
     Returns
     -------
     GeoDataFrame
-        A copy with the four class columns; already classified events are returned as they
+        A copy with the four class columns and ``held_by`` (the party holding the event's
+        place on its own date, "" when unknown); already classified events are returned as they
         are.  When no actor table can be read the columns are "" (unclassified).
     """
     if all(c in events.columns for c in CLASS_COLUMNS):
         return events
-    events = events.drop(columns=[c for c in CLASS_COLUMNS if c in events.columns])
+    events = events.drop(columns=[c for c in (*CLASS_COLUMNS, HELD_COLUMN) if c in events.columns])
     if len(events) == 0:
-        return events.assign(**{c: pd.Series(dtype=object) for c in CLASS_COLUMNS})
+        return events.assign(**{c: pd.Series(dtype=object) for c in (*CLASS_COLUMNS, HELD_COLUMN)})
     try:
         from geo.classify import classify, load_actors
 
@@ -51,9 +54,11 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
             except Exception:  # noqa: BLE001 - classify without the holder rather than not at all
                 held = None
         result = classify(events, actors, held_by=held)
-        return events.join(result[list(CLASS_COLUMNS)])
+        out = events.join(result[list(CLASS_COLUMNS)])
+        out[HELD_COLUMN] = held.reindex(events.index).fillna("").astype(str) if held is not None else ""
+        return out
     except Exception:  # noqa: BLE001 - classification is an enrichment: unclassified, still shown
-        return events.assign(**{c: "" for c in CLASS_COLUMNS})
+        return events.assign(**{c: "" for c in (*CLASS_COLUMNS, HELD_COLUMN)})
 
 
 def _sides(values: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ import folium
 import numpy as np
 import pandas as pd
 
+from geo.control import held_label
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
 from geo.schema import PARTIES
 from layers.points import PointRows, text_colour
@@ -61,7 +62,7 @@ def _text(df: pd.DataFrame, col: str) -> np.ndarray:
 
 
 #: Row labels of an event popup, in order (the values come from :func:`popup_fields`).
-POPUP_LABELS = ["Date", "Place", "Actors", "Type", "Class", "Fatalities", "Source", "Precision", "Dataset"]
+POPUP_LABELS = ["Date", "Place", "Ground", "Actors", "Type", "Class", "Fatalities", "Source", "Precision", "Dataset"]
 SYNTHETIC_NOTE = "SYNTHETIC EVENT (not a real incident)"
 
 
@@ -74,9 +75,12 @@ def popup_fields(row: dict) -> list:
     fat = row["fatalities"]
     if row["fat_low"] and row["fat_high"] and row["fat_low"] != row["fat_high"]:
         fat = f"{fat} (range {row['fat_low']}–{row['fat_high']})"
+    held = row.get("held_by", "")
+    ground = f"{held_label(held)} on the day" if held else ""
     values = [
         date,
         row["place"],
+        ground,
         actors,
         row["event_type"],
         CLASS_LABELS.get(row["truce_class"], row["truce_class"]),
@@ -158,7 +162,7 @@ def events_layer(
         c: _text(events, c)
         for c in (
             "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
-            "source", "truce_class", "party1",
+            "source", "truce_class", "party1", "held_by",
         )
     }
     dates = {c: [_iso(v) for v in events[c]] if c in events.columns else [""] * n for c in ("date_start", "date_end")}

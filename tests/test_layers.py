@@ -380,3 +380,15 @@ def test_point_rows_counts_and_cluster_assets():
     assert pr.n_rows == 3
     assert any("markercluster" in url for _, url in pr.default_js)
     assert all(url.startswith(VENDOR_URL) for _, url in pr.default_js + pr.default_css)
+
+
+def test_event_popup_says_who_held_the_ground(events):
+    """Issue 6: the popup names the holder of the event's place on its date (e.g. opposition-held)."""
+    held = events.assign(held_by=["opposition", "", "islamic_state", "government", "hts", "sdf"])
+    spec = _spec(_render_layer(events_layer(held).group), "event")
+    popups = {r[4][len(POPUP_LABELS)]: popup_html(r[4]) for g in spec["groups"] for r in g["rows"]}
+    assert "<th>Ground</th><td>opposition-held on the day</td>" in popups["curated:0"]
+    assert "<th>Ground</th>" not in popups["curated:1"]  # unknown holder: no row rather than a guess
+    # without the column (unclassified events) the popup simply has no Ground row
+    plain = _spec(_render_layer(events_layer(events).group), "event")
+    assert all("<th>Ground</th>" not in popup_html(r[4]) for g in plain["groups"] for r in g["rows"])

@@ -184,3 +184,16 @@ def test_catalog_party_at_uses_the_same_layer_as_the_map(tmp_path):
     # ... and keeps the derived zones elsewhere (a small imported layer hides nothing else)
     there = shown[shown.intersects(gpd.points_from_xy([38.5], [35.0])[0])]
     assert there["party"].tolist() == [derived.loc[9]] and (there["method"] == "derived").all()
+
+
+def test_classified_events_carry_who_held_the_ground(tmp_path):
+    """Every event is tagged with the party holding its place on its own date (issue 6)."""
+    from geo.catalog import Catalog
+    from geo.view import classify_events
+
+    cat = Catalog(tmp_path / "none.gpkg")
+    ev = cat.events()
+    tagged = classify_events(ev, cat)
+    assert tagged["held_by"].tolist() == cat.party_at(ev).fillna("").tolist()
+    al_bab = tagged[tagged["place"] == "Al-Bab"]  # taken from IS by Euphrates Shield on 23 Feb 2017
+    assert not al_bab.empty and set(al_bab["held_by"]) <= {"euphrates_shield", "islamic_state"}
