@@ -28,6 +28,7 @@ page = st.navigation(list(PAGES.values()))
 name = next((k for k, p in PAGES.items() if p.url_path == page.url_path), "map")
 if first_run and vs.page != name and vs.page in PAGES and name == "map":
     st.switch_page(PAGES[vs.page])  # a link with ?page=... opened at the app's root
+st.session_state["page_prev"] = vs.page  # the page of the previous run (the Map page needs it)
 vs = state.set_page(vs, name)
 state.sidebar(vs)
 state.show_notices()

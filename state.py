@@ -36,8 +36,12 @@ K_COLOR_BY = "w_color_by"
 #: Widget keys whose value is part of the view state (restore_widget always re-applies them).
 STATE_KEYS = frozenset({"w_date", "w_range", "w_class", "w_party", "w_gov", *(f"w_layer_{n}" for n in vsm.LAYERS)})
 K_MILESTONE = "w_milestone"
-#: Session key: the map centre and zoom (lat, lon, zoom) of the last query written to the URL.
-K_VIEW_WRITTEN = "vs_view_written"
+#: Session key: the map centre and zoom (lat, lon, zoom) the browser is known to show: the
+#: last one written to the URL, or adopted from it.
+K_VIEW_KNOWN = "vs_view_known"
+#: Session key: True when the app itself changed the centre or zoom in this run (e.g. the "focus
+#: on a town" callback), so the map must be moved; False when the view came from the browser.
+K_VIEW_COMMANDED = "vs_view_commanded"
 
 CLASS_LABELS = {
     "truce_violation": "Truce violation",
@@ -166,12 +170,16 @@ def sync() -> vsm.ViewState:
     changes = {}
     # Map centre and zoom: the map's script puts the user's pans and zooms in the address bar
     # (no rerun); Streamlit sends that query string with the next run.  Adopt it when it differs
-    # from what this app last wrote -- unless the app itself has moved the view since (e.g. the
+    # from the view known so far -- unless the app itself has moved the view since (e.g. the
     # "focus on a town" callback), which then wins.  Every other key comes from the widgets.
+    # Idempotent within a run (called again by the pages).
+    known = ss.get(K_VIEW_KNOWN)
+    view = (vs.lat, vs.lon, vs.zoom)
+    ss[K_VIEW_COMMANDED] = known is not None and view != known
     seen = vsm.map_view_in(st.query_params)
-    written = ss.get(K_VIEW_WRITTEN)
-    if seen is not None and written is not None and seen != written and (vs.lat, vs.lon, vs.zoom) == written:
+    if known is not None and view == known and seen is not None and seen != known:
         changes["lat"], changes["lon"], changes["zoom"] = seen
+        ss[K_VIEW_KNOWN] = seen
     if K_DATE in ss and isinstance(ss[K_DATE], date):
         changes["date"] = ss[K_DATE]
     if K_RANGE in ss and isinstance(ss[K_RANGE], tuple | list) and len(ss[K_RANGE]) == 2:
@@ -212,7 +220,7 @@ def write_query(vs: vsm.ViewState) -> None:
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
-    st.session_state[K_VIEW_WRITTEN] = (vs.lat, vs.lon, vs.zoom)
+    st.session_state[K_VIEW_KNOWN] = (vs.lat, vs.lon, vs.zoom)
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]{}()#+-.!|~:$"})

@@ -162,6 +162,7 @@ def cdn_urls(html: str) -> list[str]:
 #: until the next run.  It never acts before streamlit-folium has applied the app's own centre
 #: and zoom (``__GLOBAL_DATA__.last_center``), so a map being set up never publishes its
 #: placeholder view; outside a same-origin parent frame (a standalone file) it does nothing.
+#: A check every 0.7 s rewrites the view when a run that started mid-pan wrote an older one.
 _VIEW_SYNC_TEMPLATE = r"""
 {% macro script(this, kwargs) %}
 (function (map) {
@@ -250,6 +251,20 @@ _VIEW_SYNC_TEMPLATE = r"""
     } catch (e) { /* the address bar is a convenience: never break the map */ }
   }
   map.on("moveend", publish);
+  // A run that started before the last pan ended writes that run's (older) view back to the
+  // address bar; the map itself is not moved (pages/map.py).  When the address bar and the map
+  // disagree for two checks in a row (so not the moment the app itself moves the map), the
+  // map's view is written again.
+  var stale = 0;
+  window.setInterval(function () {
+    try {
+      var g = window.__GLOBAL_DATA__;
+      if (!g || !g.last_center || map._animatingZoom) { stale = 0; return; }
+      var want = wanted(g), current = new URLSearchParams(host.location.search);
+      stale = KEYS.every(function (k) { return same(want[k], current.get(k)); }) ? 0 : stale + 1;
+      if (stale >= 2) { stale = 0; publish(); }
+    } catch (e) { stale = 0; }
+  }, 700);
 })({{ this._parent.get_name() }});
 {% endmacro %}
 """

@@ -231,6 +231,21 @@ if "towns" in show:
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
 
+# --- the centre and zoom handed to the map --------------------------------------------------
+# streamlit-folium moves the map whenever these arguments change.  A view adopted from the
+# address bar (the user's own pan, see state.sync) is already on the map: handing it back would
+# move the map to where it was when this run started, undoing a pan made meanwhile.  So they
+# change only when the app moves the view itself or when a new map frame opens (page entered,
+# or a base-map change, which reloads the frame: everything the base map is built from is in
+# ``base_sig``).
+ss = st.session_state
+base_sig = (origin, tuple(sorted(show)), color_by, synthetic_any, official, store, mtime)
+fresh_frame = ss.get("map_args") is None or ss.get("map_base_sig") != base_sig or ss.get("page_prev") != "map"
+if fresh_frame or ss.get(state.K_VIEW_COMMANDED):
+    ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
+ss["map_base_sig"] = base_sig
+map_args = ss["map_args"]
+
 st_folium(
     m,
     key="main_map",
@@ -239,8 +254,8 @@ st_folium(
     feature_group_to_add=groups,
     layer_control=folium.LayerControl(collapsed=True, position="topright"),
     returned_objects=[],
-    center=(vs.lat, vs.lon),
-    zoom=vs.zoom,
+    center=map_args[:2],
+    zoom=map_args[2],
 )
 
 # --- what is on the map -------------------------------------------------------------------
