@@ -208,6 +208,19 @@ def restore_widget(key: str, value) -> None:
         st.session_state[key] = value
 
 
+def day_slider(label: str, key: str, help: str) -> None:
+    """A slider over the window, by day (one date, or a range when ``key`` holds a pair)."""
+    st.slider(
+        label,
+        min_value=vsm.WINDOW_START,
+        max_value=vsm.WINDOW_END,
+        step=timedelta(days=1),
+        format="YYYY-MM-DD",
+        key=key,
+        help=help,
+    )
+
+
 def set_page(vs: vsm.ViewState, page: str) -> vsm.ViewState:
     vs = vs.replace(page=page if page in vsm.PAGES else "map")
     st.session_state["vs"] = vs

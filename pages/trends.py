@@ -7,8 +7,6 @@ The before/after table compares the days after each milestone with the days befo
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -111,15 +109,7 @@ st.caption(
 )
 
 state.restore_widget(state.K_RANGE, (vs.start, vs.end))
-st.slider(
-    "Events between",
-    min_value=vsm.WINDOW_START,
-    max_value=vsm.WINDOW_END,
-    step=timedelta(days=1),
-    format="YYYY-MM-DD",
-    key=state.K_RANGE,
-    help="Both ends inclusive; shared with the map page and the link.",
-)
+state.day_slider("Events between", state.K_RANGE, "Both ends inclusive; shared with the map page and the link.")
 vs = state.sync()
 
 c1, c2, c3 = st.columns(3)
