@@ -121,11 +121,9 @@ def parse(path, ctx: Context) -> Parsed:
         "place": "location",
     }
     parsed = events_from_columns(
-        cols, names, rows, ctx, dataset="acled", id_prefix="acled:", lat=df["latitude"], lon=df["longitude"]
+        cols, names, rows, ctx, dataset="acled", id_prefix="acled:", lat=df["latitude"], lon=df["longitude"],
+        problems=problems,
     )
-    parsed.problems = problems + parsed.problems
-    if parsed.problems:
-        parsed.frame = None
-    else:
+    if not parsed.problems:
         parsed.notes.append(f"ACLED {layout(df.columns)} column layout")
     return parsed

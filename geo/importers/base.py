@@ -115,6 +115,7 @@ def events_from_columns(
     lon=None,
     geometry: gpd.GeoSeries | None = None,
     int_columns: tuple[str, ...] = ("fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"),
+    problems: list[Problem] | None = None,
 ) -> Parsed:
     """Validate raw event columns and build canonical events.
 
@@ -134,10 +135,13 @@ def events_from_columns(
         Prefix added to IDs ("ucdp:"), "" to keep the file's IDs.
     lat, lon : Series, optional
         Raw coordinates (or ``geometry`` with points).
+    problems : list of Problem, optional
+        Problems the format's own parser already found; reported first, and any problem means
+        no frame (all or nothing).
     """
     rows = pd.Series(rows).reset_index(drop=True)
     n = len(rows)
-    problems: list[Problem] = []
+    problems = list(problems or [])
     name = lambda f: names.get(f, f)  # noqa: E731
     raw = {k: val.reset_index(drop=True) for k, val in cols.items() if val is not None}
     text = {k: v.clean_text(val) for k, val in raw.items() if k not in ("date_start", "date_end")}

@@ -112,9 +112,7 @@ def parse(path, ctx: Context) -> Parsed:
         "event_type": "type_of_violence",
     }
     parsed = events_from_columns(
-        cols, names, rows, ctx, dataset="ucdp", id_prefix="ucdp:", lat=df["latitude"], lon=df["longitude"]
+        cols, names, rows, ctx, dataset="ucdp", id_prefix="ucdp:", lat=df["latitude"], lon=df["longitude"],
+        problems=problems,
     )
-    parsed.problems = problems + parsed.problems
-    if parsed.problems:
-        parsed.frame = None
     return parsed
