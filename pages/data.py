@@ -60,7 +60,7 @@ with st.form("import_form", clear_on_submit=False):
         key="w_import_map",
     )
     upload = st.file_uploader("File", key="w_import_file")
-    submitted = st.form_submit_button("Import")
+    submitted = st.form_submit_button("Import", key="w_import_submit")
 
 if submitted:
     if upload is None:

@@ -72,3 +72,30 @@ def test_the_checker_sees_violations(tmp_path):
     bad.write_text("import streamlit as st\nfrom folium import Map\nopen('x').read()\ngdf.to_file('y')\n")
     assert _imports(bad) == {"streamlit", "folium"}
     assert len(_io_calls(bad)) == 2
+
+
+WIDGETS = {
+    "selectbox", "slider", "select_slider", "checkbox", "toggle", "radio", "button", "download_button",
+    "multiselect", "date_input", "file_uploader", "text_input", "text_area", "number_input",
+    "form_submit_button", "segmented_control", "pills", "data_editor",
+}
+
+
+def _widgets_without_key(source: str) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in WIDGETS:
+            if not any(k.arg == "key" for k in node.keywords):
+                found.append((node.lineno, node.func.attr))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*(ROOT / "pages").glob("*.py"), ROOT / "app.py", ROOT / "state.py"]), ids=lambda p: p.name
+)
+def test_every_widget_has_an_explicit_key(path):
+    assert _widgets_without_key(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_widget_key_checker_sees_a_missing_key():
+    assert _widgets_without_key('st.slider("x", 0, 1)\nst.button("y", key="k")') == [(1, "slider")]
