@@ -6,6 +6,7 @@ Locally they are skipped only when /usr/bin/chromium is absent.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -50,14 +51,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start ``streamlit run app.py`` on a free port with an empty workspace store."""
+@contextlib.contextmanager
+def running_app(store: Path, log_path: Path):
+    """``streamlit run app.py`` on a free port with ``store`` as workspace; yields its URL."""
     port = _free_port()
-    store = tmp_path_factory.mktemp("store") / "store.gpkg"
     env = {**os.environ, "MONITOR_STORE": str(store)}
-    os.environ["MONITOR_STORE_FOR_TESTS"] = str(store)  # tests that import into the app's store
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
+    log = Path(log_path).open("w")
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
@@ -67,26 +66,42 @@ def app_url(tmp_path_factory):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        raise RuntimeError("streamlit did not become healthy within 90 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not become healthy within 90 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def start_app():
+    """A fresh app server for one test (``with start_app(store, log) as url``)."""
+    return running_app
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start ``streamlit run app.py`` on a free port with an empty workspace store."""
+    store = tmp_path_factory.mktemp("store") / "store.gpkg"
+    os.environ["MONITOR_STORE_FOR_TESTS"] = str(store)  # tests that import into the app's store
+    with running_app(store, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

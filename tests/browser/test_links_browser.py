@@ -247,38 +247,9 @@ def test_presentation_view_hides_the_chrome_and_draws_the_map(browser, app_url):
         context.close()
 
 
-def test_link_to_a_page_is_the_first_request_of_a_fresh_server(browser, tmp_path):
+def test_link_to_a_page_is_the_first_request_of_a_fresh_server(browser, tmp_path, start_app):
     """A shared link to a page (not "/") must work even as the very first request a server sees."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "MONITOR_STORE": str(tmp_path / "store.gpkg")}
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
+    with start_app(tmp_path / "store.gpkg", tmp_path / "streamlit.log") as url:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
             page = context.new_page()
@@ -289,10 +260,3 @@ def test_link_to_a_page_is_the_first_request_of_a_fresh_server(browser, tmp_path
             assert re.search(r"/trends/?$", urlsplit(page.url).path)
         finally:
             context.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
