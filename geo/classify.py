@@ -5,11 +5,21 @@ spellings) to a *party* and a *kind*.  A ``pattern`` matches an actor name ignor
 accents, curly quotes and repeated spaces; ``*`` is a wildcard (``Military Forces of Syria (*``
 matches every ACLED period and branch suffix).  A name that matches nothing is ``unknown``.
 
+Validity dates
+--------------
+A group's side can change in time (Nour al-Din al-Zenki joined HTS on 28 Jan 2017; JFS expelled
+Jund al-Aqsa on 23 Jan 2017).  A row applies from ``valid_from`` (inclusive) until ``valid_to``
+(exclusive); an empty date is open, as in ``data/control.csv``.  One pattern may have several
+rows whose periods never overlap.  An event's actors are resolved at its first day
+(``date_start``); exact patterns are tried before wildcards, and a pattern whose rows do not
+cover that day does not match.  Without a date, the pattern's earliest row applies.
+
 Sides
 -----
 Each event has two sides, ``actor1`` and ``actor2``.  A side naming several groups
-("Ahrar al-Sham, Jabhat Fateh al-Sham, Southern Front") is first looked up whole, then split on
-``,`` and ``;`` and each group looked up; the side's parties are the set of its groups' parties
+("Ahrar al-Sham, Jabhat Fateh al-Sham, Southern Front") is first looked up whole (exact patterns
+only, so a wildcard never swallows a mixed side), then split on ``,`` and ``;`` outside brackets
+and each group looked up; the side's parties are the set of its groups' parties
 (``party1``/``party2`` join them with ``+``, e.g. ``hts+opposition``).
 
 Party groups
@@ -26,7 +36,8 @@ Rules (the first that applies wins)
 -----------------------------------
 1. ``before_truce``: the event started before the truce date (2016-12-30).
 2. ``other_fighting``: the event is not violence between armed actors (ACLED event types
-   Protests, Riots, Strategic developments); the reason says "not fighting".
+   Protests, Riots, Strategic developments; the app's type ``other``, used for evacuations and
+   take-overs without fighting); the reason says "not fighting".
 3. ``one_sided``: a side is ``civilians`` or the event type is one-sided violence / violence
    against civilians.
 4. ``other_fighting``: one side consists only of outside forces (Turkey or Euphrates Shield
@@ -58,6 +69,7 @@ import pandas as pd
 
 from geo.paths import DATA_DIR
 from geo.schema import TRUCE_DATE, InputError, Problem
+from geo.validate import parse_dates
 
 CLASSES: dict[str, str] = {
     "truce_violation": "Truce violation (government side vs signatory opposition)",
@@ -83,10 +95,15 @@ ACTOR_PARTIES: dict[str, str] = {
     "unknown": "Unidentified or unmapped",
 }
 KINDS = ("state", "ally", "armed_group", "umbrella", "excluded", "outside", "civilians", "unidentified")
-ACTOR_COLUMNS = ("pattern", "party", "kind", "note")
+#: Kind :meth:`ActorTable.side` gives a group that no row matches on the event's date (party ``unknown``).
+UNMAPPED_KIND = "unmapped"
+ACTOR_COLUMNS = ("pattern", "party", "kind", "valid_from", "valid_to", "note")
+#: Columns an actor table must have (``valid_from``/``valid_to`` may be absent: always valid).
+REQUIRED_ACTOR_COLUMNS = ("pattern", "party", "kind")
 _ONE_SIDED_TYPES = ("one-sided", "one sided", "violence against civilians", "violence_against_civilians")
-#: ACLED event types that are not violence between armed actors.
-_NON_VIOLENT_TYPES = ("protests", "riots", "strategic developments")
+#: Event types that are not violence between armed actors: ACLED's protests, riots and strategic
+#: developments, and the app's ``other`` (evacuations and take-overs without fighting, see data/README.md).
+_NON_VIOLENT_TYPES = ("protests", "riots", "strategic developments", "other")
 _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 
 
@@ -102,30 +119,71 @@ def normalize_actor(name) -> str:
 def load_actors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Read and check the actor table ``data/actors.csv``.
 
+    Returns
+    -------
+    DataFrame
+        The table as text (``valid_from``/``valid_to`` stay ISO strings, "" = open).
+
     Raises
     ------
     InputError
-        Every bad row (empty pattern, unknown party or kind, duplicate pattern).
+        Every bad row (empty pattern, unknown party or kind, bad or overlapping validity dates).
     """
     df = pd.read_csv(Path(data_dir) / "actors.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     check_actors(df)
     return df
 
 
+def _periods(actors: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """``valid_from`` and ``valid_to`` of each row (NaT = open) and the date problems.
+
+    Rows are numbered from 1 (the first data row), as in :func:`check_actors`.
+    """
+    rows = pd.Series(range(1, len(actors) + 1))
+    out, problems = [], []
+    for col in ("valid_from", "valid_to"):
+        if col not in actors.columns:
+            out.append(pd.Series(pd.NaT, index=range(len(actors)), dtype="datetime64[ns]"))
+            continue
+        values = actors[col].reset_index(drop=True)
+        values = values.where(values.notna(), "") if not pd.api.types.is_datetime64_any_dtype(values) else values
+        parsed, found = parse_dates(values, rows, col, required=False)
+        out.append(parsed.reset_index(drop=True))
+        problems += found
+    return out[0], out[1], problems
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    """Whether two [from, to) periods (NaT = open) share a day."""
+    (f1, t1), (f2, t2) = a, b
+    starts_before_b_ends = pd.isna(t2) or pd.isna(f1) or f1 < t2
+    ends_after_b_starts = pd.isna(t1) or pd.isna(f2) or f2 < t1
+    return bool(starts_before_b_ends and ends_after_b_starts)
+
+
 def check_actors(actors: pd.DataFrame) -> None:
-    """Raise :class:`InputError` naming every bad row of an actor table."""
-    problems = [Problem(None, c, "missing column") for c in ACTOR_COLUMNS[:3] if c not in actors.columns]
+    """Raise :class:`InputError` naming every bad row of an actor table.
+
+    A pattern may repeat (once normalised) only on rows whose validity periods never overlap;
+    ``valid_from`` must come before ``valid_to``.
+    """
+    problems = [Problem(None, c, "missing column") for c in REQUIRED_ACTOR_COLUMNS if c not in actors.columns]
     if problems:
         raise InputError(problems)
-    seen: dict[str, int] = {}
+    starts, ends, problems = _periods(actors)
+    seen: dict[str, list[tuple[int, tuple]]] = {}
     for i, row in enumerate(actors.itertuples(index=False), start=1):
         key = normalize_actor(row.pattern)
+        period = (starts.iat[i - 1], ends.iat[i - 1])
+        if not pd.isna(period[0]) and not pd.isna(period[1]) and period[0] >= period[1]:
+            problems.append(Problem(i, "valid_to", "valid_to must come after valid_from"))
         if not key:
             problems.append(Problem(i, "pattern", "empty pattern"))
-        elif key in seen:
-            problems.append(Problem(i, "pattern", f"duplicate of row {seen[key]}"))
         else:
-            seen[key] = i
+            clash = [j for j, other in seen.get(key, []) if _overlap(period, other)]
+            if clash:
+                problems.append(Problem(i, "pattern", f"duplicate of row {clash[0]} (validity periods overlap)"))
+            seen.setdefault(key, []).append((i, period))
         if row.party not in ACTOR_PARTIES:
             problems.append(Problem(i, "party", f"unknown party {row.party!r} (known: {', '.join(ACTOR_PARTIES)})"))
         if row.kind not in KINDS:
@@ -143,45 +201,114 @@ class Actor:
     kind: str
 
 
+#: One row of a pattern: (party, kind, valid_from, valid_to), dates NaT when open.
+_Row = tuple[str, str, pd.Timestamp, pd.Timestamp]
+
+
+def _pick(rows: list[_Row], day) -> tuple[str, str] | None:
+    """(party, kind) of the row valid on ``day`` (the earliest row when ``day`` is None/NaT)."""
+    if day is None or pd.isna(day):
+        return rows[0][:2]
+    for party, kind, start, end in rows:
+        if (pd.isna(start) or start <= day) and (pd.isna(end) or day < end):
+            return party, kind
+    return None
+
+
+def _split_side(text: str) -> list[str]:
+    """The groups of a side: split on ``,`` and ``;`` outside brackets ("US (drone, reported)" is one)."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch in ",;" and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
 class ActorTable:
-    """Lookup of actor names in an actor table (exact patterns first, then wildcards)."""
+    """Lookup of actor names in an actor table (exact patterns first, then wildcards), at a date."""
 
     def __init__(self, actors: pd.DataFrame):
-        self.exact: dict[str, tuple[str, str]] = {}
-        self.wild: list[tuple[re.Pattern, str, str]] = []
-        for row in actors.itertuples(index=False):
+        starts, ends, problems = _periods(actors)
+        if problems:
+            raise InputError(problems)
+        self.exact: dict[str, list[_Row]] = {}
+        wild: dict[str, list[_Row]] = {}
+        for i, row in enumerate(actors.itertuples(index=False)):
             key = normalize_actor(row.pattern)
-            if "*" in key:
-                self.wild.append((re.compile(fnmatch.translate(key)), row.party, row.kind))
-            elif key:
-                self.exact.setdefault(key, (row.party, row.kind))
-        self._cache: dict[str, tuple[Actor, ...]] = {}
+            if key:
+                (wild if "*" in key else self.exact).setdefault(key, []).append(
+                    (row.party, row.kind, starts.iat[i], ends.iat[i])
+                )
+        for rows in (*self.exact.values(), *wild.values()):
+            rows.sort(key=lambda r: pd.Timestamp.min if pd.isna(r[2]) else r[2])
+        self.wild: list[tuple[re.Pattern, list[_Row]]] = [
+            (re.compile(fnmatch.translate(key)), rows) for key, rows in wild.items()
+        ]
+        self._cache: dict[tuple, tuple[Actor, ...]] = {}
+        self._keys: dict[str, list[list[_Row]]] = {}
+        self._dated: dict[str, bool] = {}
 
-    def match(self, name: str) -> tuple[str, str] | None:
-        """(party, kind) of one actor name, or None."""
-        key = normalize_actor(name)
-        if key in self.exact:
-            return self.exact[key]
-        for regex, party, kind in self.wild:
-            if regex.fullmatch(key):
-                return party, kind
+    def _candidates(self, key: str) -> list[list[_Row]]:
+        """The row lists a normalised name can match, exact pattern first, then wildcards in order."""
+        if key not in self._keys:
+            found = [self.exact[key]] if key in self.exact else []
+            self._keys[key] = found + [rows for regex, rows in self.wild if regex.fullmatch(key)]
+        return self._keys[key]
+
+    def match(self, name: str, day=None) -> tuple[str, str] | None:
+        """(party, kind) of one actor name on ``day`` (a date; None: the earliest row), or None."""
+        day = None if day is None or pd.isna(day) else pd.Timestamp(day)
+        for rows in self._candidates(normalize_actor(name)):
+            hit = _pick(rows, day)
+            if hit:
+                return hit
         return None
 
-    def side(self, text) -> tuple[Actor, ...]:
-        """The groups named by one side (empty tuple when nothing is named)."""
+    def _exact(self, name: str, day) -> tuple[str, str] | None:
+        rows = self.exact.get(normalize_actor(name))
+        return _pick(rows, day) if rows else None
+
+    def day_key(self, text, day=None):
+        """``day`` as a Timestamp when the side ``text`` resolves differently on some dates, else None.
+
+        Sides whose rows are all undated resolve once, whatever the day (a cheap cache key).
+        """
         raw = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
-        if raw in self._cache:
-            return self._cache[raw]
+        if raw not in self._dated:
+            names = [raw, *_split_side(raw)]
+            self._dated[raw] = any(
+                not (pd.isna(r[2]) and pd.isna(r[3]))
+                for n in names
+                for rows in self._candidates(normalize_actor(n))
+                for r in rows
+            )
+        if not self._dated[raw] or day is None or pd.isna(day):
+            return None
+        return pd.Timestamp(day)
+
+    def side(self, text, day=None) -> tuple[Actor, ...]:
+        """The groups named by one side on ``day`` (empty tuple when nothing is named)."""
+        raw = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
+        day = self.day_key(raw, day)
+        if (raw, day) in self._cache:
+            return self._cache[(raw, day)]
         if not raw:
             out: tuple[Actor, ...] = ()
         else:
-            whole = self.match(raw)
+            # a whole side with separators is taken as one name only on an exact pattern: a wildcard
+            # ("*pro-government*") must not swallow the other groups of a mixed side
+            parts = _split_side(raw)
+            whole = self._exact(raw, day) if len(parts) > 1 else self.match(raw, day)
             if whole:
                 out = (Actor(raw, *whole),)
             else:
-                parts = [p.strip() for p in re.split(r"[,;]", raw) if p.strip()]
-                out = tuple(Actor(p, *(self.match(p) or ("unknown", "unmapped"))) for p in parts)
-        self._cache[raw] = out
+                out = tuple(Actor(p, *(self.match(p, day) or ("unknown", UNMAPPED_KIND))) for p in parts)
+        self._cache[(raw, day)] = out
         return out
 
 
@@ -287,7 +414,9 @@ def classify(
     events : DataFrame
         Events with ``actor1``, ``actor2``, ``date_start`` and optionally ``event_type``.
     actors : DataFrame
-        The actor table (``pattern``, ``party``, ``kind``), e.g. :func:`load_actors`.
+        The actor table (``pattern``, ``party``, ``kind``, optionally ``valid_from`` and
+        ``valid_to``), e.g. :func:`load_actors`; each actor is resolved at the event's
+        ``date_start``.
     truce_date : date-like
         Events starting before it are ``before_truce``.
     held_by : Series, optional
@@ -316,11 +445,15 @@ def classify(
     a1 = events["actor1"].fillna("").astype(str) if "actor1" in events.columns else pd.Series("", index=events.index)
     a2 = events["actor2"].fillna("").astype(str) if "actor2" in events.columns else pd.Series("", index=events.index)
     decided: dict[tuple, tuple[str, str, str, str]] = {}
+    kinds: dict = {}
     out = []
     for actor1, actor2, day, etype, holder in zip(a1, a2, dates, types, held, strict=True):
-        key = (actor1, actor2, _is_one_sided(etype), holder, _non_violent(etype))
+        if etype not in kinds:
+            kinds[etype] = (_is_one_sided(etype), _non_violent(etype))
+        # each side is resolved at the event's first day (validity dates of the actor table)
+        key = (actor1, table.day_key(actor1, day), actor2, table.day_key(actor2, day), holder, *kinds[etype])
         if key not in decided:
-            decided[key] = _decide(table.side(actor1), table.side(actor2), key[2], holder, key[4])
+            decided[key] = _decide(table.side(actor1, day), table.side(actor2, day), key[5], holder, key[6])
         cls, party1, party2, template = decided[key]
         day_text = "an unknown date" if pd.isna(day) else day.strftime("%Y-%m-%d")
         if not pd.isna(day) and day < truce:
@@ -334,7 +467,12 @@ def rules_table() -> pd.DataFrame:
     """The class rules in the order they are applied, for the rules page."""
     rows = [
         ("1", "before_truce", "The event started before the truce date (30 Dec 2016)."),
-        ("2", "other_fighting", "Not violence between armed actors (ACLED protests, riots, strategic developments)."),
+        (
+            "2",
+            "other_fighting",
+            "Not violence between armed actors (ACLED protests, riots, strategic developments; "
+            "type other: evacuations and take-overs without fighting).",
+        ),
         ("3", "one_sided", "A side is civilians, or the event type is one-sided violence / violence against civilians."),
         (
             "4",

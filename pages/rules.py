@@ -1,8 +1,9 @@
 """Rules: how events are classified against the truce, and the actor table behind it.
 
 Thin page over :mod:`geo.classify`: the class rules in the order they apply, the actor table
-(``data/actors.csv``, searchable), the classes of the current selection and the actor names
-of the loaded events that the table does not know.
+(``data/actors.csv``, searchable, with each row's validity dates), the classes of the current
+selection and the actor names of the selected events that the table does not know on their dates
+(:func:`geo.check.unknown_actors`, the same list as ``python cli.py check``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import streamlit as st
 
 import state
 import viewstate as vsm
+from geo.check import unknown_actors
 from geo.classify import ACTOR_PARTIES, CLASSES, EXCLUDED, OUTSIDE, ActorTable, load_actors, rules_table
 from geo.schema import InputError
 
@@ -34,8 +36,12 @@ st.markdown(
     "and groups linked to them).\n"
     f"- **Outside forces**, not parties to the truce: {', '.join(f'`{p}`' for p in OUTSIDE)}.\n"
     "- **Mixed sides** (\"Ahrar al-Sham, Jabhat Fateh al-Sham, Southern Front\"): a side naming several groups "
-    "is split on commas and semicolons; one excluded group on it is enough for `excluded_group`, and the reason "
-    "starts the side with \"mixed:\".\n"
+    "is split on commas and semicolons (outside brackets); one excluded group on it is enough for "
+    "`excluded_group`, and the reason starts the side with \"mixed:\".\n"
+    "- **Validity dates**: a group's side can change in time. A row of the actor table applies from `valid_from` "
+    "(inclusive) until `valid_to` (exclusive; empty = open), and each event's actors are read on the event's first "
+    "day: Nour al-Din al-Zenki is `opposition` until 27 Jan 2017 and `hts` from 28 Jan (a founder of HTS); "
+    "Jund al-Aqsa / Liwa al-Aqsa are `hts` until 22 Jan and `islamic_state` from 23 Jan (expelled by JFS).\n"
     "- **Umbrella names** (UCDP \"Syrian insurgents\", ACLED \"Opposition Rebels (Syria)\") count as `opposition`; "
     "where the place was held by an excluded group that day (derived control zones) they are read as that group, "
     "and the reason says so. A side that is not named at all is stood in for by the holder of the place.\n"
@@ -76,15 +82,28 @@ if query:
     shown = shown.loc[hit]
 if party:
     shown = shown.loc[shown["party"].isin(party)]
-st.dataframe(shown, width="stretch", hide_index=True)
-st.caption(f"{len(shown)} of {len(actors)} rows. Edit data/actors.csv to change the rules; the app reads it at start.")
+st.dataframe(
+    shown,
+    width="stretch",
+    hide_index=True,
+    column_config={
+        "valid_from": st.column_config.TextColumn("valid from", help="first day the row applies (empty: open)"),
+        "valid_to": st.column_config.TextColumn("valid to", help="first day the row no longer applies (empty: open)"),
+    },
+)
+st.caption(
+    f"{len(shown)} of {len(actors)} rows. A name with several rows changes party on the dates shown. "
+    "Edit data/actors.csv to change the rules; the app reads it at start."
+)
 
 if len(events):
-    table = ActorTable(actors)
-    names = pd.concat([events["actor1"], events["actor2"]]).fillna("").astype(str)
-    unknown = sorted({a.name for n in names.unique() for a in table.side(n) if a.party == "unknown" and a.kind == "unmapped"})
+    unknown = unknown_actors(events, ActorTable(actors))
     with st.expander(f"Actor names in the selection the table does not know ({len(unknown)})"):
-        if unknown:
-            st.dataframe(pd.DataFrame({"actor name": unknown}), width="stretch", hide_index=True)
+        if len(unknown):
+            st.dataframe(
+                unknown[["actor", "events", "first_date", "last_date", "datasets", "event_ids"]],
+                width="stretch",
+                hide_index=True,
+            )
         else:
-            st.caption("Every actor name of the selected events matches the table.")
+            st.caption("Every actor name of the selected events matches the table on the event's date.")

@@ -7,6 +7,7 @@ import pytest
 
 from geo.classify import (
     CLASSES,
+    UNMAPPED_KIND,
     ActorTable,
     check_actors,
     classify,
@@ -196,6 +197,196 @@ def test_shipped_actor_table_covers_ucdp_and_acled_names():
     }
     got = {name: (table.match(name) or ("<none>",))[0] for name in expected}
     assert got == expected
+
+
+# --- validity dates -------------------------------------------------------------------------------
+DATED = pd.concat(
+    [
+        ACTORS,
+        pd.DataFrame(
+            [
+                ("Nour al-Din al-Zinki Movement", "opposition", "armed_group", "", "2017-01-28", ""),
+                ("Nour al-Din al-Zinki Movement", "hts", "excluded", "2017-01-28", "", ""),
+            ],
+            columns=["pattern", "party", "kind", "valid_from", "valid_to", "note"],
+        ),
+    ],
+    ignore_index=True,
+).fillna("")
+
+
+def test_a_dated_row_applies_from_valid_from_until_the_day_before_valid_to():
+    table = ActorTable(DATED)
+    assert table.match("Nour al-Din al-Zinki Movement", "2017-01-27") == ("opposition", "armed_group")
+    assert table.match("Nour al-Din al-Zinki Movement", "2017-01-28") == ("hts", "excluded")
+    assert table.match("Nour al-Din al-Zinki Movement", T("2017-03-01")) == ("hts", "excluded")
+    # without a date the earliest row applies; undated rows apply on every day
+    assert table.match("Nour al-Din al-Zinki Movement") == ("opposition", "armed_group")
+    assert table.match("Ahrar al-Sham", "2017-01-28") == ("opposition", "armed_group")
+    side = table.side("Ahrar al-Sham; Nour al-Din al-Zinki Movement", "2017-02-01")
+    assert [a.party for a in side] == ["opposition", "hts"]
+
+
+def test_zenki_against_the_government_before_and_after_it_joined_hts():
+    """The shipped table: Zenki is opposition until HTS was founded on 28 Jan 2017, hts after."""
+    actors = load_actors()
+    events = _events(
+        [
+            ("Nour al-Din al-Zinki Movement", "Government of Syria", "2017-01-20", "battle"),
+            ("Nour al-Din al-Zinki Movement", "Government of Syria", "2017-02-10", "battle"),
+            ("Harakat Nour al-Din al-Zenki", "Military Forces of Syria (2000-)", "2017-02-10", "Battles"),
+        ]
+    )
+    out = classify(events, actors)
+    assert list(out.truce_class) == ["truce_violation", "excluded_group", "excluded_group"]
+    assert list(out.party1) == ["opposition", "hts", "hts"]
+    assert "involves hts" in out.class_reason.iloc[1]
+    # the same event classified in the fixture table without dates would not move
+    assert classify(events.iloc[:2], ACTORS).truce_class.nunique() == 1
+
+
+def test_jund_al_aqsa_is_hts_until_expelled_then_is_aligned():
+    table = ActorTable(load_actors())
+    for name in ("Jund al-Aqsa", "Liwa al-Aqsa"):
+        assert table.match(name, "2017-01-22")[0] == "hts"
+        assert table.match(name, "2017-01-23")[0] == "islamic_state"
+        assert table.match(name, "2017-02-14")[0] == "islamic_state"
+
+
+def test_shipped_validity_dates_parse_and_never_overlap_for_one_pattern():
+    from geo.validate import parse_dates
+
+    raw = load_actors()
+    assert list(raw.columns) == ["pattern", "party", "kind", "valid_from", "valid_to", "note"]
+    rows = pd.Series(range(1, len(raw) + 1))
+    start, p1 = parse_dates(raw["valid_from"], rows, "valid_from", required=False)
+    end, p2 = parse_dates(raw["valid_to"], rows, "valid_to", required=False)
+    assert not p1 and not p2
+    # ISO text or empty, nothing else
+    assert raw[["valid_from", "valid_to"]].stack().str.fullmatch(r"(\d{4}-\d{2}-\d{2})?").all()
+    dated = (start.notna() | end.notna()).sum()
+    assert dated >= 8  # Zenki (3 spellings x 2), Jund al-Aqsa and Liwa al-Aqsa (x 2)
+    frame = pd.DataFrame({"key": raw["pattern"].map(normalize_actor), "start": start, "end": end})
+    for key, group in frame.groupby("key"):
+        group = group.sort_values("start", na_position="first")
+        assert ((group["start"] < group["end"]) | group["start"].isna() | group["end"].isna()).all(), key
+        if len(group) > 1:
+            # consecutive periods: each ends (exclusive) no later than the next one starts
+            ends, starts = group["end"].iloc[:-1].to_numpy(), group["start"].iloc[1:].to_numpy()
+            assert not pd.isna(ends).any() and not pd.isna(starts).any(), key
+            assert (ends <= starts).all(), key
+
+
+def test_bad_validity_dates_are_refused_with_row_and_column():
+    bad = pd.DataFrame(
+        [
+            ("Jund al-Aqsa", "hts", "excluded", "", "2017-01-23", ""),
+            ("Jund al-Aqsa", "islamic_state", "excluded", "2017-01-20", "", ""),  # overlaps row 1
+            ("X", "hts", "excluded", "2017-02-01", "2017-01-01", ""),  # ends before it starts
+            ("Y", "hts", "excluded", "05/04/2017", "", ""),  # ambiguous day/month
+        ],
+        columns=["pattern", "party", "kind", "valid_from", "valid_to", "note"],
+    )
+    with pytest.raises(InputError) as err:
+        check_actors(bad)
+    text = str(err.value)
+    assert "row 2, column 'pattern': duplicate of row 1 (validity periods overlap)" in text
+    assert "row 3, column 'valid_to'" in text
+    assert "row 4, column 'valid_from'" in text
+    # the same pattern twice with periods that meet but do not overlap is fine
+    check_actors(bad.iloc[:1].assign(valid_to="2017-01-20").pipe(lambda d: pd.concat([d, bad.iloc[[1]]])))
+
+
+# --- ACLED spellings and the Euphrates Shield factions ---------------------------------------------
+ACLED_SPELLINGS = {
+    "HTS: Hayat Tahrir al Sham": "hts",
+    "YPG: Peoples Protection Units": "sdf",
+    "QDW: National Defense Forces": "government",
+    "JFS: Jabhat Fateh al Sham": "hts",
+    "JN: Jabhat al Nusra": "hts",
+    "Allied Syrian and/or Russian Forces": "government",
+    "Global Coalition Against Daesh": "coalition",
+    "TIP: Turkistan Islamic Party": "hts",
+    "JaS: Levant Front": "euphrates_shield",
+    "Jaysh al Izza": "opposition",
+    "Militia (Pro-Iran)": "government",
+    "Sultan Suleiman Shah Brigade (Syria)": "euphrates_shield",
+    "Islamist Militia (Syria)": "opposition",
+    "Islamist Rebels (Syria)": "opposition",
+    "Kurdish Ethnic Militia (Syria)": "sdf",
+    "PYD: Kurdish Democratic Union Party": "sdf",
+    # older spellings keep matching
+    "HTS: Hayat Tahrir al-Sham": "hts",
+    "YPG: People's Protection Units": "sdf",
+    "NDF: National Defence Forces": "government",
+    "JFS: Jabhat Fateh al-Sham": "hts",
+    "JN: Jabhat al-Nusra": "hts",
+}
+
+
+@pytest.mark.parametrize(("name", "party"), sorted(ACLED_SPELLINGS.items()))
+def test_acled_spellings_resolve_to_the_intended_party(name, party):
+    table = ActorTable(load_actors())
+    assert table.match(name, "2017-02-15")[0] == party
+    # as ACLED sides come in: actor and associated actors joined with "; "
+    side = table.side(f"{name}; Civilians (Syria)", "2017-02-15")
+    assert [a.party for a in side] == [party, "civilians"]
+
+
+def test_umbrella_acled_names_are_read_as_the_excluded_holder():
+    actors = load_actors()
+    events = _events([("Islamist Rebels (Syria)", "Military Forces of Syria (2000-)", "2017-02-15", "Battles")] * 2)
+    out = classify(events, actors, held_by=pd.Series(["hts", "opposition"], index=events.index))
+    assert list(out.truce_class) == ["excluded_group", "truce_violation"]
+
+
+def test_euphrates_shield_factions_follow_one_rule():
+    table = ActorTable(load_actors())
+    names = ["Sultan Murad Division", "Jabhat al-Shamiya", "Levant Front", "JaS: Levant Front",
+             "Hawar Kilis Operations Room", "Sultan Suleiman Shah Brigade (Syria)"]  # fmt: skip
+    for day in ("2016-12-10", "2017-01-15", "2017-03-20"):
+        assert {table.match(n, day) for n in names} == {("euphrates_shield", "outside")}, day
+
+
+# --- sides: brackets, wildcards and evacuations ----------------------------------------------------
+def test_a_wildcard_never_swallows_a_mixed_side_and_brackets_hold_commas():
+    table = ActorTable(load_actors())
+    side = table.side("Civilians (pilgrims); pro-government fighters", "2017-03-11")
+    assert [(a.name, a.party) for a in side] == [("Civilians (pilgrims)", "civilians"),
+                                                 ("pro-government fighters", "government")]  # fmt: skip
+    side = table.side("United States (drone, reported)", "2017-02-26")
+    assert [(a.name, a.party) for a in side] == [("United States (drone, reported)", "coalition")]
+    # an exact pattern may still name a whole side
+    assert [a.name for a in table.side("Rahman Corps - “Abu al-Joud al-Arbini” faction")] == [
+        "Rahman Corps - “Abu al-Joud al-Arbini” faction"
+    ]
+
+
+def test_evacuations_and_takeovers_without_fighting_are_not_violations():
+    row = _one("Government of Syria", "Syrian insurgents", "2017-03-18", event_type="other")
+    assert row.truce_class == "other_fighting"
+    assert row.class_reason.startswith("not fighting (event type 'other')")
+
+
+def test_every_shipped_actor_resolves(tmp_path):
+    """Every group named by a shipped event (curated, UCDP: whatever the catalog ships) has a row
+    valid on the event's date."""
+    from geo.catalog import Catalog
+    from geo.paths import DATA_DIR
+
+    events = Catalog(tmp_path / "empty.gpkg").events()
+    assert "curated" in set(events["dataset"])
+    if (DATA_DIR / "ucdp_events.csv").exists():
+        assert "ucdp" in set(events["dataset"])
+    table = ActorTable(load_actors())
+    unknown = {
+        (a.name, eid)
+        for col in ("actor1", "actor2")
+        for text, day, eid in zip(events[col], pd.to_datetime(events["date_start"]), events["event_id"], strict=True)
+        for a in table.side(text, day)
+        if a.kind == UNMAPPED_KIND
+    }
+    assert not unknown, sorted(unknown)[:20]
 
 
 def test_rules_table_lists_every_class():
