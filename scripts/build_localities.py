@@ -121,6 +121,17 @@ PRESS_ALIASES: dict[int, list[str]] = {
     167713: ["Kuweires", "Kweires", "Kuwayris", "Kuweiris"],
     170857: ["Darat Izza", "Daret Azza", "Daret Izza"],
     174611: ["Abu al-Duhur", "Abu Duhur", "Abu al-Zuhur", "Abu Dhuhur"],
+    # places of the Nov 2026 control-table corrections (data/README.md, Control table)
+    169563: ["Heish", "Al-Heish", "Hish"],
+    164083: ["Serghaya", "Sarghaya"],
+    168620: ["Kafr Zita", "Kafr Zeita", "Kafr Zayta"],
+    166640: ["Morek", "Murak", "Mourek"],
+    163270: ["Taybat al-Imam", "Tayyibat al-Imam", "Taibet al-Imam"],
+    170044: ["Halfaya", "Halfaya town"],
+    4273: ["Al-Karamah", "Karamah", "Al-Karama"],
+    165428: ["Rasm al-Harmal", "Rasm Harmal"],
+    168972: ["Jubb al-Jarrah", "Jeb al-Jarrah"],
+    165158: ["Sab' Biyar", "Al-Sab' Biyar", "Seven Wells"],
 }
 
 #: Arabic names where the GeoNames alternates offer a less usual form first (Arabic-press spelling).

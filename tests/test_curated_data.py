@@ -238,6 +238,16 @@ def _party_at(control: pd.DataFrame, lid: str, day: str) -> str:
 
 
 DOCUMENTED = [
+    # corrections and additions of the 2026-11 data audit (data/README.md, control table section)
+    ("gn:4273", "2017-03-19", "islamic_state"),  # al-Karamah: SDF from 20 Mar
+    ("gn:4273", "2017-03-20", "sdf"),
+    ("cur:aleppo-bustan-al-qasr", "2016-12-12", "opposition"),  # government from 13 Dec, not 22 Dec
+    ("cur:aleppo-bustan-al-qasr", "2016-12-13", "government"),
+    ("gn:169563", "2017-02-14", "islamic_state"),  # Heish: Jund/Liwa al-Aqsa until HTS took it on 15 Feb
+    ("gn:169563", "2017-02-15", "hts"),
+    ("gn:164083", "2017-02-19", "opposition"),  # Serghaya: evacuated on 20 Feb
+    ("gn:164083", "2017-02-20", "government"),
+    ("gn:163915", "2017-03-21", "hts"),  # Souran (Hama): taken on the first day of the offensive
     ("gn:174018", "2017-02-20", "islamic_state"),  # Al-Bab
     ("gn:174018", "2017-02-25", "euphrates_shield"),
     ("gn:163808", "2016-12-05", "government"),  # Palmyra
