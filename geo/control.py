@@ -6,16 +6,28 @@ when (``valid_from`` inclusive, ``valid_to`` exclusive, NaT = still valid).  Zon
 
 1. the localities that have a control record valid at the date are the generators;
 2. their Voronoi tessellation is computed in a metric CRS (``geo.schema.METRIC_CRS``) and
-   clipped to the country outline;
-3. each cell is optionally limited to ``radius_km`` around its locality
-   (``DEFAULT_RADIUS_KM``): land farther than that from every known locality is **not
-   attributed to anyone and not drawn**, rather than handed to whoever holds the nearest town
-   across 100 km of desert.  Pass ``radius_km=None`` for a full tessellation of the outline;
-4. the cells are dissolved by party.
+   clipped to the country outline, with **no distance limit**: every place belongs to the
+   cell of the nearest locality with a record.  Sparse land (the Badia desert) is covered by
+   the sourced desert *anchor* localities of the control table (oil and gas fields, airbases,
+   desert crossroads; see ``data/README.md``), not by a fixed radius.  An optional
+   ``radius_km`` still cuts each cell to a disc around its locality (an explicit request
+   only: it draws circles);
+3. inside a city that has neighbourhood polygons (OCHA level 4, ``Catalog.neighbourhoods``)
+   and at least one locality with a record, the neighbourhoods replace the Voronoi cells: each
+   takes the party of the locality whose point it holds (split between them when it holds
+   several), else of the nearest locality inside that city.  So a front line through a city
+   follows neighbourhood boundaries.  A locality inside such a city speaks for its
+   neighbourhood only: the land outside the city is tessellated by the localities outside
+   cities (a besieged district's point does not claim the countryside beyond the city edge);
+4. the pieces are dissolved by party (on a 1 m grid; parts and holes under
+   ``MIN_PIECE_M2`` dropped, so no seam or zero-area ring is drawn).
 
 Conflicts are made visible rather than resolved silently: when one locality has several
 records valid on the same day with different parties, or several localities share the same
 coordinates with different parties, the place is ``contested``.
+
+:func:`party_at` answers from the same pieces (the neighbourhood piece holding a point, else
+the cell of its nearest locality), so the holder of an event's place is what the map shows.
 
 Every zone of a derived layer carries the span ``[valid_from, valid_to)`` around the date over
 which the layer does not change (the latest record boundary on or before the date and the
@@ -23,8 +35,9 @@ next one after it, across all records), ``method`` "derived" and the joined ``so
 the records behind it.
 
 Tessellations are memoised on the set of generator localities (ids and coordinates), the
-outline and the radius; dissolved layers on the tessellation and the party of every cell.  A
-second call for another date with the same party assignment costs a table filter.
+outline, the neighbourhoods and the radius; dissolved layers on the tessellation and the party
+of every site.  A second call for another date with the same party assignment costs a table
+filter.
 """
 
 from __future__ import annotations
@@ -42,15 +55,18 @@ from pyproj import Transformer
 
 from geo.schema import CRS, EQUAL_AREA_CRS, METRIC_CRS, PARTIES, ZONE_COLUMNS
 
-#: Default limit of a locality's cell (km).  40 km is about the spacing of the sparsest
-#: settled areas (the Euphrates valley, the Homs desert rim); beyond it nothing is known.
-DEFAULT_RADIUS_KM: float | None = 40.0
+#: The optional limit of a locality's cell (km) that the Control change page offers.  Zones
+#: have no limit by default (``radius_km=None``): a limit cuts cells to discs.
+DEFAULT_RADIUS_KM: float = 40.0
 #: Party given to a place whose records disagree on one day.
 CONTESTED = "contested"
 #: Quadrant segments of the circles that bound cells (16 = 64 vertices per circle).
 _BUFFER_QUAD_SEGS = 16
 #: Precision grid (metres) of the dissolve: removes slivers between neighbouring cells.
 _GRID_M = 1.0
+#: Parts and holes of a dissolved zone smaller than this (m²) are slivers and are dropped
+#: (the smallest OCHA neighbourhood is about 47,000 m²).
+MIN_PIECE_M2 = 5_000.0
 _CACHE_SIZE = 64
 
 _TO_METRIC = Transformer.from_crs(CRS, METRIC_CRS, always_xy=True)
@@ -127,17 +143,15 @@ def control_at(control: pd.DataFrame, date) -> pd.DataFrame:
 
 
 def _party_by_locality(records: pd.DataFrame) -> pd.Series:
-    """locality_id -> party; several different parties on one day -> ``contested``."""
+    """locality_id -> party (sorted by id); several different parties on one day -> ``contested``."""
     if records.empty:
         return pd.Series(dtype=object)
-    pairs = records[["locality_id", "party"]].drop_duplicates("locality_id", keep=False)
-    disputed = records.loc[~records["locality_id"].isin(pairs["locality_id"]), "locality_id"]
-    distinct = records[records["locality_id"].isin(disputed)].drop_duplicates(["locality_id", "party"])
-    multi = distinct["locality_id"].duplicated(keep=False)
-    single = distinct.loc[~multi, ["locality_id", "party"]]
-    contested = pd.DataFrame({"locality_id": distinct.loc[multi, "locality_id"].unique(), "party": CONTESTED})
-    out = pd.concat([pairs, single, contested], ignore_index=True)
-    return out.set_index("locality_id")["party"].sort_index()
+    seen: dict = {}
+    for lid, party in zip(records["locality_id"].to_numpy(dtype=object), records["party"].to_numpy(dtype=object), strict=True):
+        seen.setdefault(lid, set()).add(party)
+    ids = sorted(seen)
+    parties = [next(iter(seen[i])) if len(seen[i]) == 1 else CONTESTED for i in ids]
+    return pd.Series(parties, index=pd.Index(ids, dtype=object, name="locality_id"), name="party", dtype=object)
 
 
 def _boundaries(control: pd.DataFrame) -> np.ndarray:
@@ -206,42 +220,174 @@ def _to_crs(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class _Cities:
+    """City-neighbourhood polygons in the metric CRS, clipped to the outline and made disjoint."""
+
+    key: str
+    polys: np.ndarray  # neighbourhood polygons
+    city: np.ndarray  # city index of each polygon
+    unions: np.ndarray  # one (multi)polygon per city: the union of its neighbourhoods
+
+
+_NO_CITIES = _Cities("", np.array([], dtype=object), np.array([], dtype=int), np.array([], dtype=object))
+
+
+def _disjoint(polys: np.ndarray) -> np.ndarray:
+    """Each polygon minus the ones before it (simplified neighbours may overlap a little)."""
+    out = polys.copy()
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")
+    earlier = right < left
+    for i in np.unique(left[earlier]):
+        out[i] = _polygonal(shapely.difference(polys[i], shapely.union_all(polys[right[earlier & (left == i)]])))
+    return out
+
+
+def _cities(neighbourhoods, outline_key: str, outline_m) -> _Cities:
+    """The neighbourhood polygons grouped by city (``city``, else ``parent_pcode``), memoised."""
+    if neighbourhoods is None or len(neighbourhoods) == 0:
+        return _NO_CITIES
+    if neighbourhoods.crs is None:
+        raise ValueError("the neighbourhoods have no CRS")
+    group = "city" if "city" in neighbourhoods.columns else "parent_pcode"
+    if group not in neighbourhoods.columns:
+        raise ValueError("the neighbourhoods have neither a 'city' nor a 'parent_pcode' column")
+    nb = neighbourhoods if neighbourhoods.crs.equals(CRS) else neighbourhoods.to_crs(CRS)
+    geoms = np.asarray(nb.geometry.values, dtype=object)
+    names = nb[group].astype(str).to_numpy()
+    h = hashlib.blake2b(digest_size=16)
+    h.update(outline_key.encode())
+    h.update("\x1f".join(names).encode())
+    for wkb in shapely.to_wkb(geoms):
+        h.update(wkb)
+    key = h.hexdigest()
+
+    def build() -> _Cities:
+        metric = shapely.intersection(shapely.make_valid(_to_crs(geoms, _TO_METRIC)), outline_m)
+        metric = np.array([_polygonal(g) for g in shapely.set_precision(metric, _GRID_M)], dtype=object)
+        keep = ~shapely.is_empty(metric)
+        polys, labels = _disjoint(metric[keep]), names[keep]
+        cities, city = np.unique(labels, return_inverse=True)
+        unions = np.array([shapely.union_all(polys[city == c], grid_size=_GRID_M) for c in range(len(cities))], dtype=object)
+        return _Cities(key, polys, np.asarray(city).reshape(-1), unions)
+
+    return _OUTLINES.get_or(("cities", key), build)
+
+
+def _assign(poly, sites: np.ndarray, inside: np.ndarray) -> list[tuple[object, int]]:
+    """[(piece, site)] of one neighbourhood among the city's sites ``inside``.
+
+    The site whose point the polygon holds; several: the polygon split between them (their
+    Voronoi cells); none: the site nearest to the polygon.
+    """
+    held = inside[shapely.covers(poly, sites[inside])]
+    if len(held) == 0:
+        return [(poly, int(inside[np.argmin(shapely.distance(poly, sites[inside]))]))]
+    if len(held) == 1:
+        return [(poly, int(held[0]))]
+    extent = shapely.box(*poly.bounds).buffer(1000.0)
+    vor = shapely.voronoi_polygons(shapely.multipoints(sites[held]), extend_to=extent, ordered=True)
+    parts = shapely.intersection(shapely.get_parts(vor), poly)
+    return [(_polygonal(p), int(s)) for p, s in zip(parts, held, strict=True) if not p.is_empty]
+
+
+def _city_pieces(cities: _Cities, sites: np.ndarray):
+    """(pieces, site of each piece, land they cover, sites inside them) for the cities that hold
+    at least one site."""
+    pieces: list = []
+    owner: list[int] = []
+    covered = []
+    inner = np.zeros(len(sites), dtype=bool)
+    if len(cities.polys) and len(sites):
+        tree = shapely.STRtree(sites)
+        for c, union in enumerate(cities.unions):
+            inside = np.sort(tree.query(union, predicate="covers"))
+            if len(inside) == 0:
+                continue  # no locality with a record in this city: its Voronoi cells stay
+            covered.append(union)
+            inner[inside] = True
+            for poly in cities.polys[cities.city == c]:
+                for piece, site in _assign(poly, sites, inside):
+                    pieces.append(piece)
+                    owner.append(site)
+    cover = shapely.union_all(covered, grid_size=_GRID_M) if covered else None
+    return np.array(pieces, dtype=object), np.array(owner, dtype=int), cover, inner
+
+
+@dataclass(frozen=True)
 class _Tessellation:
-    """Voronoi cells of the distinct sites (coordinates) of a set of localities."""
+    """The pieces of a layer: Voronoi cells of the sites outside the cities, then neighbourhoods.
+
+    ``pieces[:n_cells]`` are the Voronoi cells of the *outer* sites (``outer``: the site
+    indices, in order) clipped to the outline, minus the cities drawn by neighbourhood;
+    ``pieces[n_cells:]`` are those cities' neighbourhood polygons (or parts of them).
+    ``piece_site`` gives each piece's site.  A site inside such a city speaks for its
+    neighbourhood only: it has no cell outside the city.
+    """
 
     key: str
     site_of: dict  # locality_id -> site index
     sites: np.ndarray  # site points, metric CRS
-    cells: np.ndarray  # site cells clipped (outline, radius), metric CRS
+    outer: np.ndarray  # indices of the sites that have a Voronoi cell
+    pieces: np.ndarray  # polygons, metric CRS
+    piece_site: np.ndarray  # site index of each piece
+    n_cells: int
     outline: object  # outline, metric CRS
 
     def tree(self) -> shapely.STRtree:
-        """Spatial index of the sites (built once)."""
+        """Spatial index of the outer sites (built once)."""
         if "_tree" not in self.__dict__:
-            object.__setattr__(self, "_tree", shapely.STRtree(self.sites))
+            object.__setattr__(self, "_tree", shapely.STRtree(self.sites[self.outer]))
         return self.__dict__["_tree"]
+
+    def city_tree(self) -> shapely.STRtree:
+        """Spatial index of the neighbourhood pieces (built once)."""
+        if "_city_tree" not in self.__dict__:
+            object.__setattr__(self, "_city_tree", shapely.STRtree(self.pieces[self.n_cells :]))
+        return self.__dict__["_city_tree"]
 
 
 def _locality_points(localities: gpd.GeoDataFrame, ids) -> tuple[list[str], np.ndarray]:
-    """(ids, metric x/y array) of the localities in ``ids`` that have a point geometry."""
+    """(ids sorted, metric x/y array) of the localities in ``ids`` that have a point geometry.
+
+    A locality listed twice keeps its first point.
+    """
     locs = localities
     if locs.crs is not None and not locs.crs.equals(CRS):
         locs = locs.to_crs(CRS)
-    locs = locs[locs["locality_id"].isin(ids)]
-    geom = locs.geometry
-    ok = geom.notna() & ~geom.is_empty
-    locs = locs[ok.to_numpy()].drop_duplicates("locality_id").sort_values("locality_id")
-    x, y = _TO_METRIC.transform(locs.geometry.x.to_numpy(), locs.geometry.y.to_numpy())
-    return locs["locality_id"].tolist(), np.column_stack([x, y])
+    lids = locs["locality_id"].to_numpy(dtype=object)
+    geoms = np.asarray(locs.geometry.values, dtype=object)
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    first: dict = {}
+    for i in np.flatnonzero(ok):
+        if lids[i] in ids:
+            first.setdefault(lids[i], i)
+    keys = sorted(first)
+    pts = geoms[[first[k] for k in keys]] if keys else np.array([], dtype=object)
+    x, y = _TO_METRIC.transform(shapely.get_x(pts), shapely.get_y(pts))
+    return keys, np.column_stack([x, y]).reshape(-1, 2)
 
 
-def _tessellation(localities, ids, outline, radius_km) -> _Tessellation:
+def _voronoi_cells(uniq: np.ndarray, outline_m) -> np.ndarray:
+    """Voronoi cells of the site coordinates ``uniq`` (in order), clipped to the outline."""
+    extent = shapely.box(*shapely.bounds(outline_m)).buffer(1_000_000)
+    if len(uniq) == 0:
+        return np.array([], dtype=object)
+    if len(uniq) == 1:
+        cells = np.array([extent], dtype=object)
+    else:
+        vor = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=extent, ordered=True)
+        cells = np.asarray(shapely.get_parts(vor), dtype=object)
+    return shapely.intersection(cells, outline_m)
+
+
+def _tessellation(localities, ids, outline, radius_km, neighbourhoods=None) -> _Tessellation:
     outline_key, outline_m = _outline_metric(outline)
+    cities = _cities(neighbourhoods, outline_key, outline_m)
     loc_ids, xy = _locality_points(localities, ids)
     h = hashlib.blake2b(digest_size=16)
     h.update("\x1f".join(loc_ids).encode())
     h.update(np.round(xy, 1).tobytes())
-    h.update(f"{outline_key}|{radius_km}".encode())
+    h.update(f"{outline_key}|{radius_km}|{cities.key}".encode())
     key = h.hexdigest()
 
     def build() -> _Tessellation:
@@ -250,27 +396,28 @@ def _tessellation(localities, ids, outline, radius_km) -> _Tessellation:
         uniq, inverse = np.unique(rounded, axis=0, return_inverse=True) if len(xy) else (xy, np.array([]))
         inverse = np.asarray(inverse).reshape(-1)
         sites = shapely.points(uniq) if len(uniq) else np.array([], dtype=object)
-        extent = shapely.box(*shapely.bounds(outline_m)).buffer(1_000_000)
-        if len(uniq) == 0:
-            cells = np.array([], dtype=object)
-        elif len(uniq) == 1:
-            cells = np.array([extent], dtype=object)
-        else:
-            vor = shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=extent, ordered=True)
-            cells = np.asarray(shapely.get_parts(vor), dtype=object)
-        if len(cells):
-            cells = shapely.intersection(cells, outline_m)
-            if radius_km is not None:
-                discs = shapely.buffer(sites, float(radius_km) * 1000.0, quad_segs=_BUFFER_QUAD_SEGS)
-                cells = shapely.intersection(cells, discs)
+        pieces, owner, cover, inner = _city_pieces(cities, sites)
+        outer = np.flatnonzero(~inner) if (~inner).any() else np.arange(len(sites))
+        cells = _voronoi_cells(uniq[outer], outline_m)
+        if len(cells) and radius_km is not None:
+            discs = shapely.buffer(sites[outer], float(radius_km) * 1000.0, quad_segs=_BUFFER_QUAD_SEGS)
+            cells = shapely.intersection(cells, discs)
+        if cover is not None:
+            shapely.prepare(cover)
+            hit = shapely.intersects(cover, cells)
+            cells[hit] = shapely.difference(cells[hit], cover, grid_size=_GRID_M)
         site_of = {lid: int(i) for lid, i in zip(loc_ids, inverse, strict=True)}
-        return _Tessellation(key, site_of, sites, cells, outline_m)
+        # every piece on the 1 m grid, so that neighbours share their edges' vertices exactly
+        all_pieces = shapely.set_precision(np.concatenate([np.asarray(cells, dtype=object), pieces]), _GRID_M)
+        piece_site = np.concatenate([outer[: len(cells)], owner]).astype(int)
+        return _Tessellation(key, site_of, sites, outer, all_pieces, piece_site, len(cells), outline_m)
 
     return _TESSELLATIONS.get_or(key, build)
 
 
-def _site_parties(tess: _Tessellation, by_locality: pd.Series) -> list[str]:
-    """Party of each site: the common party of its localities, else ``contested``."""
+def _site_parties(tess: _Tessellation, by_locality) -> list[str]:
+    """Party of each site (``by_locality``: id -> party mapping): the common party of its
+    localities, else ``contested``."""
     parties: list[set] = [set() for _ in range(len(tess.sites))]
     for lid, party in by_locality.items():
         site = tess.site_of.get(lid)
@@ -285,15 +432,19 @@ def _party_order(party: str) -> tuple[int, str]:
 
 
 def _dissolve(tess: _Tessellation, site_parties: list[str]) -> list[tuple[str, object, float]]:
-    """[(party, geometry EPSG:4326, area_km2)] of the dissolved cells, memoised."""
+    """[(party, geometry EPSG:4326, area_km2)] of the dissolved pieces, memoised."""
     key = (tess.key, tuple(site_parties))
 
     def build():
         out = []
-        parties = np.array(site_parties, dtype=object)
+        parties = np.array(site_parties, dtype=object)[tess.piece_site] if len(tess.pieces) else np.array([])
+        cells = np.arange(len(tess.pieces)) < tess.n_cells
         for party in sorted({p for p in site_parties if p}, key=_party_order):
-            parts = tess.cells[parties == party]
-            merged = _polygonal(shapely.union_all(parts, grid_size=_GRID_M))
+            mine = parties == party
+            # the two parts meet on the cities' edges: a union on the grid nodes them together,
+            # so no slit is left where a cell's corner was rounded off a neighbourhood's edge
+            parts = [_union(tess.pieces[mine & cells]), _union(tess.pieces[mine & ~cells])]
+            merged = _clean(shapely.union_all(parts, grid_size=_GRID_M))
             if merged.is_empty:
                 continue
             area = shapely.area(_to_crs(np.array([merged], dtype=object), _TO_EQUAL_AREA))[0] / 1e6
@@ -303,12 +454,44 @@ def _dissolve(tess: _Tessellation, site_parties: list[str]) -> list[tuple[str, o
     return _LAYERS.get_or(key, build)
 
 
+def _union(pieces: np.ndarray):
+    """Union of pieces that tile without overlapping (Voronoi cells; one city's neighbourhoods).
+
+    ``shapely.coverage_union_all`` (several times faster) when the pieces are noded as a
+    coverage.  GEOS refuses pieces that are not (e.g. an edge ending inside a neighbour's
+    edge) with a GEOSException or returns an invalid geometry (cells cut to discs); then the
+    general union does the same job.
+    """
+    try:
+        merged = shapely.coverage_union_all(pieces)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(pieces)
+    return merged if shapely.is_valid(merged) else shapely.union_all(pieces)
+
+
 def _polygonal(geom):
     """Only the polygonal parts of ``geom`` (intersections may add lines and points)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _clean(geom):
+    """``geom``'s polygons without slivers: parts and holes under ``MIN_PIECE_M2`` dropped.
+
+    A hole that small is a seam left between pieces of the same party (or a sliver of
+    another party, dropped from that party too), so no zero-area ring or internal line is drawn.
+    """
+    polys = []
+    for poly in shapely.get_parts(_polygonal(geom)):
+        if poly.area < MIN_PIECE_M2:
+            continue
+        holes = [ring for ring in poly.interiors if shapely.Polygon(ring).area >= MIN_PIECE_M2]
+        polys.append(shapely.Polygon(poly.exterior, holes))
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
 def _empty_zones() -> gpd.GeoDataFrame:
@@ -326,7 +509,8 @@ def zones_at(
     date,
     *,
     method: str = "voronoi",
-    radius_km: float | None = DEFAULT_RADIUS_KM,
+    radius_km: float | None = None,
+    neighbourhoods: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Control zones at ``date``, derived from the locality control table.
 
@@ -343,7 +527,12 @@ def zones_at(
     method : str
         ``"voronoi"`` (the only method so far).
     radius_km : float or None
-        Limit of each locality's cell; land beyond it is left out.  ``None`` = full tessellation.
+        ``None`` (default): the full tessellation of the outline.  A number cuts each
+        locality's cell to a disc of that radius (land beyond is left out).
+    neighbourhoods : GeoDataFrame, optional
+        City-neighbourhood polygons (``city`` or ``parent_pcode`` + geometry, any CRS), e.g.
+        ``Catalog.neighbourhoods()``: cities holding a locality with a record are drawn by
+        neighbourhood (see the module docstring).
 
     Returns
     -------
@@ -359,32 +548,35 @@ def zones_at(
     if records.empty:
         return _empty_zones().assign(area_km2=pd.Series(dtype=float))
     by_locality = _party_by_locality(records)
-    tess = _tessellation(localities, set(by_locality.index), outline, radius_km)
-    placed = by_locality[by_locality.index.isin(list(tess.site_of))]
-    site_parties = _site_parties(tess, placed)
-    parts = _dissolve(tess, site_parties)
-    valid_from, valid_to = _span(control, day)
-    placed_records = records[records["locality_id"].isin(list(tess.site_of))]
-    rows = []
-    for party, geom, area in parts:
-        ids = set(placed.index[placed == party])
-        srcs = placed_records.loc[placed_records["locality_id"].isin(ids), "source_id"]
-        source = ";".join(sorted({s for s in srcs.astype(str) if s and s != "nan"}))
-        rows.append(
-            {
-                "party": party,
-                "valid_from": valid_from,
-                "valid_to": valid_to,
-                "method": "derived",
-                "source": source,
-                "area_km2": area,
-                "geometry": geom,
-            }
-        )
+    tess = _tessellation(localities, set(by_locality.index), outline, radius_km, neighbourhoods)
+    placed = {lid: party for lid, party in by_locality.items() if lid in tess.site_of}
+    parts = _dissolve(tess, _site_parties(tess, placed))
+    rows = _zone_rows(parts, placed, records, *_span(control, day))
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     for col in ("valid_from", "valid_to"):
         gdf[col] = pd.to_datetime(gdf[col]).astype("datetime64[ns]")
     return gdf
+
+
+def _zone_rows(parts, placed: dict, records: pd.DataFrame, valid_from, valid_to) -> list[dict]:
+    """One zone row per dissolved party, with the sources of the records of its localities."""
+    sources: dict = {}
+    for lid, src in zip(records["locality_id"].to_numpy(dtype=object), records["source_id"].to_numpy(dtype=object), strict=True):
+        party = placed.get(lid)
+        if party is not None and isinstance(src, str) and src and src != "nan":
+            sources.setdefault(party, set()).add(src)
+    return [
+        {
+            "party": party,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "method": "derived",
+            "source": ";".join(sorted(sources.get(party, ()))),
+            "area_km2": area,
+            "geometry": geom,
+        }
+        for party, geom, area in parts
+    ]
 
 
 def zones_from_polygons(zones: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
@@ -453,15 +645,18 @@ def party_at(
     localities: gpd.GeoDataFrame,
     outline,
     *,
-    radius_km: float | None = DEFAULT_RADIUS_KM,
+    radius_km: float | None = None,
+    neighbourhoods: gpd.GeoDataFrame | None = None,
 ) -> pd.Series:
     """The party holding each point's place on each point's own date.
 
-    Each point is joined with the control layer of its own date: the point lies in the
-    Voronoi cell of the nearest locality that has a record that day, so that locality's
-    party is the answer (``contested`` where records disagree).  Points farther than
-    ``radius_km`` from every such locality, without a geometry or a date get "".  Points a
-    little outside the outline (border camps) still take their nearest locality's party.
+    Each point is joined with the control layer of its own date, built from the same pieces
+    as :func:`zones_at`: inside a city drawn by neighbourhood, the party of the neighbourhood
+    (piece) holding the point; elsewhere the point lies in the Voronoi cell of the nearest
+    locality that has a record that day, so that locality's party is the answer
+    (``contested`` where records disagree).  Points without a geometry or a date (or, with
+    ``radius_km``, farther than that from every such locality) get "".  Points a little
+    outside the outline (border camps) still take their nearest locality's party.
 
     Parameters
     ----------
@@ -472,7 +667,7 @@ def party_at(
         an array is taken in order), e.g. ``events["date_start"]``, or one date for all.
     control, localities, outline
         As in :func:`zones_at`.
-    radius_km : float or None
+    radius_km, neighbourhoods
         As in :func:`zones_at`.
 
     Returns
@@ -483,35 +678,51 @@ def party_at(
     out = np.full(len(points), "", dtype=object)
     if len(points) == 0:
         return pd.Series(out, index=points.index, name="party")
-    pts = points if points.crs is None or points.crs.equals(CRS) else points.to_crs(CRS)
-    geom = pts.geometry.reset_index(drop=True)
-    if np.ndim(dates) == 0:  # one date for every point
-        dates = pd.Series(dates, index=points.index)
-    elif isinstance(dates, pd.Series) and not dates.index.equals(points.index):
-        dates = dates.reindex(points.index)
-    days = pd.Series(pd.to_datetime(np.asarray(dates))).dt.normalize()
+    geom, days = _points_and_days(points, dates)
     ok = (geom.notna() & ~geom.is_empty & days.notna()).to_numpy()
     if ok.any():
         x, y = _TO_METRIC.transform(geom[ok].x.to_numpy(), geom[ok].y.to_numpy())
         segment = _segment_days(control, days[ok])
         metric = pd.DataFrame({"x": x, "y": y, "day": segment.to_numpy(), "pos": np.flatnonzero(ok)})
-        limit = None if radius_km is None else float(radius_km) * 1000.0
         for day, group in metric.groupby("day", sort=False):
             records = control_at(control, day)
             if records.empty:
                 continue
             by_locality = _party_by_locality(records)
-            tess = _tessellation(localities, set(by_locality.index), outline, radius_km)
+            tess = _tessellation(localities, set(by_locality.index), outline, radius_km, neighbourhoods)
             if len(tess.sites) == 0:
                 continue
             site_parties = np.array(_site_parties(tess, by_locality), dtype=object)
-            query = shapely.points(group[["x", "y"]].to_numpy())
-            idx, dist = tess.tree().query_nearest(query, return_distance=True, all_matches=False)
-            answer = site_parties[idx[1]]
-            if limit is not None:
-                answer = np.where(dist <= limit, answer, "")
-            out[group["pos"].to_numpy()[idx[0]]] = answer
+            sites = _sites_of(tess, shapely.points(group[["x", "y"]].to_numpy()), radius_km)
+            found = sites >= 0
+            out[group["pos"].to_numpy()[found]] = site_parties[sites[found]]
     return pd.Series(out, index=points.index, name="party")
+
+
+def _points_and_days(points: gpd.GeoDataFrame, dates) -> tuple[gpd.GeoSeries, pd.Series]:
+    """(geometry in EPSG:4326, normalised day) of each point, both on a fresh 0..n-1 index."""
+    pts = points if points.crs is None or points.crs.equals(CRS) else points.to_crs(CRS)
+    if np.ndim(dates) == 0:  # one date for every point
+        dates = pd.Series(dates, index=points.index)
+    elif isinstance(dates, pd.Series) and not dates.index.equals(points.index):
+        dates = dates.reindex(points.index)
+    return pts.geometry.reset_index(drop=True), pd.Series(pd.to_datetime(np.asarray(dates))).dt.normalize()
+
+
+def _sites_of(tess: _Tessellation, query: np.ndarray, radius_km: float | None) -> np.ndarray:
+    """Site index of each metric point: its neighbourhood piece's, else its nearest (-1: none)."""
+    sites = np.full(len(query), -1, dtype=int)
+    if len(tess.pieces) > tess.n_cells:
+        at, piece = tess.city_tree().query(query, predicate="intersects")
+        sites[at[::-1]] = tess.piece_site[tess.n_cells + piece[::-1]]  # the first piece wins
+    rest = np.flatnonzero(sites < 0)
+    if len(rest):
+        idx, dist = tess.tree().query_nearest(query[rest], return_distance=True, all_matches=False)
+        near = tess.outer[idx[1]]
+        if radius_km is not None:
+            near = np.where(dist <= float(radius_km) * 1000.0, near, -1)
+        sites[rest[idx[0]]] = near
+    return sites
 
 
 #: How a popup names the holder of a place ("shelling of an opposition-held town").
@@ -615,21 +826,23 @@ def changed_areas(
     d1,
     d2,
     *,
-    radius_km: float | None = DEFAULT_RADIUS_KM,
+    radius_km: float | None = None,
     min_area_km2: float = 0.5,
+    neighbourhoods: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Areas whose controlling party differs between ``d1`` and ``d2``.
 
-    Only land attributed to a party on both days is compared (land outside every cell on
-    either day is not drawn).  Pieces smaller than ``min_area_km2`` are dropped (slivers).
+    Only land attributed to a party on both days is compared (with ``radius_km``, land
+    outside every cell on either day is not drawn).  Pieces smaller than ``min_area_km2``
+    are dropped (slivers).  ``radius_km`` and ``neighbourhoods`` as in :func:`zones_at`.
 
     Returns
     -------
     GeoDataFrame
         ``from_party``, ``to_party``, ``area_km2`` (equal-area CRS), geometry (EPSG:4326).
     """
-    z1 = zones_at(control, localities, outline, d1, radius_km=radius_km)
-    z2 = zones_at(control, localities, outline, d2, radius_km=radius_km)
+    z1 = zones_at(control, localities, outline, d1, radius_km=radius_km, neighbourhoods=neighbourhoods)
+    z2 = zones_at(control, localities, outline, d2, radius_km=radius_km, neighbourhoods=neighbourhoods)
     rows = []
     if len(z1) and len(z2):
         g1 = z1.to_crs(EQUAL_AREA_CRS)
@@ -657,9 +870,12 @@ def area_by_party(
     outline,
     dates,
     *,
-    radius_km: float | None = DEFAULT_RADIUS_KM,
+    radius_km: float | None = None,
+    neighbourhoods: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Area held by each party (km², in ``geo.schema.EQUAL_AREA_CRS``) on each date.
+
+    ``radius_km`` and ``neighbourhoods`` as in :func:`zones_at`.
 
     Returns
     -------
@@ -670,7 +886,7 @@ def area_by_party(
     reps = _segment_days(control, days)
     per_rep = {}
     for rep in reps.unique():
-        z = zones_at(control, localities, outline, rep, radius_km=radius_km)
+        z = zones_at(control, localities, outline, rep, radius_km=radius_km, neighbourhoods=neighbourhoods)
         per_rep[rep] = list(zip(z["party"], z["area_km2"], strict=True))
     rows = []
     for day, rep in zip(days, reps, strict=True):

@@ -25,24 +25,23 @@ from layers.changes import changed_towns_layer, changes_layer
 
 K_FROM = "cc_from"
 K_TO = "cc_to"
-K_RADIUS = "cc_radius"
 MAP_HEIGHT = 560
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def control_inputs(store: str, mtime: float):
-    """(control records, localities, country outline) of the shipped data plus the workspace."""
+    """(control records, localities, country outline, city neighbourhoods): shipped data plus the workspace."""
     from geo.catalog import Catalog
 
     cat = Catalog(store)
-    return cat.control(), cat.localities(), cat.boundaries(0)
+    return cat.control(), cat.localities(), cat.boundaries(0), cat.neighbourhoods()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def area_series(store: str, mtime: float, radius: bool) -> pd.DataFrame:
-    control, localities, outline = control_inputs(store, mtime)
+def area_series(store: str, mtime: float) -> pd.DataFrame:
+    control, localities, outline, neighbourhoods = control_inputs(store, mtime)
     days = pd.date_range(vsm.WINDOW_START, vsm.WINDOW_END, freq="D")
-    return ctl.area_by_party(control, localities, outline, days, radius_km=ctl.DEFAULT_RADIUS_KM if radius else None)
+    return ctl.area_by_party(control, localities, outline, days, neighbourhoods=neighbourhoods)
 
 
 def _dates_changed() -> None:
@@ -57,31 +56,25 @@ store, mtime = state.store_key()
 
 st.title("Control change")
 st.caption(
-    "Zones are derived from the locality control table (each locality's Voronoi cell within the outline, "
-    "dissolved by party); editing or importing control records moves them. Imported zone polygons are not used here."
+    "Zones are derived from the locality control table as on the Map page (each place goes to the nearest "
+    "locality with a record that day; inside Aleppo, Damascus and Homs by OCHA neighbourhood); editing or "
+    "importing control records moves them. Imported zone polygons are not used here."
 )
 
 state.restore_widget(K_FROM, vs.start)
 state.restore_widget(K_TO, vs.end)
-state.restore_widget(K_RADIUS, True)
-c1, c2, c3 = st.columns([1, 1, 2])
+c1, c2, _ = st.columns([1, 1, 2])
 c1.date_input("From", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_FROM, on_change=_dates_changed)
 c2.date_input("To", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_TO, on_change=_dates_changed)
-radius = c3.toggle(
-    f"Only land within {ctl.DEFAULT_RADIUS_KM:.0f} km of a locality with a record",
-    key=K_RADIUS,
-    help="Off: every point of the country goes to the nearest locality with a record, across open desert too.",
-)
 d1, d2 = sorted([st.session_state[K_FROM], st.session_state[K_TO]])
-radius_km = ctl.DEFAULT_RADIUS_KM if radius else None
 
-control, localities, outline = control_inputs(store, mtime)
+control, localities, outline, neighbourhoods = control_inputs(store, mtime)
 if len(control) == 0 or len(localities) == 0 or len(outline) == 0:
     st.info("No control records, localities or outline loaded.")
     st.stop()
 
 changes = ctl.changes_between(control, localities, d1, d2)
-areas = ctl.changed_areas(control, localities, outline, d1, d2, radius_km=radius_km)
+areas = ctl.changed_areas(control, localities, outline, d1, d2, neighbourhoods=neighbourhoods)
 if vs.parties:
     keep = changes["from_party"].isin(vs.parties) | changes["to_party"].isin(vs.parties)
     changes = changes.loc[keep]
@@ -103,10 +96,7 @@ changes_layer(areas, s1, s2, name=f"Changed hands {s1} to {s2}").add_to(m)
 changed_towns_layer(changes, localities).add_to(m)
 folium.LayerControl(collapsed=True).add_to(m)
 st_folium(m, key="control_change_map", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
-st.caption(
-    "Fill: the party holding the area on the second date; dashed outline: the party holding it on the first. "
-    + ("Land farther than the radius from every locality with a record is not attributed and not drawn." if radius else "")
-)
+st.caption("Fill: the party holding the area on the second date; dashed outline: the party holding it on the first.")
 
 st.subheader("Localities that changed hands")
 if len(changes) == 0:
@@ -125,7 +115,7 @@ if len(areas):
         st.dataframe(summary, width="stretch", hide_index=True)
 
 st.subheader("Area held by each party over time")
-series = area_series(store, mtime, bool(radius))
+series = area_series(store, mtime)
 if len(series):
     series = series.assign(label=series["party"].map(lambda p: PARTIES.get(p, p)))
     present = [p for p in PARTIES if p in set(series["party"])]

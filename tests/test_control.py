@@ -8,6 +8,7 @@ localities sit at the centres of its quadrants, so a full Voronoi tessellation g
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -235,3 +236,215 @@ def test_party_at_with_duplicate_index_and_one_date_for_all(control, localities,
     assert list(got) == ["sdf", "government"] and list(got.index) == [5, 5]
     got = C.party_at(pts, [T("2016-12-20"), T("2017-01-20")], control, localities, outline, radius_km=None)
     assert list(got) == ["islamic_state", "government"]
+
+
+# --- coverage and hygiene of the layer -----------------------------------------------
+
+
+def _assert_clean_layer(zones, max_overlap_m2=1_000.0):
+    """One valid (multi)polygon per party, no ring under MIN_PIECE_M2, no overlap between parties."""
+    assert zones["party"].is_unique
+    assert zones.geometry.is_valid.all()
+    assert set(zones.geom_type) <= {"Polygon", "MultiPolygon"}
+    ea = zones.to_crs(EQUAL_AREA_CRS)
+    for geom in ea.geometry:
+        for poly in shapely.get_parts(geom):
+            rings = [poly.exterior, *poly.interiors]
+            assert min(shapely.Polygon(r).area for r in rings) >= C.MIN_PIECE_M2
+    assert ea.area.sum() - ea.union_all().area < max_overlap_m2
+
+
+def test_zones_cover_the_outline_by_default_with_no_circles(control, localities, outline):
+    zones = C.zones_at(control, localities, outline, "2016-12-15")
+    country = outline.to_crs(EQUAL_AREA_CRS).union_all()
+    assert zones.to_crs(EQUAL_AREA_CRS).union_all().area / country.area > 0.9999
+    _assert_clean_layer(zones)
+    # whole Voronoi cells (the quadrants), not discs around the localities
+    assert _areas(zones) == pytest.approx({"government": 5000, "opposition": 2500, "islamic_state": 2500}, rel=1e-3)
+
+
+# --- cities drawn by neighbourhood --------------------------------------------------
+# A "Town" of four 5 km squares in the north-west quadrant, away from the nw locality:
+#   C (-40..-35, 35..40)  D (-35..-30, 35..40)
+#   A (-40..-35, 30..35)  B (-35..-30, 30..35)
+# with a locality in B (opposition) and one in C (government).  A and D hold no locality:
+# each is nearer to the one in C (3 km) than to the one in B (4 km).
+
+
+@pytest.fixture
+def city():
+    corners = {"A": (-40, 30), "B": (-35, 30), "C": (-40, 35), "D": (-35, 35)}
+    geoms = [shapely.box(x * KM, y * KM, (x + 5) * KM, (y + 5) * KM) for x, y in corners.values()]
+    return gpd.GeoDataFrame(
+        {"pcode": list(corners), "city": "Town", "parent_pcode": "T1"}, geometry=geoms, crs=EQUAL_AREA_CRS
+    ).to_crs(CRS)
+
+
+def _with_quarters(control, localities, extra):
+    """(control, localities) plus localities ``extra``: [(id, (x_km, y_km), party)]."""
+    locs = gpd.GeoDataFrame(
+        {"locality_id": [e[0] for e in extra], "name_en": [e[0] for e in extra]},
+        geometry=_ea_points([e[1] for e in extra]),
+        crs=CRS,
+    )
+    recs = pd.DataFrame([_record(lid, party, "2016-12-01", source=f"src-{lid}") for lid, _, party in extra])
+    return pd.concat([control, recs], ignore_index=True), pd.concat([localities, locs], ignore_index=True)
+
+
+QUARTERS = [("east_q", (-31, 31), "opposition"), ("west_q", (-38, 38), "government")]
+
+
+def _area_in(zones, party, box_km) -> float:
+    geom = zones.to_crs(EQUAL_AREA_CRS).set_index("party").geometry[party]
+    return shapely.intersection(geom, shapely.box(*(v * KM for v in box_km))).area / 1e6
+
+
+def test_a_city_with_neighbourhoods_is_drawn_by_neighbourhood(control, localities, outline, city):
+    ctl, locs = _with_quarters(control, localities, QUARTERS)
+    zones = C.zones_at(ctl, locs, outline, "2016-12-15", neighbourhoods=city)
+    assert _area_in(zones, "opposition", (-35, 30, -30, 35)) == pytest.approx(25, rel=1e-3)  # B
+    assert _area_in(zones, "government", (-40, 30, -35, 35)) == pytest.approx(25, rel=1e-3)  # A
+    assert _area_in(zones, "government", (-35, 35, -30, 40)) == pytest.approx(25, rel=1e-3)  # D
+    _assert_clean_layer(zones)
+    country = outline.to_crs(EQUAL_AREA_CRS).union_all()
+    assert zones.to_crs(EQUAL_AREA_CRS).union_all().area / country.area > 0.9999
+    # without neighbourhoods, A's corner next to B falls in the opposition locality's cell
+    plain = C.zones_at(ctl, locs, outline, "2016-12-15")
+    assert _area_in(plain, "opposition", (-40, 30, -35, 35)) > 0.5
+
+
+def test_party_at_uses_the_neighbourhoods_like_the_zones(control, localities, outline, city):
+    ctl, locs = _with_quarters(control, localities, QUARTERS)
+    pts = gpd.GeoDataFrame(geometry=_ea_points([(-35.5, 31), (-32, 32), (-20, 20)]).to_numpy(), crs=CRS)
+    with_city = C.party_at(pts, "2016-12-15", ctl, locs, outline, neighbourhoods=city)
+    assert list(with_city) == ["government", "opposition", "government"]
+    # the point in A is nearer to the opposition locality: without neighbourhoods, its cell
+    assert C.party_at(pts, "2016-12-15", ctl, locs, outline)[0] == "opposition"
+
+
+def test_a_neighbourhood_holding_two_localities_is_split_between_them(control, localities, outline, city):
+    ctl, locs = _with_quarters(control, localities, [*QUARTERS, ("b2", (-34, 34), "government")])
+    zones = C.zones_at(ctl, locs, outline, "2016-12-15", neighbourhoods=city)
+    # the two localities lie symmetric about B's diagonal: half of B each
+    assert _area_in(zones, "opposition", (-35, 30, -30, 35)) == pytest.approx(12.5, rel=1e-3)
+    assert _area_in(zones, "government", (-35, 30, -30, 35)) == pytest.approx(12.5, rel=1e-3)
+
+
+def test_a_city_without_a_recorded_locality_keeps_its_voronoi_cells(control, localities, outline, city):
+    plain = C.zones_at(control, localities, outline, "2016-12-15")
+    with_city = C.zones_at(control, localities, outline, "2016-12-15", neighbourhoods=city)
+    assert _areas(with_city) == pytest.approx(_areas(plain), rel=1e-6)
+
+
+def test_party_at_agrees_with_the_zones_at_random_points(control, localities, outline, city):
+    ctl, locs = _with_quarters(control, localities, [*QUARTERS, ("b2", (-34, 34), "government")])
+    rng = np.random.default_rng(9)
+    xy = rng.uniform(-49.9, 49.9, size=(400, 2))
+    xy[:100] = rng.uniform(-40, -30, size=(100, 2))  # a quarter of them in the town
+    pts = gpd.GeoDataFrame(geometry=_ea_points(xy).to_numpy(), crs=CRS)
+    for day in ("2016-12-15", "2017-01-15"):
+        zones = C.zones_at(ctl, locs, outline, day, neighbourhoods=city)
+        got = C.party_at(pts, day, ctl, locs, outline, neighbourhoods=city)
+        assert got.tolist() == _zone_of(zones, pts)
+
+
+def _zone_of(zones, pts, margin_m=0.0) -> list:
+    """The party of the zone holding each point ("" in none; None within ``margin_m`` of an edge)."""
+    ea_pts = pts.to_crs(EQUAL_AREA_CRS).geometry.to_numpy()
+    out = [""] * len(ea_pts)
+    for party, geom in zip(zones["party"], zones.to_crs(EQUAL_AREA_CRS).geometry, strict=True):
+        inside = shapely.contains(geom, ea_pts)
+        for i in np.flatnonzero(inside):
+            out[i] = party
+        if margin_m:
+            edge = shapely.dwithin(geom.boundary, ea_pts, margin_m)
+            for i in np.flatnonzero(edge):
+                out[i] = None
+    return out
+
+
+# --- the shipped data ----------------------------------------------------------------
+
+
+def _sample_days() -> list[str]:
+    days = pd.date_range("2016-12-01", "2017-03-31", freq="D")
+    picked = {d for d in days if d.day in (1, 15)}
+    picked |= {pd.Timestamp(d) for d in ("2016-12-05", "2016-12-30", "2017-02-23", "2017-03-31")}
+    return [d.strftime("%Y-%m-%d") for d in sorted(picked)]
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    from geo.catalog import Catalog
+
+    return Catalog(tmp_path_factory.mktemp("store") / "s.gpkg")
+
+
+def test_shipped_zones_cover_95_percent_of_syria_on_every_sampled_day(shipped):
+    country = shipped.boundaries(0).to_crs(EQUAL_AREA_CRS).union_all()
+    for day in _sample_days():
+        zones = shipped.zones(day)
+        share = shapely.intersection(zones.to_crs(EQUAL_AREA_CRS).union_all(), country).area / country.area
+        assert share >= 0.95, (day, share)
+        _assert_clean_layer(zones, max_overlap_m2=1e-6 * country.area)
+
+
+def _neighbourhood_points(shipped, names: dict) -> gpd.GeoDataFrame:
+    """A point inside each named neighbourhood ({city: [name_en, ...]})."""
+    nb = shipped.neighbourhoods()
+    rows = []
+    for city_name, wanted in names.items():
+        for name in wanted:
+            hit = nb[(nb["city"] == city_name) & (nb["name_en"] == name)]
+            assert len(hit) == 1, (city_name, name)
+            rows.append({"name": name, "geometry": hit.geometry.iloc[0].representative_point()})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS).set_index("name")
+
+
+def test_front_lines_inside_cities_follow_the_neighbourhood_records(shipped):
+    pts = _neighbourhood_points(
+        shipped, {"Aleppo": ["Hamadaniyeh", "New Aleppo", "Sha'aar"], "Damascus": ["Joubar Gharbi"], "Homs": ["Wa'er"]}
+    )
+    held = shipped.party_at(pts, pd.Series(pd.Timestamp("2016-12-05"), index=pts.index))
+    assert held.to_dict() == {
+        "Hamadaniyeh": "government",  # west Aleppo
+        "New Aleppo": "government",
+        "Sha'aar": "opposition",  # east Aleppo until 7 Dec
+        "Joubar Gharbi": "opposition",
+        "Wa'er": "opposition",
+    }
+    after = shipped.party_at(pts, pd.Series(pd.Timestamp("2016-12-23"), index=pts.index))
+    assert after["Sha'aar"] == "government"
+    # the map of the day draws the same
+    zones = shipped.zones("2016-12-05")
+    assert _zone_of(zones, pts) == held.tolist()
+
+
+def test_shipped_party_at_agrees_with_the_zones(shipped):
+    outline = shipped.boundaries(0).to_crs(EQUAL_AREA_CRS).union_all()
+    rng = np.random.default_rng(17)
+    x0, y0, x1, y1 = outline.bounds
+    xy = rng.uniform((x0, y0), (x1, y1), size=(600, 2))
+    pts = gpd.GeoSeries(shapely.points(xy), crs=EQUAL_AREA_CRS)
+    pts = gpd.GeoDataFrame(geometry=pts[pts.within(outline)].to_crs(CRS).to_numpy(), crs=CRS)
+    for day in ("2016-12-05", "2017-02-23"):
+        zones = shipped.zones(day)
+        expected = _zone_of(zones, pts, margin_m=50.0)
+        got = shipped.party_at(pts, pd.Series(pd.Timestamp(day), index=pts.index))
+        keep = [e is not None for e in expected]
+        assert sum(keep) > 300
+        assert [g for g, k in zip(got, keep, strict=True) if k] == [e for e in expected if e is not None]
+
+
+def test_the_map_simplifies_the_zones_without_gaps_or_overlaps(shipped):
+    """Each party simplified alone would move shared front lines apart (slivers at city zoom)."""
+    from layers.zones import zones_geojson
+
+    zones = shipped.zones("2016-12-05")
+    drawn = gpd.GeoSeries(
+        [shapely.geometry.shape(f["geometry"]) for f in zones_geojson(zones)["features"]], crs=CRS
+    ).to_crs(EQUAL_AREA_CRS)
+    raw = zones.to_crs(EQUAL_AREA_CRS)
+    overlap = drawn.area.sum() - drawn.union_all().area
+    assert overlap < 1e-6 * raw.area.sum()
+    assert drawn.union_all().area == pytest.approx(raw.union_all().area, rel=1e-3)
