@@ -1,11 +1,16 @@
-"""Pure queries over canonical frames: date ranges, filters, distances, governorates."""
+"""Pure queries over canonical frames: date ranges and imprecise events, distances, governorates.
+
+The date-range rule (:func:`range_masks`) and the tests for imprecise events
+(:func:`country_only`, :func:`long_span`) live here; ``geo.view.filter_events`` is the one
+filter of a view built on them.
+"""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.schema import CRS, METRIC_CRS
+from geo.schema import COUNTRY_ONLY_PRECISIONS, CRS, LONG_SPAN_DAYS, LONG_SPAN_PRECISIONS, METRIC_CRS
 
 #: Points outside every governorate but this close to one take the nearest one (border camps).
 NEAREST_ADMIN1_KM = 5.0
@@ -18,44 +23,84 @@ def _day(value) -> pd.Timestamp | None:
     return None if pd.isna(ts) else ts.normalize()
 
 
-def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
-    """Events whose ``date_start`` falls in ``[start, end]`` (both inclusive, whole days).
+def span_days(events: pd.DataFrame) -> pd.Series:
+    """Days each event's date span covers (``date_end - date_start + 1``; no ``date_end``: 1)."""
+    start = pd.to_datetime(events["date_start"]).dt.normalize()
+    end = _span_end(events, start)
+    return ((end - start).dt.days + 1).astype("Int64")
 
-    ``None`` leaves that side open. The index is kept.
+
+def _span_end(events: pd.DataFrame, start: pd.Series) -> pd.Series:
+    if "date_end" not in events.columns:
+        return start
+    end = pd.to_datetime(events["date_end"]).dt.normalize()
+    return end.where(end.notna() & (end >= start), start)
+
+
+def country_only(events: pd.DataFrame) -> pd.Series:
+    """True for events located only to the country (``geo_precision`` "country"): code COUNTRY_ONLY.
+
+    Such an event has a point (the centre of Syria) but no place: it is never drawn, never in a
+    governorate, district or zone and never given a holder; it counts in national totals only.
     """
-    day = pd.to_datetime(events["date_start"]).dt.normalize()
-    mask = pd.Series(True, index=events.index)
+    if "geo_precision" not in events.columns:
+        return pd.Series(False, index=events.index)
+    return events["geo_precision"].astype("string").fillna("").isin(COUNTRY_ONLY_PRECISIONS).astype(bool)
+
+
+def long_span(events: pd.DataFrame) -> pd.Series:
+    """True for events dated only to a span longer than a week: code LONG_SPAN.
+
+    A span longer than ``LONG_SPAN_DAYS`` days, or a ``date_precision`` of month or year
+    (``LONG_SPAN_PRECISIONS``).  Counts by day or week never put such an event on a day.
+    """
+    if len(events) == 0:
+        return pd.Series(False, index=events.index)
+    longer = span_days(events).fillna(1) > LONG_SPAN_DAYS
+    if "date_precision" in events.columns:
+        longer |= events["date_precision"].astype("string").fillna("").isin(LONG_SPAN_PRECISIONS)
+    return longer.astype(bool)
+
+
+def range_masks(events: pd.DataFrame, start=None, end=None) -> tuple[pd.Series, pd.Series]:
+    """The date-range rule: (in range, partly in range) masks over ``events``.
+
+    An event is **in** ``[start, end]`` (whole days, both inclusive; ``None`` = open side) when
+    its whole span ``[date_start, date_end]`` lies inside it; it is **partly in range** (code
+    PARTLY_IN_RANGE) when its span overlaps the range without lying inside it.  Partly-in-range
+    events are reported apart, never counted in a range's totals.  An event without
+    ``date_start`` is in no range (but in the open range ``None, None``).
+    """
+    first = pd.to_datetime(events["date_start"]).dt.normalize()
+    last = _span_end(events, first)
     s, e = _day(start), _day(end)
+    inside = pd.Series(True, index=events.index)
+    overlap = pd.Series(True, index=events.index)
     if s is not None:
-        mask &= day >= s
+        inside &= first >= s
+        overlap &= last >= s
     if e is not None:
-        mask &= day <= e
-    return events.loc[mask.fillna(False)]
+        inside &= last <= e
+        overlap &= first <= e
+    inside = inside.fillna(False).astype(bool)
+    partly = (overlap.fillna(False).astype(bool) & ~inside).astype(bool)
+    return inside, partly
 
 
-def filter_events(events: pd.DataFrame, classes=None, parties=None, govs=None) -> pd.DataFrame:
-    """Events of the given classes, parties and governorates (``None`` or empty = no filter).
+def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """Events whose whole span lies in ``[start, end]`` (see :func:`range_masks`); index kept.
 
-    ``classes`` match a ``class`` column (``geo.classify``); ``parties`` match any of
-    ``party`` / ``party1`` / ``party2`` columns when present (the party holding the place or
-    the parties involved); ``govs`` match ``admin1_pcode``.
+    The range part of ``geo.view.filter_events`` (the one filter of a view), for callers
+    without the view's other filters (``stats``, ``export``).
     """
-    mask = pd.Series(True, index=events.index)
-    if classes:
-        if "class" not in events.columns:
-            raise ValueError("filtering by class needs a 'class' column (see geo.classify)")
-        mask &= events["class"].isin(list(classes))
-    if parties:
-        cols = [c for c in ("party", "party1", "party2") if c in events.columns]
-        if not cols:
-            raise ValueError("filtering by party needs a 'party', 'party1' or 'party2' column")
-        hit = pd.Series(False, index=events.index)
-        for c in cols:
-            hit |= events[c].isin(list(parties))
-        mask &= hit
-    if govs:
-        mask &= events["admin1_pcode"].isin(list(govs))
-    return events.loc[mask]
+    return events.loc[range_masks(events, start, end)[0]]
+
+
+def blank_country_only(values: pd.Series, events: pd.DataFrame, fill: str = "") -> pd.Series:
+    """``values`` (aligned on ``events``, e.g. the holder of each place) with ``fill`` where
+    the event is located only to the country (:func:`country_only`)."""
+    values = pd.Series(values, index=events.index) if not isinstance(values, pd.Series) else values
+    return values.astype(object).where(~country_only(events).reindex(values.index, fill_value=False), fill)
 
 
 def localities_within(localities: gpd.GeoDataFrame, lat: float, lon: float, km: float) -> gpd.GeoDataFrame:
@@ -117,4 +162,14 @@ def day_range(start, end) -> pd.DatetimeIndex:
     return pd.date_range(_day(start), _day(end), freq="D")
 
 
-__all__ = ["assign_admin1", "day_range", "events_in_range", "filter_events", "localities_within"]
+__all__ = [
+    "assign_admin1",
+    "blank_country_only",
+    "country_only",
+    "day_range",
+    "events_in_range",
+    "localities_within",
+    "long_span",
+    "range_masks",
+    "span_days",
+]

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.schema import ADMIN1, PARTIES
+from geo import admin
+from geo.queries import blank_country_only, country_only, long_span
+from geo.schema import ADMIN1, LOCATION_UNKNOWN, LOCATION_UNKNOWN_PCODE, LONG_SPAN_ROW, PARTIES
 
 NONE_LABEL = "(none)"
 
@@ -25,28 +27,37 @@ class Grouper:
     ``keys(events, **context) -> Series`` gives each event's key; ``column`` names the key
     column of the result; ``all_keys(**context)`` (optional) lists keys that get a row even
     with zero events, in order; ``label`` (optional) adds a column of readable names.
+    ``unknown_key`` (groupings by place: governorate, district, zone): the key of events located
+    only to the country (``geo.queries.country_only``), named ``geo.schema.LOCATION_UNKNOWN``;
+    ``long_span_key`` (groupings by day): the key of events dated only to a span longer than a
+    week (``geo.queries.long_span``), never put on one day.  Both rows come last (before "(none)")
+    and only when such events are counted.
+    ``labels(**context)`` (optional) gives more name columns, ``[(column, key -> name), ...]``,
+    placed first (e.g. district and governorate names from the district boundaries).
     """
 
     column: str
     keys: Callable[..., pd.Series]
     all_keys: Callable[..., list] | None = None
     label: tuple[str, Callable[[object], str]] | None = None
+    unknown_key: str | None = None
+    long_span_key: str | None = None
+    labels: Callable[..., list] | None = None
 
 
 def _governorate_keys(events, **_):
     return events["admin1_pcode"].astype(object).where(events["admin1_pcode"].notna(), "").astype(str)
 
 
-def _zone_keys(events, *, control=None, localities=None, outline=None, date=None, party_at=None, **_):
-    """The party holding each event's place on the event's own date (or on ``date``)."""
-    if party_at is not None:
-        return party_at(events, date)
-    if control is None or localities is None:
-        raise ValueError("counting by zone needs the control table and the localities")
-    from geo.control import party_at as _party_at
+def _zone_keys(events, *, date=None, party_at=None, **_):
+    """The party holding each event's place on the event's own date (or on ``date``).
 
-    dates = events["date_start"] if date is None else pd.Series(pd.Timestamp(date), index=events.index)
-    return _party_at(events, dates, control, localities, outline)
+    ``party_at(events, date)`` is the control layer the map draws (``Catalog.party_at``: derived
+    zones with their city neighbourhoods, imported polygons laid over them); there is no second path.
+    """
+    if party_at is None:
+        raise ValueError("counting by zone needs party_at (e.g. Catalog.party_at)")
+    return party_at(events, date)
 
 
 def _day_keys(events, **_):
@@ -73,13 +84,15 @@ GROUPERS: dict[str, Grouper] = {
         keys=_governorate_keys,
         all_keys=lambda **_: list(ADMIN1),
         label=("governorate", lambda k: ADMIN1.get(k, NONE_LABEL if not k else k)),
+        unknown_key=LOCATION_UNKNOWN_PCODE,
     ),
     "zone": Grouper(
         column="party",
         keys=_zone_keys,
         all_keys=lambda **_: [p for p in PARTIES],
+        unknown_key=LOCATION_UNKNOWN,
     ),
-    "day": Grouper(column="day", keys=_day_keys, all_keys=_day_all),
+    "day": Grouper(column="day", keys=_day_keys, all_keys=_day_all, long_span_key=LONG_SPAN_ROW),
 }
 
 
@@ -94,13 +107,11 @@ def _class_keys(events, *, actors=None, control=None, localities=None, outline=N
         return events["truce_class"].astype(object).where(events["truce_class"].notna(), "").astype(str)
     from geo.classify import classify, load_actors
 
-    held = None
+    held = None  # without party_at the classes are not refined by the holder of the place
     if party_at is not None:
         held = party_at(events, None)
-    elif control is not None and localities is not None and outline is not None:
-        from geo.control import party_at as _party_at
-
-        held = _party_at(events, events["date_start"], control, localities, outline)
+    if held is not None:  # an event located only to Syria has no place, so no holder
+        held = blank_country_only(held, events)
     table = load_actors() if actors is None else actors
     return classify(events, table, held_by=held)["truce_class"]
 
@@ -114,10 +125,30 @@ def _class_all(**_):
 # ``class``: added by the ceasefire-analysis helper (issue 6); output header class,events,fatalities.
 GROUPERS["class"] = Grouper(column="class", keys=_class_keys, all_keys=_class_all)
 
+# ``district``: districts (OCHA admin2) from the spatial join of geo.admin (issue 9); header
+# district,governorate,pcode,events,fatalities; context ``admin1``/``admin2`` boundaries.
+GROUPERS["district"] = Grouper(
+    column="pcode",
+    keys=admin.district_keys,
+    all_keys=admin.district_all_keys,
+    labels=admin.district_labels,
+    unknown_key=LOCATION_UNKNOWN_PCODE,
+)
+
 
 def register_grouper(name: str, grouper: Grouper) -> None:
     """Add (or replace) a grouping usable as ``counts_by(events, name)``."""
     GROUPERS[name] = grouper
+
+
+def _set_apart(g: Grouper, events: pd.DataFrame, keys) -> pd.Series:
+    """``keys`` with country-only events on ``g.unknown_key`` and long spans on ``g.long_span_key``."""
+    keys = pd.Series(pd.Series(keys).to_numpy(), index=events.index, dtype=object)
+    if g.unknown_key is not None:
+        keys = keys.where(~country_only(events), g.unknown_key)
+    if g.long_span_key is not None:
+        keys = keys.where(~long_span(events), g.long_span_key)
+    return keys
 
 
 def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context) -> pd.DataFrame:
@@ -133,6 +164,8 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
         place on its own date, or on ``date=`` when given; needs ``control``, ``localities``,
         ``outline`` or a ``party_at(events, date)`` callable), ``day`` (``day, events,
         fatalities``; every day from ``start``/first event to ``end``/last event).
+        Events located only to the country count in the row ``LOCATION_UNKNOWN`` of a grouping
+        by place, long spans in the row ``LONG_SPAN_ROW`` of ``day`` (see :class:`Grouper`).
     start, end : date-like, optional
         Only used to list days with zero events (``day``).
     **context
@@ -147,7 +180,7 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
     if by not in GROUPERS:
         raise ValueError(f"unknown grouping {by!r} (known: {', '.join(GROUPERS)})")
     g = GROUPERS[by]
-    keys = g.keys(events, **context) if len(events) else pd.Series([], dtype=object)
+    keys = _set_apart(g, events, g.keys(events, **context)) if len(events) else pd.Series([], dtype=object)
     fat = (
         pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
         if len(events)
@@ -160,12 +193,13 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
         events=("fatalities", "size"), fatalities=("fatalities", "sum")
     )
     order = list(g.all_keys(start=start, end=end, events=events, **context)) if g.all_keys else []
-    extra = [k for k in grouped.index if k not in set(order) and k != ""]
+    tail = [k for k in (g.unknown_key, g.long_span_key) if k is not None and k in grouped.index]
+    extra = [k for k in grouped.index if k not in set(order) and k != "" and k not in tail]
     try:
         extra = sorted(extra)
     except TypeError:
         pass
-    index = order + extra + ([""] if "" in grouped.index else [])
+    index = order + extra + tail + ([""] if "" in grouped.index else [])
     out = (
         grouped.reindex(index, fill_value=0)
         .reset_index()
@@ -174,12 +208,14 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
     out["events"] = out["events"].astype("int64")
     out["fatalities"] = out["fatalities"].astype("int64")
     if by == "day":
-        out[g.column] = pd.to_datetime(out[g.column]).dt.strftime("%Y-%m-%d")
+        out[g.column] = out[g.column].map(lambda k: k if isinstance(k, str) else pd.Timestamp(k).strftime("%Y-%m-%d"))
     else:
         out[g.column] = (
-            out[g.column].astype(object).where(out[g.column] != "", NONE_LABEL if not g.label else "")
+            out[g.column].astype(object).where(out[g.column] != "", NONE_LABEL if not (g.label or g.labels) else "")
         )
     if g.label:
         name, fn = g.label
-        out.insert(0, name, out[g.column].map(fn))
+        out.insert(0, name, out[g.column].map(lambda k: LOCATION_UNKNOWN if k == g.unknown_key else fn(k)))
+    for pos, (name, fn) in enumerate(g.labels(**context) if g.labels else []):
+        out.insert(pos, name, out[g.column].map(fn))
     return out.reset_index(drop=True)

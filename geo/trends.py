@@ -13,16 +13,64 @@ Grouping keys (``by``):
 
 Periods: ``"D"`` days, ``"W"`` weeks starting on Monday (the period is named by its Monday).
 Missing periods are filled with zeros so that lines drop to zero rather than interpolate.
+
+Imprecise events (issue 9): an event dated only to a span longer than a week
+(``geo.queries.long_span``) is never put on a day or week: :func:`counts_over_time` and
+:func:`before_after` leave it out and :func:`long_spans` lists it apart (listed, not spread).
+Shorter spans count on their first day.  When grouping by place (``admin1_pcode``,
+``admin2_pcode``, ``held_by``), events located only to the country form the group
+``geo.schema.LOCATION_UNKNOWN``, never a governorate or a holder.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from geo.schema import ADMIN1
+from geo.queries import blank_country_only, country_only, long_span, span_days
+from geo.schema import ADMIN1, LOCATION_UNKNOWN
 
 FREQS = {"D": "day", "W": "week (from Monday)"}
 UNKNOWN_GROUP = "(unknown)"
+#: Grouping columns that say where an event happened (country-only events: LOCATION_UNKNOWN).
+PLACE_COLUMNS = ("admin1_pcode", "admin2_pcode", "held_by")
+#: Columns of :func:`long_spans`.
+LONG_SPAN_COLUMNS = (
+    "event_id",
+    "date_start",
+    "date_end",
+    "days",
+    "date_precision",
+    "place",
+    "admin1_pcode",
+    "fatalities",
+)
+
+
+def split_long_spans(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events that can be put on a day, events dated only to a span longer than a week)."""
+    if len(events) == 0:
+        return events, events
+    longer = long_span(events)
+    return events.loc[~longer], events.loc[longer]
+
+
+def long_spans(events: pd.DataFrame) -> pd.DataFrame:
+    """The events no daily or weekly count holds (code ``LONG_SPAN``), listed apart.
+
+    Returns
+    -------
+    DataFrame
+        :data:`LONG_SPAN_COLUMNS` (``days``: length of the span; ``fatalities`` 0 when not
+        reported), one row per long-span event, by ``date_start`` then ``event_id``.
+    """
+    _, longer = split_long_spans(events)
+    cols = [c for c in LONG_SPAN_COLUMNS if c != "days"]
+    out = pd.DataFrame({c: longer[c] if c in longer.columns else "" for c in cols})
+    out.insert(3, "days", span_days(longer) if len(longer) else pd.Series(dtype="Int64"))
+    out["fatalities"] = _fatalities(longer) if len(longer) else pd.Series(dtype="int64")
+    if len(longer) and "admin1_pcode" in longer.columns:  # no governorate for an event located only to Syria
+        out["admin1_pcode"] = blank_country_only(longer["admin1_pcode"], longer)
+    return out.sort_values(["date_start", "event_id"], kind="stable").reset_index(drop=True)
 
 
 def period_start(dates: pd.Series, freq: str = "D") -> pd.Series:
@@ -61,6 +109,8 @@ def _with_group(events: pd.DataFrame, by: str | None) -> pd.DataFrame:
     if by not in events.columns:
         raise ValueError(f"cannot group by {by!r}: no such column")
     group = events[by].astype(object).where(events[by].notna(), "").astype(str).replace("", UNKNOWN_GROUP)
+    if by in PLACE_COLUMNS:
+        group = group.where(~country_only(events), LOCATION_UNKNOWN)
     return base.assign(group=group)
 
 
@@ -89,8 +139,10 @@ def counts_over_time(
     -------
     DataFrame
         ``period``, [``group``], ``events``, ``fatalities``, one row per period (and group),
-        zeros included, sorted.
+        zeros included, sorted.  Events dated only to a span longer than a week are left out
+        (see :func:`long_spans`).
     """
+    events, _ = split_long_spans(events)
     frame = _with_group(events, by).dropna(subset=["date_start"])
     frame["period"] = period_start(frame["date_start"], freq)
     keys = ["period"] + (["group"] if by is not None else [])
@@ -147,7 +199,8 @@ def before_after(
     DataFrame
         One row per milestone and group (plus a group ``"all"`` per milestone):
         ``milestone_id``, ``label``, ``date``, ``group``, ``name`` (governorate name when
-        grouping by P-code), ``days_before``, ``days_after``, ``events_before``,
+        grouping by P-code; :data:`geo.schema.LOCATION_UNKNOWN` for events located only to
+        the country), ``days_before``, ``days_after``, ``events_before``,
         ``events_after``, ``events_change_pct`` (change of the daily rate, %; NaN when
         nothing happened before), ``fatalities_before``, ``fatalities_after``,
         ``fatalities_change_pct``.
@@ -155,6 +208,7 @@ def before_after(
     window_days = int(window_days)
     if window_days < 1:
         raise ValueError("window_days must be at least 1")
+    events, _ = split_long_spans(events)  # a long span is in no window of days
     frame = _with_group(events, by).dropna(subset=["date_start"])
     frame["day"] = frame["date_start"].dt.normalize()
     if by is None:

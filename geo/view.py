@@ -10,7 +10,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.schema import CRS
+from geo.queries import blank_country_only, country_only, long_span, range_masks
+from geo.schema import COUNTRY_ONLY, CRS, LONG_SPAN
 
 CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason")
 #: The party holding the event's place on the event's own date ("" when unknown).
@@ -53,6 +54,8 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
                 held = catalog.party_at(events)
             except Exception:  # noqa: BLE001 - classify without the holder rather than not at all
                 held = None
+        if held is not None:  # an event located only to Syria has no place, so no holder
+            held = blank_country_only(held, events)
         result = classify(events, actors, held_by=held)
         out = events.join(result[list(CLASS_COLUMNS)])
         out[HELD_COLUMN] = held.reindex(events.index).fillna("").astype(str) if held is not None else ""
@@ -66,25 +69,26 @@ def _sides(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("").str.split("+")
 
 
-def filter_events(events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=()) -> pd.DataFrame:
-    """Events of a view (index kept).
+def filter_events(
+    events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=(), partly: bool = False
+) -> pd.DataFrame:
+    """Events of a view (index kept): the one event filter of the map, exports, briefing, CLI.
 
-    - ``start``/``end``: ``date_start`` within ``[start, end]`` (whole days, inclusive; None = open);
+    - ``start``/``end``: the event's whole span ``[date_start, date_end]`` lies in ``[start, end]``
+      (whole days, inclusive; None = open), the rule of ``geo.queries.range_masks``;
     - ``classes``: ``truce_class`` or ``event_type`` is one of them;
     - ``parties``: either side (``party1``/``party2``) includes one of them, a side naming
       several parties being "+"-joined ("hts+opposition" matches ``hts`` and ``opposition``);
-    - ``govs``: ``admin1_pcode`` is one of them.
-    Empty filters do not filter.
+    - ``govs``: ``admin1_pcode`` is one of them; events located only to the country
+      (``geo.queries.country_only``) are in no governorate.
+    Empty filters do not filter.  ``partly=True`` returns instead the events that pass the other
+    filters and are only partly in the range (code ``PARTLY_IN_RANGE``: their span overlaps it
+    without lying inside it), which a view reports apart and never counts.
     """
     if len(events) == 0:
         return events
-    mask = pd.Series(True, index=events.index)
-    if start is not None or end is not None:
-        day = pd.to_datetime(events["date_start"]).dt.normalize()
-        if start is not None:
-            mask &= day >= pd.Timestamp(start)
-        if end is not None:
-            mask &= day <= pd.Timestamp(end)
+    inside, overlapping = range_masks(events, start, end)
+    mask = overlapping if partly else inside
     if classes:
         wanted = set(classes)
         hit = pd.Series(False, index=events.index)
@@ -100,12 +104,12 @@ def filter_events(events: pd.DataFrame, *, start=None, end=None, classes=(), par
                 hit |= _sides(events[col]).map(lambda ps: bool(wanted.intersection(ps))).astype(bool)
         mask &= hit
     if govs:
-        mask &= events["admin1_pcode"].isin(list(govs))
+        mask &= events["admin1_pcode"].isin(list(govs)) & ~country_only(events)
     return events.loc[mask.fillna(False).astype(bool)]
 
 
-def filter_view(events: pd.DataFrame, state, *, with_range: bool = True) -> pd.DataFrame:
-    """``filter_events`` with the fields of a ``viewstate.ViewState``."""
+def filter_view(events: pd.DataFrame, state, *, with_range: bool = True, partly: bool = False) -> pd.DataFrame:
+    """``filter_events`` with the fields of a ``viewstate.ViewState`` (``partly``: see there)."""
     return filter_events(
         events,
         start=state.start if with_range else None,
@@ -113,7 +117,23 @@ def filter_view(events: pd.DataFrame, state, *, with_range: bool = True) -> pd.D
         classes=state.classes,
         parties=state.parties,
         govs=state.govs,
+        partly=partly,
     )
+
+
+def imprecise_counts(events: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Condition code -> (events, fatalities) of the imprecise events in ``events``.
+
+    Codes ``COUNTRY_ONLY`` (located only to Syria: not on the map, in no governorate) and
+    ``LONG_SPAN`` (dated only to a span longer than a week: on no day or week).  The front
+    ends word them.
+    """
+    out = {}
+    for code, mask in ((COUNTRY_ONLY, country_only(events)), (LONG_SPAN, long_span(events))):
+        sel = events.loc[mask]
+        fat = pd.to_numeric(sel["fatalities"], errors="coerce").fillna(0).sum() if "fatalities" in sel else 0
+        out[code] = (int(len(sel)), int(fat))
+    return out
 
 
 def _source_titles(catalog) -> dict[str, str]:
