@@ -19,6 +19,7 @@ Link parameters (all optional; a missing one means the default)::
     z       zoom, integer MIN_ZOOM..MAX_ZOOM     z=9
     town    locality_id of the selected town     town=gn:170063
     view    "app" or "briefing"                  view=briefing
+    choro   colour districts by: CHORO_MODES     choro=fatalities
 
 Notices are plain text that may quote (shortened) user input: whoever displays them escapes them.
 """
@@ -42,6 +43,8 @@ PAGES = ("map", "trends", "control", "sources", "data", "rules")
 LAYERS = ("zones", "towns", "events", "boundaries", "basemap")
 DEFAULT_LAYERS = ("zones", "towns", "events", "boundaries")
 VIEWS = ("app", "briefing")
+#: "Colour districts by" on the Map page (layers/choropleth.py): off, event count, fatalities.
+CHORO_MODES = ("off", "events", "fatalities")
 DEFAULT_CENTER = (35.0, 38.5)
 DEFAULT_ZOOM = 7
 MIN_ZOOM, MAX_ZOOM = 5, 16
@@ -75,7 +78,7 @@ MAX_VALUE_LENGTH = 200
 #: Parameters Streamlit itself understands: accepted silently, never part of the state.
 STREAMLIT_KEYS = ("embed", "embed_options")
 
-KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view")
+KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view", "choro")
 _TOWN_RE = re.compile(r"^(gn:[0-9]{1,12}|cur:[a-z0-9][a-z0-9_-]{0,79})$")
 
 
@@ -109,6 +112,7 @@ class ViewState:
     zoom: int = DEFAULT_ZOOM
     town: str = ""  # locality_id of the selected town
     view: str = "app"  # "app" or "briefing" (presentation view)
+    choro: str = "off"  # colour districts by (CHORO_MODES)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -172,6 +176,7 @@ class ViewState:
         kw: dict = {}
         kw["page"] = _choice(values, "page", PAGES, notices)
         kw["view"] = _choice(values, "view", VIEWS, notices)
+        kw["choro"] = _choice(values, "choro", CHORO_MODES, notices)
         for key in ("date", "start", "end"):
             parsed = _date(values, key, notices)
             if parsed is not None:
@@ -233,6 +238,8 @@ class ViewState:
             out["town"] = self.town
         if self.view != default.view:
             out["view"] = self.view
+        if self.choro != default.choro:
+            out["choro"] = self.choro
         return out
 
     def query_string(self) -> str:

@@ -3,6 +3,9 @@
 Thin page over :mod:`geo.trends`: follows the shared sidebar filters (class, party,
 governorate) and the event date range of the URL state; milestones are drawn on the time axis.
 The before/after table compares the days after each milestone with the days before it.
+"Events per district" maps the same selection by district (``layers.choropleth.district_map``,
+the Map page's class breaks and colours) and lists the ten busiest districts
+(``geo.stats.counts_by(..., "district")``).
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 import state
 import viewstate as vsm
+from geo.admin import district_totals
 from geo.classify import ACTOR_PARTIES, CLASSES
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS
-from geo.schema import ADMIN1
-from geo.trends import before_after, counts_over_time
+from geo.queries import blank_country_only
+from geo.schema import ADMIN1, COUNTRY_ONLY, LOCATION_UNKNOWN_PCODE, LONG_SPAN
+from geo.stats import counts_by
+from geo.trends import before_after, counts_over_time, long_spans
+from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
 
 K_FREQ = "tr_freq"
 K_BY = "tr_by"
@@ -24,6 +32,9 @@ K_METRIC = "tr_metric"
 K_WINDOW = "tr_window"
 K_MILESTONES = "tr_milestones"
 K_BA_METRIC = "tr_ba_metric"
+#: Page-local (not in the link): what the district map colours by; "events" by default.
+K_CHORO = "w_trends_choro"
+TOP_DISTRICTS = 10
 
 #: Milestone kinds labelled on the time axis (the others are drawn lighter, named on hover).
 LABELLED_KINDS = ("ceasefire", "talks")
@@ -49,7 +60,8 @@ def held_by(store: str, mtime: float) -> pd.Series:
         parties = Catalog(store).party_at(events)
     except Exception:  # noqa: BLE001 - an enrichment; the page works without it
         return pd.Series("", index=events["event_id"].to_numpy(), dtype=object)
-    return pd.Series(pd.Series(parties).to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
+    parties = blank_country_only(pd.Series(pd.Series(parties).to_numpy(), index=events.index), events)
+    return pd.Series(parties.to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
 
 
 def _group_label(by: str, group: str) -> str:
@@ -99,13 +111,84 @@ def _milestone_layer(ms: pd.DataFrame, start, end) -> alt.Chart | None:
     return rule + text
 
 
+def _long_span_list(events: pd.DataFrame) -> None:
+    """The events no day or week holds, listed apart with their counts (``geo.trends.long_spans``)."""
+    spans = long_spans(events)
+    if len(spans) == 0:
+        return
+    title = f"Spans longer than a week: {len(spans):,} events, {int(spans['fatalities'].sum()):,} fatalities (not in the chart)"
+    with st.expander(title):
+        st.caption(state.md_text(f"These events are {state.IMPRECISE_WORDS[LONG_SPAN]}."))
+        table = spans.assign(
+            date_start=pd.to_datetime(spans["date_start"]).dt.strftime("%Y-%m-%d"),
+            date_end=pd.to_datetime(spans["date_end"]).dt.strftime("%Y-%m-%d"),
+        )
+        st.dataframe(table, hide_index=True, width="stretch", key="tr_long_spans")
+
+
+def _top_districts(table: pd.DataFrame, n: int = TOP_DISTRICTS) -> pd.DataFrame:
+    """The ``n`` districts with the most events (then fatalities) of a ``counts_by(..., "district")`` table."""
+    rows = table.loc[~table["pcode"].isin([*ADMIN1, LOCATION_UNKNOWN_PCODE, ""])]
+    rows = rows.sort_values(["events", "fatalities", "district"], ascending=[False, False, True], kind="stable")
+    return rows.loc[rows["events"] > 0, ["district", "governorate", "events", "fatalities"]].head(n)
+
+
+def _unplaced_note(table: pd.DataFrame, total: int) -> str:
+    """How many events of the selection are in no district, worded with the page vocabulary."""
+    gov = table.loc[table["pcode"].isin(list(ADMIN1))]
+    unknown = table.loc[table["pcode"] == LOCATION_UNKNOWN_PCODE]
+    n_gov, n_unknown = int(gov["events"].sum()), int(unknown["events"].sum())
+    if n_gov + n_unknown == 0:
+        return f"All {total:,} events of the selection are placed in a district."
+    parts = []
+    if n_gov:
+        parts.append(
+            f"{n_gov:,} ({int(gov['fatalities'].sum()):,} fatalities) are located only to a governorate "
+            "(counted in their governorate's \"district unknown\" row, not on the district map)"
+        )
+    if n_unknown:
+        parts.append(f"{n_unknown:,} ({int(unknown['fatalities'].sum()):,} fatalities) are {state.IMPRECISE_WORDS[COUNTRY_ONLY]}")
+    return f"{n_gov + n_unknown:,} of the {total:,} events have no district: " + "; ".join(parts) + "."
+
+
+def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime: float) -> None:
+    """Choropleth of the selection by district (layers only) and the ten busiest districts."""
+    st.subheader("Events per district")
+    measure = st.radio(
+        "Colour districts by",
+        options=list(MEASURES),
+        key=K_CHORO,
+        horizontal=True,
+        help="The Map page's class breaks and colours; events in the sidebar filters and the date range.",
+    )
+    admin2 = state.load_boundaries(store, mtime, 2)
+    govs = state.load_boundaries(store, mtime, 1)
+    label = f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"
+    m = district_map(
+        district_totals(events, admin2),
+        measure,
+        governorates=govs,
+        country=state.load_boundaries(store, mtime, 0),
+        official=state.boundaries_official(store, mtime),
+        range_label=label,
+    )
+    st_folium(m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    table = counts_by(events, "district", admin1=govs, admin2=admin2)
+    st.markdown(f"**Top {TOP_DISTRICTS} districts by events**, {label}")
+    st.dataframe(_top_districts(table), hide_index=True, width="stretch", key="tr_top_districts")
+    st.caption(state.md_text(_unplaced_note(table, len(events))))
+
+
 vs = st.session_state.get("vs", vsm.ViewState())
 store, mtime = state.store_key()
 
 st.title("Trends")
 st.caption(
     "Events and fatalities over time, following the sidebar filters and the event date range. "
-    "Dashed lines mark the milestones of the ceasefire process (hover for their names)."
+    "Dashed lines mark the milestones of the ceasefire process (hover for their names). "
+    f"{state.RANGE_RULE} Events dated only to a span longer than a week are not put on a day or week: "
+    "they are listed apart below the chart (not spread over their span). Events located only to Syria "
+    "form their own group when the chart is split by place."
 )
 
 state.restore_widget(state.K_RANGE, (vs.start, vs.end))
@@ -150,15 +233,18 @@ else:
     if by == "held_by":
         st.caption("The party holding the event's place on the event's own date (derived control zones); '(unknown)': no locality with a record within reach.")
     total = counts.groupby("label")[["events", "fatalities"]].sum().sort_values("events", ascending=False)
-    with st.expander("Totals of the selection"):
+    with st.expander("Totals of the chart (long spans not included)"):
         st.dataframe(total, width="stretch")
+    _long_span_list(events)
+    _district_section(events, vs, store, mtime)
 
 # --- before / after ---------------------------------------------------------------------
 st.subheader("Before and after the truce and each round of talks")
 st.caption(
     "For each milestone: events (or fatalities) in the N days before it against the N days from it, per "
     "governorate, following the sidebar filters but not the date range. The change compares daily rates "
-    "(windows cut short by the data's window are compared per day); blank = nothing before."
+    "(windows cut short by the data's window are compared per day); blank = nothing before. Spans longer "
+    "than a week are in no window."
 )
 options = {}
 for r in milestones.itertuples(index=False):

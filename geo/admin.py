@@ -1,0 +1,278 @@
+"""Governorate and district P-codes of events by a spatial join, and counts per district.
+
+Pure data logic (shapely 2, vectorised): :func:`assign_admin` gives every event the
+governorate (``admin1_pcode``) and district (``admin2_pcode``) whose polygon holds its point.
+
+Rules, by the event's ``geo_precision`` (``geo.schema.GEO_PRECISIONS``):
+
+- ``country`` (``geo.schema.COUNTRY_ONLY_PRECISIONS``): neither P-code (both ""): the place is
+  ``geo.schema.LOCATION_UNKNOWN``; such rows count in national totals only, never in a
+  governorate or a district.
+- ``governorate``: the point is only the governorate's centroid, so the district is unknown
+  (``admin2_pcode`` ""); the governorate the source gives (``admin1_pcode``) is kept when there
+  is one -- the centroid of a concave governorate (Rural Damascus round Damascus) can lie
+  outside it, so the join only fills a missing one.
+- ``exact``, ``near``, ``district`` (and anything else): point in polygon; the district's
+  parent is the governorate, so the two codes always agree.
+- A point inside no unit (just outside the outline: a border camp, a point on the coast) takes
+  the nearest unit, measured in metres (``geo.schema.METRIC_CRS``), and the flag
+  :data:`NEAREST_FLAG` is appended to its ``flags``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.schema import (
+    ADMIN1,
+    COUNTRY_ONLY_PRECISIONS,
+    CRS,
+    LOCATION_UNKNOWN,
+    LOCATION_UNKNOWN_PCODE,
+    METRIC_CRS,
+)
+
+#: Flag token of an event placed in the nearest unit because its point is in none.
+NEAREST_FLAG = "nearest_unit"
+#: geo_precision values whose point says nothing about the district / the governorate.
+NO_DISTRICT_PRECISIONS = ("governorate", *COUNTRY_ONLY_PRECISIONS)
+NO_ADMIN_PRECISIONS = COUNTRY_ONLY_PRECISIONS
+
+
+def _str(values) -> np.ndarray:
+    return pd.Series(values).astype(object).where(pd.notna(values), "").astype(str).to_numpy()
+
+
+def locate(points: np.ndarray, units: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The ``pcode`` of the unit holding each point, else of the nearest unit.
+
+    Parameters
+    ----------
+    points : ndarray of shapely Points (EPSG:4326), no missing or empty geometry.
+    units : GeoDataFrame
+        ``pcode`` and polygon geometry.
+
+    Returns
+    -------
+    (codes, nearest)
+        ``codes``: object array of P-codes ("" only when ``units`` is empty); ``nearest``:
+        bool array, True where the point is in no unit and took the nearest one. A point on a
+        shared edge takes the unit whose P-code sorts first.
+    """
+    n = len(points)
+    codes = np.full(n, "", dtype=object)
+    nearest = np.zeros(n, dtype=bool)
+    if n == 0 or units is None or len(units) == 0:
+        return codes, nearest
+    units = units.to_crs(CRS) if units.crs is not None and not units.crs.equals(CRS) else units
+    units = units.sort_values("pcode", kind="stable")
+    pcodes = units["pcode"].astype(str).to_numpy()
+    geoms = np.asarray(units.geometry.values, dtype=object)
+    tree = shapely.STRtree(geoms)
+    hit_pt, hit_unit = tree.query(points, predicate="intersects")
+    order = np.lexsort((hit_unit, hit_pt))
+    first_pt, first = np.unique(hit_pt[order], return_index=True)
+    codes[first_pt] = pcodes[hit_unit[order][first]]
+    missing = np.setdiff1d(np.arange(n), first_pt)
+    if len(missing):
+        metric = gpd.GeoSeries(geoms, crs=CRS).to_crs(METRIC_CRS).to_numpy()
+        far = gpd.GeoSeries(points[missing], crs=CRS).to_crs(METRIC_CRS).to_numpy()
+        near_pt, near_unit = shapely.STRtree(metric).query_nearest(far, all_matches=False)
+        codes[missing[near_pt]] = pcodes[near_unit]
+        nearest[missing[near_pt]] = True
+    return codes, nearest
+
+
+def _parents(admin2: gpd.GeoDataFrame) -> dict[str, str]:
+    """District P-code -> governorate P-code (``parent_pcode``, else the P-code's first 4 characters)."""
+    codes = admin2["pcode"].astype(str)
+    if "parent_pcode" in admin2.columns:
+        parents = pd.Series(_str(admin2["parent_pcode"]), index=admin2.index)
+        parents = parents.where(parents != "", codes.str[:4])
+    else:
+        parents = codes.str[:4]
+    return dict(zip(codes, parents, strict=True))
+
+
+def _join_flag(flags: str, token: str) -> str:
+    parts = [p for p in (flags or "").split(";") if p]
+    if token not in parts:
+        parts.append(token)
+    return ";".join(parts)
+
+
+def assign_admin(events: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame | None, admin2: gpd.GeoDataFrame | None):
+    """``events`` with ``admin1_pcode`` and ``admin2_pcode`` from a spatial join (see the module notes).
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Canonical events (Points, EPSG:4326); ``geo_precision``, ``admin1_pcode`` and
+        ``flags`` are used when present.
+    admin1, admin2 : GeoDataFrame or None
+        Governorates and districts (``pcode``, geometry; districts may carry ``parent_pcode``).
+        Without districts, ``admin2_pcode`` is "" and governorates come from ``admin1``;
+        without either, the existing ``admin1_pcode`` is kept.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy (same index and row order) with both P-code columns ("" when unknown) and
+        :data:`NEAREST_FLAG` appended to ``flags`` where the point was in no unit.
+    """
+    out = events.copy()
+    n = len(out)
+    given1 = _str(out["admin1_pcode"]) if "admin1_pcode" in out.columns else np.full(n, "", dtype=object)
+    flags = _str(out["flags"]) if "flags" in out.columns else np.full(n, "", dtype=object)
+    prec = _str(out["geo_precision"]) if "geo_precision" in out.columns else np.full(n, "", dtype=object)
+    geoms = np.asarray(out.geometry.values, dtype=object) if n else np.array([], dtype=object)
+    if n and out.crs is not None and not out.crs.equals(CRS):
+        geoms = np.asarray(out.geometry.to_crs(CRS).values, dtype=object)
+    placed = ~np.isin(prec, NO_ADMIN_PRECISIONS)
+    if n:
+        placed &= ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    code1, code2 = given1.copy(), np.full(n, "", dtype=object)
+    near = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(placed)
+    has2 = admin2 is not None and len(admin2) > 0
+    has1 = admin1 is not None and len(admin1) > 0
+    if has2 and len(idx):
+        c2, near2 = locate(geoms[idx], admin2)
+        parents = _parents(admin2)
+        code2[idx], near[idx] = c2, near2
+        code1[idx] = [parents.get(c, "") for c in c2]
+    elif has1 and len(idx):
+        code1[idx], near[idx] = locate(geoms[idx], admin1)
+    gov_only = prec == "governorate"
+    code2[np.isin(prec, NO_DISTRICT_PRECISIONS)] = ""
+    keep = gov_only & (given1 != "")
+    code1[keep] = given1[keep]
+    near[keep] = False
+    code1[np.isin(prec, NO_ADMIN_PRECISIONS)] = ""  # "Syria, location unknown"
+    out["admin1_pcode"] = code1
+    out["admin2_pcode"] = code2
+    out["flags"] = [_join_flag(f, NEAREST_FLAG) if m else f for f, m in zip(flags, near, strict=True)]
+    return out
+
+
+def with_admin(events: gpd.GeoDataFrame, catalog) -> gpd.GeoDataFrame:
+    """:func:`assign_admin` with the catalog's governorates and districts (``catalog.boundaries``).
+
+    Governorates imported into the workspace over shipped districts: the districts are not
+    used (they belong to other governorate lines, and a district's parent decides the
+    governorate), so ``admin2_pcode`` is "" and the governorate comes from the imported lines.
+    """
+    return assign_admin(events, catalog.boundaries(1), district_units(catalog))
+
+
+def district_units(catalog) -> gpd.GeoDataFrame | None:
+    """The catalog's districts, or None when governorates were imported over shipped districts
+    (see :func:`with_admin`)."""
+    if catalog.boundaries_are_imported(1) and not catalog.boundaries_are_imported(2):
+        return None
+    return catalog.boundaries(2)
+
+
+# --- counting by district (geo.stats grouper "district", the choropleth) -------------------------
+
+
+def district_keys(events: pd.DataFrame, *, admin1=None, admin2=None, **_) -> pd.Series:
+    """The key each event is counted under by district.
+
+    The district P-code; the governorate P-code when only the governorate is known (a
+    governorate centroid, or no districts loaded); ``geo.schema.LOCATION_UNKNOWN_PCODE`` for an
+    event located only to the country; "" when nothing is known. Events without an
+    ``admin2_pcode`` column are joined first (``admin1``, ``admin2`` boundaries).
+    """
+    if "admin2_pcode" not in events.columns:
+        events = assign_admin(events, admin1, admin2)
+    a2 = pd.Series(_str(events["admin2_pcode"]), index=events.index)
+    a1 = pd.Series(_str(events["admin1_pcode"]), index=events.index)
+    keys = a2.where(a2 != "", a1)
+    if "geo_precision" in events.columns:
+        keys = keys.where(
+            ~pd.Series(_str(events["geo_precision"]), index=events.index).isin(COUNTRY_ONLY_PRECISIONS),
+            LOCATION_UNKNOWN_PCODE,
+        )
+    return keys
+
+
+def district_all_keys(*, admin2=None, admin1=None, events=None, **_) -> list[str]:
+    """Every district P-code (sorted), then the governorates some of whose events have no district.
+
+    (Events located only to the country come after them, in ``geo.stats``' row of
+    ``geo.schema.LOCATION_UNKNOWN``.)
+    """
+    districts = sorted(admin2["pcode"].astype(str)) if admin2 is not None and len(admin2) else []
+    present = (
+        set(district_keys(events, admin1=admin1, admin2=admin2))
+        if events is not None and len(events)
+        else set()
+    )
+    return [*districts, *sorted(k for k in present if k in ADMIN1)]
+
+
+def district_labels(*, admin2=None, **_) -> list[tuple[str, object]]:
+    """``[("district", key -> name), ("governorate", key -> name)]`` for the district counts."""
+    names, parents = {}, {}
+    if admin2 is not None and len(admin2):
+        names = dict(zip(admin2["pcode"].astype(str), _str(admin2["name_en"]), strict=True))
+        parents = _parents(admin2)
+
+    def district(key) -> str:
+        if not key:
+            from geo.stats import NONE_LABEL  # lazily: geo.stats imports this module
+
+            return NONE_LABEL
+        if key == LOCATION_UNKNOWN_PCODE:
+            return LOCATION_UNKNOWN
+        if key in ADMIN1:
+            return f"{ADMIN1[key]}, district unknown"
+        return names.get(key, key)
+
+    def governorate(key) -> str:
+        if key == LOCATION_UNKNOWN_PCODE:
+            return LOCATION_UNKNOWN
+        gov = key if key in ADMIN1 else parents.get(key, str(key)[:4])
+        return ADMIN1.get(gov, "")
+
+    return [("district", district), ("governorate", governorate)]
+
+
+def district_totals(events: pd.DataFrame, admin2: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The districts with ``events`` and ``fatalities`` of ``events`` in each (0 where none).
+
+    Only events placed in a district count: those located only to a governorate or to the
+    country have no district (see :func:`assign_admin`). Missing fatalities count 0.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``admin2`` (its columns and geometry, sorted by ``pcode``) plus ``governorate`` (name),
+        ``events`` and ``fatalities`` (int64).
+    """
+    units = admin2.sort_values("pcode", kind="stable").reset_index(drop=True)
+    if "admin2_pcode" not in events.columns:
+        events = assign_admin(events, None, admin2)
+    keys = pd.Series(_str(events["admin2_pcode"]), index=events.index)
+    fat = (
+        pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
+        if len(events)
+        else keys
+    )
+    frame = pd.DataFrame({"key": keys.to_numpy(), "fatalities": np.asarray(fat, dtype="int64")})
+    grouped = (
+        frame.loc[frame["key"] != ""]
+        .groupby("key")
+        .agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+    )
+    grouped = grouped.reindex(units["pcode"].astype(str), fill_value=0)
+    parents = _parents(units)
+    out = units.copy()
+    out["governorate"] = [ADMIN1.get(parents.get(p, ""), "") for p in units["pcode"].astype(str)]
+    out["events"] = grouped["events"].astype("int64").to_numpy()
+    out["fatalities"] = grouped["fatalities"].astype("int64").to_numpy()
+    return out
