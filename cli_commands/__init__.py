@@ -1,6 +1,6 @@
 """CLI command modules and their registry.
 
-One module per family: ``data`` (import, export, stats), ``cite``, ``render``. A module registers
+One module per family: ``data`` (import, export, stats), ``cite``, ``render``, ``check``. A module registers
 a command with::
 
     @command("stats", "print counts as CSV")
@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 
 COMMANDS: dict = {}
-FAMILIES = ("data", "cite", "render")
+FAMILIES = ("data", "cite", "render", "check")
 
 
 def command(name: str, help: str):
