@@ -15,6 +15,9 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from layers.boundaries import add_boundary_attribution
+from layers.canvas import add_shared_canvas
+
 #: URL prefix under which Streamlit serves ``./static/vendor``.
 VENDOR_URL = "/app/static/vendor"
 
@@ -115,7 +118,7 @@ def base_map(center=(35.0, 38.5), zoom: int = 7, *, tiles: bool = False, height:
     Returns
     -------
     folium.Map
-        Canvas rendering, ``max_zoom`` 18 set on the map itself (so clusters work without tiles),
+        Canvas rendering (one shared canvas, ``layers/canvas.py``), ``max_zoom`` 18 set on the map itself (so clusters work without tiles),
         and only ``/app/static/vendor/...`` scripts and stylesheets.
     """
     m = folium.Map(
@@ -128,6 +131,7 @@ def base_map(center=(35.0, 38.5), zoom: int = 7, *, tiles: bool = False, height:
         height=height,
     )
     m.options["max_zoom"] = 18
+    add_shared_canvas(m)  # one canvas for every vector layer, so zones under markers get the mouse
     m.default_js = list(MAP_JS)
     m.default_css = list(MAP_CSS)
     if tiles:
@@ -135,6 +139,7 @@ def base_map(center=(35.0, 38.5), zoom: int = 7, *, tiles: bool = False, height:
             "OpenStreetMap", name="Basemap (OpenStreetMap, needs network)", overlay=False, control=True, max_zoom=18
         ).add_to(m)
     m.get_root().header.add_child(Element(_MAP_STYLE), name="scm_style")
+    add_boundary_attribution(m)
     return m
 
 

@@ -1,24 +1,27 @@
-"""Governorate boundaries as a thin reference layer (and the country outline)."""
+"""Governorate boundaries as a thin reference layer (and the country outline), and their credit."""
 
 from __future__ import annotations
+
+import json
 
 import folium
 import numpy as np
 import shapely
+from branca.element import MacroElement, Template
 from folium.utilities import JsCode
 
+from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.palette import COUNTRY_LINE, GOVERNORATE_LINE
 from layers.safe import esc, safe_colour
 
 LAYER_NAME = "Governorate boundaries"
-PANE = "scm_boundaries"
 SIMPLIFY_DEG = 0.003
 
-APPROXIMATE_NOTE = (
-    "Governorate boundaries are approximate (shipped generalised outlines), not official; "
-    "import the OCHA COD-AB boundaries for official lines."
+OFFICIAL_NOTE = "Governorate boundaries: official (OCHA / UN Cartographic Section COD-AB, CC BY 3.0 IGO)."
+NOT_OFFICIAL_NOTE = (
+    "Governorate boundaries come from an imported file that does not mark them as official; "
+    "the official OCHA COD-AB boundaries ship with the app (remove the import to use them)."
 )
-OFFICIAL_NOTE = "Governorate boundaries: imported official boundaries."
 
 _ON_EACH = JsCode(
     """function (feature, layer) {
@@ -29,7 +32,7 @@ _ON_EACH = JsCode(
 
 def boundaries_note(official: bool) -> str:
     """The note shown on the map and the page about which boundaries are in use (plain text)."""
-    return OFFICIAL_NOTE if official else APPROXIMATE_NOTE
+    return OFFICIAL_NOTE if official else NOT_OFFICIAL_NOTE
 
 
 def _geojson(gdf, colour: str, weight: float, simplify: float) -> dict:
@@ -60,16 +63,18 @@ def boundaries_layer(
     governorates,
     country=None,
     *,
-    official: bool = False,
+    official: bool = True,
     name: str = LAYER_NAME,
     simplify: float = SIMPLIFY_DEG,
 ) -> folium.FeatureGroup:
     """Thin lines of the governorates (and a thicker country outline), not interactive.
 
-    Drawn in their own pane above the zones and below the markers, so they stay visible
-    through the zone fills and never catch clicks.
+    Drawn by the map's shared canvas above the zones and below the markers (rank
+    ``boundary`` in ``layers/canvas.py``), so they stay visible through the zone fills; not
+    interactive, so they never catch the mouse. Boundaries not marked official (an import
+    without that precision) are dashed and labelled "(not official)".
     """
-    label = name if official else f"{name} (approximate)"
+    label = name if official else f"{name} (not official)"
     fg = folium.FeatureGroup(name=esc(label))
     dash = None if official else "5 4"
     for gdf, colour, weight in ((governorates, GOVERNORATE_LINE, 1.0), (country, COUNTRY_LINE, 1.8)):
@@ -79,10 +84,39 @@ def boundaries_layer(
         if dash:
             for f in data["features"]:
                 f["properties"]["style"]["dashArray"] = dash if colour == GOVERNORATE_LINE else None
-        folium.GeoJson(data, on_each_feature=_ON_EACH, interactive=False, pane=PANE, control=False).add_to(fg)
+        # No pane of their own: a pane gets its own full-size canvas, which would take the mouse
+        # from the zones below (see layers/canvas.py).
+        folium.GeoJson(data, on_each_feature=_ON_EACH, interactive=False, control=False).add_to(fg)
     return fg
 
 
 def add_boundary_pane(m: folium.Map) -> None:
-    """Create the pane the boundaries are drawn in (z-index between zones and markers)."""
-    folium.map.CustomPane(PANE, z_index=450, pointer_events=False).add_to(m)
+    """Nothing to do any more; kept so existing callers work.
+
+    The boundaries used to have a pane of their own (z-index between zones and markers).  With
+    canvas rendering that pane got a canvas of its own; they are now ordered inside the map's one
+    shared canvas instead (``layers/canvas.py``, set up by ``layers.assets.base_map``).
+    """
+    del m
+
+
+_ATTRIBUTION_JS = """{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+{% endmacro %}"""
+
+
+class Attribution(MacroElement):
+    """Adds (escaped) text to the map's Leaflet attribution control (bottom right)."""
+
+    _template = Template(_ATTRIBUTION_JS)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        # esc() makes the text inert as HTML (Leaflet inserts it as HTML); json quotes it for JS.
+        self.text_json = json.dumps(esc(text))
+
+
+def add_boundary_attribution(m: folium.Map) -> None:
+    """Credit the OCHA / UNCS COD-AB boundaries in the map's attribution control."""
+    Attribution(BOUNDARY_ATTRIBUTION).add_to(m)

@@ -6,6 +6,13 @@ tooltip HTML.  Every string in the data must already be escaped with ``layers.sa
 
 Each Leaflet marker gets ``options.scmKind`` (the layer kind) so tests and the browser can
 count what was drawn; cluster groups get it too.
+
+The circle markers set no ``pane``: they are drawn by the map's one shared canvas together with
+the zones, districts and boundaries (``layers/canvas.py``), which ranks them by ``scmKind``
+(towns over events over boundaries over zones).  In ``markerPane`` they had a canvas of their
+own that covered the whole map and took every mouse event, so zones and districts showed no
+tooltip.  Cluster icons are DOM elements above any canvas; a layer that must stay above them
+(the few cited towns) is drawn as small DOM dots instead (``above_clusters=True``).
 """
 
 from __future__ import annotations
@@ -54,12 +61,25 @@ _TEMPLATE = """
       parent.addLayer(target);
     }
     g.rows.forEach(function (r) {
-      var solid = r[2] === 1;
-      var m = L.circleMarker([r[0], r[1]], {
-        pane: spec.pane, radius: r[3], color: solid ? spec.stroke : g.color,
-        weight: solid ? 1 : 2, opacity: 1, fillColor: g.color,
-        fillOpacity: solid ? spec.fillOpacity : 0, dashArray: solid ? null : "3 3"
-      });
+      var solid = r[2] === 1, m;
+      if (spec.aboveClusters) {
+        // A DOM dot in markerPane, raised above the cluster icons; it takes only its own pixels.
+        var d = 2 * r[3] + 2;
+        var css = "width:" + d + "px;height:" + d + "px;box-sizing:border-box;border-radius:50%;" + (solid
+          ? "background:" + g.color + ";border:1px solid " + spec.stroke + ";opacity:" + spec.fillOpacity
+          : "border:2px dashed " + g.color);
+        m = L.marker([r[0], r[1]], {
+          icon: L.divIcon({html: '<div style="' + css + '"></div>', className: "", iconSize: L.point(d, d),
+                           popupAnchor: [0, 0], tooltipAnchor: [0, 0]}),
+          zIndexOffset: spec.zIndexOffset, keyboard: false
+        });
+      } else {
+        m = L.circleMarker([r[0], r[1]], {
+          radius: r[3], color: solid ? spec.stroke : g.color,
+          weight: solid ? 1 : 2, opacity: 1, fillColor: g.color,
+          fillOpacity: solid ? spec.fillOpacity : 0, dashArray: solid ? null : "3 3"
+        });
+      }
       m.options.scmKind = spec.kind;
       m.options.scmGroup = g.key;
       if (r[4]) { m.bindPopup(function () { return popupHtml(r[4]); }, {maxWidth: 360}); }
@@ -100,6 +120,9 @@ class PointRows(JSCSSMixin, MacroElement):
         Row labels of compact popups (trusted or escaped HTML).
     synthetic_note : str
         Banner of a synthetic record's popup (trusted or escaped HTML).
+    above_clusters : bool
+        Draw the points as DOM dots (``L.divIcon`` markers) raised above cluster icons and
+        canvas shapes, instead of canvas circle markers.  For few points only (one element each).
     """
 
     _template = Template(_TEMPLATE)
@@ -111,13 +134,13 @@ class PointRows(JSCSSMixin, MacroElement):
         kind: str,
         cluster: bool = False,
         labels: bool = False,
-        pane: str = "markerPane",
         stroke: str = "#222222",
         fill_opacity: float = 0.85,
         cluster_radius: int = 40,
         disable_clustering_at_zoom: int = 11,
         popup_labels: list[str] | None = None,
         synthetic_note: str = "",
+        above_clusters: bool = False,
     ):
         super().__init__()
         self._name = "PointRows"
@@ -125,13 +148,15 @@ class PointRows(JSCSSMixin, MacroElement):
             "kind": kind,
             "cluster": bool(cluster),
             "labels": bool(labels),
-            "pane": pane,
             "stroke": stroke,
             "fillOpacity": float(fill_opacity),
             "clusterRadius": int(cluster_radius),
             "disableClusteringAtZoom": int(disable_clustering_at_zoom),
             "popupLabels": list(popup_labels or []),
             "syntheticNote": synthetic_note,
+            "aboveClusters": bool(above_clusters),
+            # above the cluster icons, whose z-index is their y position in pixels
+            "zIndexOffset": 100000,
             "groups": groups,
         }
         if cluster:

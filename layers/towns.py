@@ -110,5 +110,8 @@ def towns_layer(towns, *, date_label: str = "", name: str = LAYER_NAME, labels: 
     for party, rows in groups.items():
         colour = safe_colour(party_colour(party)) if party else "#ffffff"
         spec.append({"key": esc(party or "unknown"), "color": colour, "text": "#000000", "rows": rows})
-    PointRows(spec, kind="town", labels=labels, stroke=safe_colour(TOWN_COLOUR), fill_opacity=0.95).add_to(fg)
+    # DOM dots, so the towns stay above the event clusters (layers/points.py)
+    PointRows(
+        spec, kind="town", labels=labels, stroke=safe_colour(TOWN_COLOUR), fill_opacity=0.95, above_clusters=True
+    ).add_to(fg)
     return fg

@@ -16,7 +16,7 @@ from shapely.geometry import Point, box
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, ZONE_OPACITY
 from geo.schema import PARTIES
 from layers.assets import VENDOR_FILES, VENDOR_URL, base_map, cdn_urls, localize
-from layers.boundaries import APPROXIMATE_NOTE, add_boundary_pane, boundaries_layer, boundaries_note
+from layers.boundaries import NOT_OFFICIAL_NOTE, add_boundary_pane, boundaries_layer, boundaries_note
 from layers.events import POPUP_LABELS, events_layer, popup_html
 from layers.legend import add_legend, add_note, legend_html
 from layers.points import PointRows
@@ -337,23 +337,28 @@ def test_town_popup_accepts_document_dicts(towns):
 
 
 # --- boundaries, legend, notes ------------------------------------------------------------
-def test_boundaries_thin_reference_layer_with_approximate_note():
+def test_boundaries_thin_reference_layer_with_official_note():
     gov = gpd.GeoDataFrame({"name_en": ["Aleppo", EVIL]}, geometry=[box(36, 35.5, 38.5, 36.8), box(36, 35, 37, 35.5)],
                            crs="EPSG:4326")
     country = gpd.GeoDataFrame({"name_en": ["Syria"]}, geometry=[box(35.5, 32.3, 42.4, 37.3)], crs="EPSG:4326")
     m = base_map()
     add_boundary_pane(m)
-    fg = boundaries_layer(gov, country, official=False)
+    fg = boundaries_layer(gov, country, official=True)
     fg.add_to(m)
     out = _render(m)
     blocks = _geojson_blocks(out)
     assert sum(len(b["features"]) for b in blocks) == 3
     styles = [f["properties"]["style"] for b in blocks for f in b["features"]]
-    assert all(s["fill"] is False and s["weight"] <= 2 for s in styles)
-    assert '"interactive": false' in out and '"pane": "scm_boundaries"' in out
-    assert "(approximate)" in fg.layer_name
-    assert "approximate" in boundaries_note(False) and boundaries_note(False) == APPROXIMATE_NOTE
-    assert "official" in boundaries_note(True)
+    assert all(s["fill"] is False and s["weight"] <= 2 and "dashArray" not in s for s in styles)
+    # no pane of their own (it would get a canvas covering the zones): the map's one canvas
+    assert '"interactive": false' in out and '"pane"' not in out and "new OrderedCanvas(" in out
+    assert fg.layer_name == "Governorate boundaries"
+    assert "OCHA" in boundaries_note(True) and "CC BY 3.0 IGO" in boundaries_note(True)
+    # Every map credits the boundaries in Leaflet's attribution control (escaped, quoted for JS).
+    assert 'attributionControl.addAttribution("Boundaries: OCHA / UN Cartographic Section COD-AB, CC BY 3.0 IGO")' in out
+    # An imported file not marked official is dashed and labelled so.
+    plain = boundaries_layer(gov, country, official=False)
+    assert "(not official)" in plain.layer_name and boundaries_note(False) == NOT_OFFICIAL_NOTE
     _no_raw_payload(out)
 
 

@@ -415,3 +415,199 @@ def test_pan_and_zoom_go_to_the_address_bar_without_a_rerun(app_url, watched, br
         context.close()
     assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
     assert watched.errors == [], f"console errors: {watched.errors[:5]}"
+
+
+# --- hover and click through the one shared canvas (zones/districts under the markers) ---------
+HOVER_DATE = "2017-01-10"
+#: Points of the Badia desert round 34.6 N 39.5 E (large district and zone, few events).
+HOVER_AREA = (34.6, 39.5)
+
+# Container points of the candidate places, and the distance (px) from each to the nearest
+# event/town marker drawn or cluster icon shown; [-1, -1, -1] when off the map.
+_CLEARANCE_JS = """(cands) => {
+  const m = window.map, size = m.getSize(), box = m.getContainer().getBoundingClientRect();
+  const taken = [];
+  m.eachLayer(l => {
+    const k = l.options && l.options.scmKind;
+    if ((k === 'event' || k === 'town') && typeof l.getRadius === 'function') {
+      taken.push([m.latLngToContainerPoint(l.getLatLng()), l.getRadius()]);
+    }
+  });
+  document.querySelectorAll('.leaflet-marker-icon').forEach(e => {
+    const r = e.getBoundingClientRect();
+    taken.push([L.point(r.x + r.width / 2 - box.x, r.y + r.height / 2 - box.y), Math.max(r.width, r.height) / 2]);
+  });
+  return cands.map(([lat, lon]) => {
+    const p = m.latLngToContainerPoint([lat, lon]);
+    if (p.x < 20 || p.y < 20 || p.x > size.x - 20 || p.y > size.y - 20) return [-1, -1, -1];
+    let d = Infinity;
+    taken.forEach(([q, r]) => { d = Math.min(d, p.distanceTo(q) - r); });
+    return [p.x + box.x, p.y + box.y, d];
+  });
+}"""
+
+# Ranks of the shapes in the shared canvas, bottom to top, and how many canvases the map has.
+_CANVAS_JS = """() => {
+  const m = window.map, r = m.options.renderer, ranks = {district: 10, zone: 20, boundary: 30, event: 40, town: 50};
+  const kinds = [];
+  for (let o = r && r._drawFirst; o; o = o.next) kinds.push(o.layer.options.scmKind || '');
+  const order = kinds.map(k => ranks[k] === undefined ? 20 : ranks[k]);
+  return {canvases: document.querySelectorAll('.leaflet-container canvas').length,
+          shared: !!(r && r.options.scmShared), kinds: Array.from(new Set(kinds)),
+          sorted: order.every((v, i) => i === 0 || order[i - 1] <= v)};
+}"""
+
+# A marker of `kind` ('event', 'town' or 'icon' for a cluster icon) at least `gap` px from every
+# other marker and cluster icon (those of the kinds in `under`, drawn below it, excepted; one
+# overlapping such a marker is preferred).  Returns its coordinates in the frame, its leaflet id
+# (null for an icon) and whether it overlaps one of `under`.
+_LONE_MARKER_JS = """([kind, gap, under]) => {
+  const m = window.map, size = m.getSize(), box = m.getContainer().getBoundingClientRect();
+  const pts = [], own = new Set();
+  const centre = e => { const r = e.getBoundingClientRect();
+    return [L.point(r.x + r.width / 2 - box.x, r.y + r.height / 2 - box.y), Math.max(r.width, r.height) / 2]; };
+  m.eachLayer(l => {
+    const k = l.options && l.options.scmKind;
+    if (k !== 'event' && k !== 'town') return;
+    if (typeof l.getRadius === 'function') {           // a canvas circle marker
+      pts.push({l, k, p: m.latLngToContainerPoint(l.getLatLng()), r: l.getRadius()});
+    } else if (typeof l.getElement === 'function' && l.getElement()) {   // a DOM dot
+      const [p, r] = centre(l.getElement());
+      own.add(l.getElement());
+      pts.push({l, k, p, r});
+    }
+  });
+  document.querySelectorAll('.leaflet-marker-icon').forEach(e => {   // cluster icons
+    if (own.has(e)) return;
+    const [p, r] = centre(e);
+    pts.push({l: null, k: 'icon', p, r});
+  });
+  let found = null;
+  for (const a of pts) {
+    if (a.k !== kind || a.p.x < 40 || a.p.y < 40 || a.p.x > size.x - 40 || a.p.y > size.y - 40) continue;
+    if (pts.every(b => b === a || under.includes(b.k) || a.p.distanceTo(b.p) - b.r - a.r > gap)) {
+      const over = pts.some(b => under.includes(b.k) && a.p.distanceTo(b.p) < b.r);
+      if (!found || (over && !found.over)) found = {x: a.p.x + box.x, y: a.p.y + box.y, id: a.l && L.stamp(a.l), over};
+    }
+  }
+  return found;
+}"""
+
+_TOOLTIP_JS = """(text) => Array.from(document.querySelectorAll('.leaflet-tooltip:not(.scm-label)'))
+  .some(e => e.textContent.includes(text))"""
+_POPUP_JS = """([id, text]) => { const p = window.map._popup;
+  return !!(p && window.map.hasLayer(p) && p._source && L.stamp(p._source) === id
+            && document.querySelector('.leaflet-popup-content').textContent.includes(text)); }"""
+
+
+def _hover_candidates(date: str):
+    """Places near :data:`HOVER_AREA` well inside one district and one zone (shipped data), with
+    the district's English name and the zone's party label each tooltip must show."""
+    import tempfile
+
+    from shapely.geometry import Point
+
+    from geo.catalog import Catalog
+    from geo.schema import PARTIES
+
+    cat = Catalog(Path(tempfile.mkdtemp()) / "empty.gpkg")
+    districts, zones = cat.boundaries(2), cat.zones(date)
+    out = []
+    for dlat in (0.0, 0.1, -0.1, 0.2, -0.2, 0.3, -0.3):
+        for dlon in (0.0, 0.1, -0.1, 0.2, -0.2, 0.3, -0.3):
+            p = Point(HOVER_AREA[1] + dlon, HOVER_AREA[0] + dlat)
+            d = districts[districts.contains(p)]
+            z = zones[zones.contains(p)]
+            # 0.1 degree (about 10 km) from either outline, measured on the shapes themselves
+            if len(d) == 1 and len(z) == 1 and min(g.iloc[0].boundary.distance(p) for g in (d.geometry, z.geometry)) > 0.1:
+                out.append(((p.y, p.x), d["name_en"].iloc[0], PARTIES[z["party"].iloc[0]]))
+    assert out, "no place near 34.6 N 39.5 E lies well inside one district and one zone"
+    return out
+
+
+def _hover_until(page, frame, x: float, y: float, script: str, arg, timeout_s: float = 10) -> bool:
+    """Move the mouse onto (x, y) (page coordinates) and wait until ``script(arg)`` holds in the frame."""
+    page.mouse.move(x - 6, y - 4)
+    page.mouse.move(x, y, steps=4)
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if frame.evaluate(script, arg):
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def _hover_settle(page, frame, timeout_s: float = 5) -> None:
+    """Wait until the map's view holds still for two polls (a popup's auto-pan has ended)."""
+    centre = "() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }"
+    last, deadline = None, time.time() + timeout_s
+    while time.time() < deadline:
+        page.wait_for_timeout(150)
+        now = frame.evaluate(centre)
+        if now == last:
+            return
+        last = now
+
+
+@pytest.mark.parametrize("choro", ["events", "off"])
+def test_zone_and_district_tooltips_show_under_markers_and_markers_still_click(app_url, watched, choro):
+    """With events and towns on, hovering empty ground shows the district (choropleth) or zone
+    tooltip, and event and town markers still open their popups: one canvas draws them all."""
+    page = watched.page
+    query = f"/?date={HOVER_DATE}" + ("&choro=events" if choro != "off" else "")
+    page.set_viewport_size({"width": 1400, "height": 1400})  # the whole map in view
+    page.goto(app_url + query)
+    frame = _map_frame(page)
+    want = "district" if choro != "off" else "zone"
+    c = _counts(page, frame, until=lambda c: c.get(want, 0) > 0 and c["event"] > 0 and c["town"] > 0
+                and c["boundary"] > 0)
+    assert c[want] > 0 and c["event"] > 0 and c["town"] > 0 and c["boundary"] > 0, c
+    _wait_idle(page)
+    page.mouse.move(5, 5)
+
+    # 1. Empty ground in the desert: the tooltip of what lies there.
+    cands = _hover_candidates(HOVER_DATE)
+    spots = frame.evaluate(_CLEARANCE_JS, [list(ll) for ll, _d, _z in cands])
+    clear = [(s, d, z) for s, (_ll, d, z) in zip(spots, cands, strict=True) if s[2] > 30]
+    assert clear, f"every place near {HOVER_AREA} has a marker within 30 px: {spots}"
+    (x, y, _gap), district, party = clear[0]
+    frame_box = frame.frame_element().bounding_box()  # the scripts give points in the frame
+    x, y = x + frame_box["x"], y + frame_box["y"]
+    expected = district if choro != "off" else party
+    shown = _hover_until(page, frame, x, y, _TOOLTIP_JS, expected)
+    page.screenshot(path=str(ARTIFACTS / f"map-hover-{choro}.png"))
+    assert shown, f"no tooltip with {expected!r} on hovering {HOVER_AREA} ({choro})"
+    # One canvas (a second one would take the mouse), shapes ranked districts < zones < boundaries < events.
+    canvas = frame.evaluate(_CANVAS_JS)
+    assert canvas["canvases"] == 1 and canvas["shared"], canvas
+    assert canvas["sorted"], f"shapes not drawn in rank order: {canvas['kinds']}"
+
+    # 2. A lone event marker and a lone town marker open their own popups on click.
+    # A town over an event marker or a cluster icon (preferred when there is one) opens its own popup.
+    for kind, text, under in (("event", "Date", []), ("town", "Governorate", ["event", "icon"])):
+        spot = frame.evaluate(_LONE_MARKER_JS, [kind, 4, under])
+        assert spot, f"no {kind} marker drawn apart from the others"
+        assert kind != "town" or spot["over"], "no town over an event marker or cluster icon to test the order"
+        x, y = spot["x"] + frame_box["x"], spot["y"] + frame_box["y"]
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        deadline = time.time() + 10
+        while time.time() < deadline and not frame.evaluate(_POPUP_JS, [spot["id"], text]):
+            page.wait_for_timeout(100)
+        assert frame.evaluate(_POPUP_JS, [spot["id"], text]), f"clicking a {kind} marker opened no popup"
+        frame.evaluate("() => { window.map.closePopup(); }")
+        _hover_settle(page, frame)  # the popup may have panned the map into view
+    # 3. Cluster icons (DOM, above the canvas) still take their clicks: the map zooms in or spiderfies.
+    spot = frame.evaluate(_LONE_MARKER_JS, ["icon", 4, ["event"]])
+    assert spot, "no cluster icon apart from the other markers"
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    page.mouse.click(spot["x"] + frame_box["x"], spot["y"] + frame_box["y"])
+    deadline = time.time() + 10
+    opened = """(z) => { let spider = false;
+      window.map.eachLayer(l => { if (l._spiderfied) spider = true; });   // a cluster group's open spider
+      return window.map.getZoom() > z || spider; }"""
+    while time.time() < deadline and not frame.evaluate(opened, zoom):
+        page.wait_for_timeout(100)
+    assert frame.evaluate(opened, zoom), "clicking a cluster icon neither zoomed in nor spiderfied"
+    assert watched.external == [], f"requests left 127.0.0.1: {watched.external[:5]}"
+    assert watched.errors == [], f"console errors: {watched.errors[:5]}"
