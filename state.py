@@ -22,7 +22,7 @@ import streamlit as st
 
 import viewstate as vsm
 from geo.paths import store_path as resolve_store
-from geo.schema import ADMIN1, CRS, EVENT_COLUMNS, PARTIES
+from geo.schema import ADMIN1, COUNTRY_ONLY, CRS, EVENT_COLUMNS, LONG_SPAN, PARTIES, PARTLY_IN_RANGE
 from layers.safe import esc
 
 # --- widget keys (one place) ----------------------------------------------------------
@@ -33,8 +33,11 @@ K_PARTY = "w_party"
 K_GOV = "w_gov"
 K_LAYER = {name: f"w_layer_{name}" for name in vsm.LAYERS}
 K_COLOR_BY = "w_color_by"
+K_CHORO = "w_choro"
 #: Widget keys whose value is part of the view state (restore_widget always re-applies them).
-STATE_KEYS = frozenset({"w_date", "w_range", "w_class", "w_party", "w_gov", *(f"w_layer_{n}" for n in vsm.LAYERS)})
+STATE_KEYS = frozenset(
+    {"w_date", "w_range", "w_class", "w_party", "w_gov", K_CHORO, *(f"w_layer_{n}" for n in vsm.LAYERS)}
+)
 K_MILESTONE = "w_milestone"
 #: Session key: the map centre and zoom (lat, lon, zoom) the browser is known to show: the
 #: last one written to the URL, or adopted from it.
@@ -154,6 +157,7 @@ def _init_widgets(vs: vsm.ViewState) -> None:
     for name, key in K_LAYER.items():
         ss[key] = name in vs.layers
     ss.setdefault(K_COLOR_BY, "class")
+    ss[K_CHORO] = vs.choro
 
 
 def sync() -> vsm.ViewState:
@@ -187,6 +191,8 @@ def sync() -> vsm.ViewState:
     for field, key in (("classes", K_CLASS), ("parties", K_PARTY), ("govs", K_GOV)):
         if key in ss:
             changes[field] = tuple(ss[key])
+    if ss.get(K_CHORO) in vsm.CHORO_MODES:
+        changes["choro"] = ss[K_CHORO]
     if all(k in ss for k in K_LAYER.values()):
         changes["layers"] = tuple(n for n, k in K_LAYER.items() if ss[k])
     vs = vs.replace(**changes)
@@ -265,19 +271,47 @@ def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool
     return filter_view(events, vs, with_range=with_range)
 
 
+#: How the pages word the condition codes of imprecise events (``geo.schema``).
+IMPRECISE_WORDS = {
+    COUNTRY_ONLY: 'located only to Syria ("Syria, location unknown"): counted, but not on the map or in a governorate',
+    LONG_SPAN: "dated only to a span longer than a week: counted, but on no day or week of the Trends charts",
+    PARTLY_IN_RANGE: "only partly in the range (their dates overlap it): not counted",
+}
+RANGE_RULE = "An event counts in the date range when its whole date span lies inside it."
+
+
 def key_figures(events: pd.DataFrame) -> dict[str, int]:
     """Events, fatalities (reported best estimates) and towns affected of a selection."""
     if len(events) == 0:
         return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}
     fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).sum()
+    from geo.queries import country_only
+
+    synthetic = int((events["dataset"] == "synthetic").sum()) if "dataset" in events.columns else 0
+    n_events = int(len(events))
+    events = events.loc[~country_only(events)]  # "Syria" is not a town
     if "locality_id" in events.columns:
         ids = events["locality_id"].astype("string").fillna("")
         places = events["place"].astype("string").fillna("")
         towns = pd.Series(ids.where(ids != "", "place:" + places)).replace("place:", pd.NA).dropna().nunique()
     else:
         towns = events["place"].astype("string").replace("", pd.NA).dropna().nunique()
-    synthetic = int((events["dataset"] == "synthetic").sum()) if "dataset" in events.columns else 0
-    return {"events": int(len(events)), "fatalities": int(fat), "towns": int(towns), "synthetic": synthetic}
+    return {"events": n_events, "fatalities": int(fat), "towns": int(towns), "synthetic": synthetic}
+
+
+def range_notes(events_all: pd.DataFrame, vs: vsm.ViewState, sel: pd.DataFrame) -> list[str]:
+    """The range rule, then one line per kind of imprecise event in (or partly in) the selection."""
+    from geo.view import filter_view, imprecise_counts
+
+    partly = filter_view(events_all, vs, partly=True)
+    counts = imprecise_counts(sel)
+    counts[PARTLY_IN_RANGE] = (len(partly), int(pd.to_numeric(partly.get("fatalities"), errors="coerce").fillna(0).sum()))
+    notes = [RANGE_RULE]
+    for code in (PARTLY_IN_RANGE, COUNTRY_ONLY, LONG_SPAN):
+        n, dead = counts[code]
+        if n:
+            notes.append(f"{n:,} event(s) ({dead:,} fatalities) {IMPRECISE_WORDS[code]}.")
+    return notes
 
 
 def sidebar(vs: vsm.ViewState) -> None:
@@ -315,6 +349,8 @@ def sidebar(vs: vsm.ViewState) -> None:
         c1.metric("Events", f"{figs['events']:,}")
         c2.metric("Fatalities", f"{figs['fatalities']:,}")
         st.metric("Towns affected", f"{figs['towns']:,}")
+        for note in range_notes(events, vs, sel):
+            st.caption(esc(note))
         if figs["synthetic"]:
             st.caption(f"{figs['synthetic']} of these events are SYNTHETIC test data.")
         if len(events) == 0:

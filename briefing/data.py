@@ -15,6 +15,7 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 
+from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.schema import CRS, PARTIES
 from viewstate import TRUCE_CLASSES, ViewState
 
@@ -38,6 +39,11 @@ class BriefingData:
     places: gpd.GeoDataFrame | None = None  # populous localities, for orientation only
     events: gpd.GeoDataFrame | None = None
     events_total: int = 0
+    #: District choropleth (``state.choro`` events/fatalities): ``geo.admin.district_totals`` of
+    #: the view's events, and how many of those events the districts hold / the view has.
+    districts: gpd.GeoDataFrame | None = None
+    district_placed: int = 0
+    district_events: int = 0
     sources: list[str] = field(default_factory=list)
     attribution: list[str] = field(default_factory=list)
     version: str = ""
@@ -96,18 +102,24 @@ def context_places(catalog, limit: int = CONTEXT_PLACES) -> gpd.GeoDataFrame:
 
 
 # --- footer facts -------------------------------------------------------------------------------
-def _source_lines(data: BriefingData, catalog) -> None:
+def _source_lines(data: BriefingData, catalog, events=None) -> None:
+    """Footer lines: event datasets, report outlets, boundary credit, zones, places.
+
+    ``events``: the events drawn or counted (default ``data.events``; the choropleth's events
+    when the event layer is off).
+    """
+    events = data.events if events is None else events
     outlets: list[str] = []
     sources = _call(data, "source list", catalog.sources) if hasattr(catalog, "sources") else None
     if sources is not None and len(sources):
         cited = set()
-        if data.events is not None and "source_id" in data.events.columns:
-            cited |= set(data.events["source_id"].astype(str))
+        if events is not None and "source_id" in events.columns:
+            cited |= set(events["source_id"].astype(str))
         col = "outlet" if "outlet" in sources.columns else sources.columns[0]
         used = sources[sources["source_id"].astype(str).isin(cited)] if cited else sources
         outlets = sorted({str(o) for o in used[col] if str(o).strip()})
-    if data.events is not None and len(data.events) and "dataset" in data.events.columns:
-        sets = sorted({str(d) for d in data.events["dataset"] if str(d).strip()})
+    if events is not None and len(events) and "dataset" in events.columns:
+        sets = sorted({str(d) for d in events["dataset"] if str(d).strip()})
         if sets:
             data.sources.append("Events: " + ", ".join(sets) + " datasets")
     if outlets:
@@ -119,12 +131,45 @@ def _source_lines(data: BriefingData, catalog) -> None:
         if gdf is not None and "source" in gdf.columns:
             bsrc |= {str(s) for s in gdf["source"] if str(s).strip()}
     if bsrc:
-        data.attribution.append("Boundaries: " + "; ".join(sorted(bsrc)))
+        # The licence of the OCHA / UNCS boundaries (shipped or imported) asks for this credit.
+        others = sorted(s for s in bsrc if not s.startswith("OCHA"))
+        if len(others) < len(bsrc):
+            data.attribution.append(BOUNDARY_ATTRIBUTION)
+        if others:
+            data.attribution.append("Boundaries: " + "; ".join(others))
     if data.zones is not None and len(data.zones):
         method = ", ".join(sorted({str(m) for m in data.zones.get("method", pd.Series(["derived"]))}))
         data.attribution.append(f"Control zones {method} from locality control records")
     if data.towns is not None and len(data.towns):
         data.attribution.append("Places: GeoNames (CC BY 4.0) and curated localities")
+
+
+def district_counts(catalog, events) -> gpd.GeoDataFrame:
+    """``geo.admin.district_totals`` of ``events`` over the catalog's districts (``boundaries(2)``)."""
+    from geo.admin import district_totals
+
+    admin2 = _to_wgs84(catalog.boundaries(2))
+    if admin2 is None or len(admin2) == 0:
+        raise ValueError("no district boundaries")
+    return district_totals(events, admin2)
+
+
+def _gather_districts(data: BriefingData, catalog, state: ViewState):
+    """The choropleth of ``state.choro`` (the view's events, even with the event layer off);
+    returns the events it counts (None when off or unreadable)."""
+    if state.choro == "off":
+        return None
+    events = data.events
+    if events is None:
+        got = _call(data, "events for the district colours", view_events, catalog, state)
+        events = None if got is None else got[0]
+    if events is None:
+        return None
+    data.districts = _call(data, f"districts coloured by {state.choro}", district_counts, catalog, events)
+    if data.districts is not None:
+        data.district_placed = int(data.districts["events"].sum())
+        data.district_events = len(events)
+    return events
 
 
 def _is_synthetic(*frames) -> bool:
@@ -146,7 +191,7 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
     state : ViewState
         The view (control date, event range, filters).
     catalog : geo.catalog.Catalog or compatible
-        Provides ``boundaries(level)``, ``zones(date)``, ``localities()``, ``citations()``,
+        Provides ``boundaries(level)`` (level 2, the districts, when ``state.choro`` is on), ``zones(date)``, ``localities()``, ``citations()``,
         ``events()``, ``sources()``.
     layers : iterable of str, optional
         Layers to gather (default: ``state.layers``).
@@ -170,7 +215,8 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
         got = _call(data, "events", view_events, catalog, state)
         if got is not None:
             data.events, data.events_total = got
-    _source_lines(data, catalog)
+    counted = _gather_districts(data, catalog, state)
+    _source_lines(data, catalog, data.events if data.events is not None else counted)
     data.synthetic = _is_synthetic(data.events, data.towns, data.zones, data.outline)
     if version is None:
         from briefing.version import dataset_version

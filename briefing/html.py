@@ -21,6 +21,7 @@ from briefing import data as bdata
 from briefing.render import filters_text
 from layers.assets import base_map, localize
 from layers.boundaries import add_boundary_pane, boundaries_layer
+from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
 from layers.events import events_layer
 from layers.legend import HtmlControl, add_legend, add_note
 from layers.safe import esc
@@ -62,6 +63,10 @@ def _title_box(bd: bdata.BriefingData, drawn_events: int | None) -> str:
     if drawn_events is not None:
         lines.append(esc(f"Events in range and filters: {len(bd.events) if bd.events is not None else 0} "
                          f"(of {bd.events_total} in the data); drawn: {drawn_events}"))
+    if bd.districts is not None and state.choro != "off":
+        rest = bd.district_events - bd.district_placed
+        lines.append(esc(f"Districts coloured by {state.choro}: {bd.district_placed:,} of {bd.district_events:,} "
+                         f"events placed in a district; {rest:,} located only to a governorate or to Syria"))
     if bd.missing:
         lines.append(esc("Not shown: " + "; ".join(bd.missing)))
     if bd.synthetic:
@@ -84,8 +89,14 @@ def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "c
     facts = {"events_drawn": 0, "zones": 0, "towns": 0}
     if "boundaries" in show and bd.governorates is not None:
         boundaries_layer(bd.governorates, bd.outline, official=official).add_to(m)
+    choro = state.choro if bd.districts is not None else "off"
+    if choro != "off":  # first, under the zones (outlines then) and the events, as on the Map page
+        label = f"{state.start:%d %b %Y} – {state.end:%d %b %Y}"
+        choropleth_layer(bd.districts, choro, range_label=label).add_to(m)
+    facts["choro"] = choro
     if "zones" in show and bd.zones is not None:
-        zones_layer(bd.zones, name=f"Control zones on {state.date.isoformat()}").add_to(m)
+        zone_layer = zones_outline_layer if choro != "off" else zones_layer
+        zone_layer(bd.zones, name=f"Control zones on {state.date.isoformat()}").add_to(m)
         facts["zones"] = len(bd.zones)
     drawn = None
     if "events" in show and bd.events is not None:
@@ -97,8 +108,10 @@ def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "c
         facts["towns"] = len(bd.towns)
     add_legend(m, zones="zones" in show, events="events" in show, towns="towns" in show, color_by=color_by,
                synthetic=bd.synthetic)
+    if choro != "off":
+        add_choropleth_legend(m, choro, zones="zones" in show)
     if "boundaries" in show and not official:
-        add_note(m, "Approximate governorate boundaries (not official)")
+        add_note(m, "Governorate boundaries not marked official (imported file)")
     m.get_root().header.add_child(Element(_EXPORT_STYLE), name="scm_export_style")
     HtmlControl(_title_box(bd, drawn), position="topleft", css_class="scm-title").add_to(m)
     HtmlControl(_footer_box(bd), position="bottomleft", css_class="scm-footer").add_to(m)

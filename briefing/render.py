@@ -40,6 +40,7 @@ from briefing import data as bdata
 from briefing.labels import boxes_of, place_labels
 from geo import palette
 from geo.schema import CRS, METRIC_CRS, PARTIES
+from layers.choropleth import BREAKS, MEASURE_LABELS, ZERO_LINE, class_colour, class_index, class_labels
 from viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, TRUCE_CLASSES, ViewState
 
 FORMATS = ("png", "pdf", "svg")
@@ -223,6 +224,38 @@ def _draw_zones(ax, zones_m) -> list[str]:
     return drawn
 
 
+def _draw_zone_outlines(ax, zones_m) -> list[str]:
+    """Zones as party-coloured outlines on a white casing, no fill (over a choropleth), as the
+    Map page draws them (``layers.choropleth.zones_outline_layer``)."""
+    drawn = []
+    if zones_m is None:
+        return drawn
+    order = {p: i for i, p in enumerate(PARTIES)}
+    for party in sorted(set(zones_m["party"]), key=lambda p: order.get(p, 99)):
+        part = zones_m[zones_m["party"] == party].boundary
+        part.plot(ax=ax, color="white", linewidth=3.2, alpha=0.9, zorder=4)
+        part.plot(ax=ax, color=palette.party_colour(party), linewidth=1.6, zorder=5,
+                  linestyle=(0, (6, 4)) if party == "contested" else "-")
+        drawn.append(party)
+    return drawn
+
+
+def _draw_choropleth(ax, districts_m, measure: str) -> int:
+    """Districts filled by their class of ``measure`` (the Map page's breaks and colours; zero
+    unfilled); returns the number of districts filled."""
+    if districts_m is None or len(districts_m) == 0:
+        return 0
+    values = pd.to_numeric(districts_m[measure], errors="coerce").fillna(0).to_numpy()
+    classes = class_index(values, BREAKS[measure])
+    fills = [class_colour(int(c)) for c in classes]
+    filled = np.array([f is not None for f in fills])
+    if filled.any():
+        districts_m[filled].plot(ax=ax, color=[f for f in fills if f], alpha=palette.CHOROPLETH_OPACITY,
+                                 edgecolor="none", zorder=2)
+    districts_m.boundary.plot(ax=ax, color=ZERO_LINE, linewidth=0.4, alpha=0.8, zorder=2.5)
+    return int(filled.sum())
+
+
 def _marker_sizes(events, font: float) -> np.ndarray:
     base = (font * 0.7) ** 2
     if "fatalities" not in events.columns:
@@ -336,15 +369,37 @@ def _draw_places(ax, places_m, towns_m, font: float, obstacles, soft=()) -> int:
 
 # --- the figure ---------------------------------------------------------------------------------
 def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict]:
-    """The briefing figure of gathered data; returns (figure, facts about what was drawn)."""
+    """The briefing figure of gathered data; returns (figure, facts about what was drawn).
+
+    Parameters
+    ----------
+    bd : briefing.data.BriefingData
+        What to draw (``briefing.data.gather``).
+    size : tuple or str
+        See :func:`page_size`.
+
+    Returns
+    -------
+    (Figure, dict)
+        The figure (Agg canvas) and facts: size, events, not drawn, towns, labels, parties,
+        classes, scale bar, places (and districts filled with a choropleth).
+    """
     page = page_size(size)
-    state = bd.state
     fig = Figure(figsize=(page.width_in, page.height_in), dpi=page.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    font = page.font
     facts: dict = {"size": page.name}
+    _title_band(fig, bd, page.font)
+    drawn = _draw_map(fig, bd, page.font, facts)
+    n_events = 0 if bd.events is None else len(bd.events)
+    _side_panel(fig, bd, page, drawn, n_events)
+    _footer(fig, bd, page.font)
+    facts.update(events=n_events, not_drawn=drawn["not_drawn"], towns=drawn["towns"], labels=drawn["labels"],
+                 parties=drawn["parties"], classes=drawn["classes"])
+    return fig, facts
 
-    # title band
+
+def _title_band(fig, bd: bdata.BriefingData, font: float) -> None:
+    state = bd.state
     title = "Syria: control of territory and incidents under the 30 Dec 2016 ceasefire"
     if bd.synthetic:
         title = "[SYNTHETIC DATA] " + title
@@ -354,7 +409,9 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
            f"   ·   Filters: {filters_text(state)}")
     _fit_text(fig, 0.012, 0.915, sub, 0.988, fontsize=font * 1.05, color="#333333")
 
-    # map
+
+def _map_axes(fig, bd: bdata.BriefingData):
+    """The map axes, its extent set; returns (axes, (x0, x1, y0, y1), outline in metres)."""
     ax = fig.add_axes((0.012, 0.105, 0.70, 0.78))
     ax.set_facecolor(_SEA_AND_NEIGHBOURS)
     ax.set_xticks([])
@@ -366,28 +423,40 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
         spine.set_linewidth(0.8)
     outline_m = _metric(bd.outline)
     bbox = ax.get_window_extent()
-    x0, x1, y0, y1 = map_extent(state, outline_m, bbox.width / bbox.height)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    extent = map_extent(bd.state, outline_m, bbox.width / bbox.height)
+    ax.set_xlim(*extent[:2])
+    ax.set_ylim(*extent[2:])
     ax.set_aspect("equal", adjustable="box")
     ax.set_autoscale_on(False)
+    return ax, extent, outline_m
+
+
+def _draw_map(fig, bd: bdata.BriefingData, font: float, facts: dict) -> dict:
+    """Land, districts (``state.choro``), zones, boundaries, events, furniture, towns, places."""
+    state = bd.state
+    ax, (x0, x1, y0, y1), outline_m = _map_axes(fig, bd)
     if outline_m is not None:
         outline_m.plot(ax=ax, facecolor=_LAND, edgecolor="none", zorder=1)
-    parties = _draw_zones(ax, _metric(bd.zones))
+    choro = state.choro if bd.districts is not None else "off"
+    if choro != "off":
+        facts["districts_filled"] = _draw_choropleth(ax, _metric(bd.districts), choro)
+        parties = _draw_zone_outlines(ax, _metric(bd.zones))
+    else:
+        parties = _draw_zones(ax, _metric(bd.zones))
     govs_m = _metric(bd.governorates)
     if govs_m is not None:
-        govs_m.boundary.plot(ax=ax, color=palette.GOVERNORATE_LINE, linewidth=0.6, linestyle=(0, (4, 2)),
+        govs_m.boundary.plot(ax=ax, color=palette.GOVERNORATE_LINE, linewidth=0.6, linestyle="-",
                              zorder=6)
     if outline_m is not None:
         outline_m.boundary.plot(ax=ax, color=palette.COUNTRY_LINE, linewidth=1.3, zorder=7)
-    classes, any_precise, any_imprecise, not_drawn = _draw_events(ax, _metric(bd.events), font)
+    events_m = _metric(bd.events)
+    classes, any_precise, any_imprecise, not_drawn = _draw_events(ax, events_m, font)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     facts["scale_bar_m"], furniture = draw_scale_bar(ax, font)
     furniture += draw_north_arrow(ax, font, *_lonlat_centre(x0, x1, y0, y1))
     towns_m = _metric(bd.towns)
     n_towns, n_labels = _draw_towns(ax, towns_m, font, state.town, boxes_of(furniture))
-    events_m = _metric(bd.events)
     facts["places"] = _draw_places(ax, _metric(bd.places), towns_m, font, boxes_of(furniture + _labels_of(ax)),
                                    _event_boxes(ax, events_m, font))
     if bd.synthetic:
@@ -397,9 +466,15 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     ax.set_ylim(y0, y1)
     ax.set_xlabel("")
     ax.set_ylabel("")
+    return {"parties": parties, "classes": classes, "any_precise": any_precise, "any_imprecise": any_imprecise,
+            "not_drawn": not_drawn, "towns": n_towns, "labels": n_labels, "choro": choro}
 
-    # side panel
-    handles = _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font)
+
+def _side_panel(fig, bd: bdata.BriefingData, page: PageSize, drawn: dict, n_events: int) -> None:
+    """The legend (upper left) and the counts, filters and what is not shown (lower left)."""
+    state, font, choro = bd.state, page.font, drawn["choro"]
+    handles = _legend_handles(drawn["parties"], drawn["classes"], drawn["any_precise"], drawn["any_imprecise"],
+                              drawn["towns"], font, choro=choro)
     side = fig.add_axes((0.725, 0.105, 0.265, 0.78))
     side.axis("off")
     if handles:
@@ -407,14 +482,21 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
                           title="Legend", title_fontsize=font * 1.05, alignment="left",
                           borderaxespad=0.0, handlelength=1.6, labelspacing=0.45)
         leg.get_title().set_fontweight("bold")
-    n_events = 0 if bd.events is None else len(bd.events)
+        for text in leg.get_texts():
+            if text.get_text() in MEASURE_LABELS.values():
+                text.set_fontweight("bold")
     lines = []
     if "events" in state.layers or bd.events is not None:
         lines.append(f"Events in range and filters: {n_events} (of {bd.events_total} in the data)")
-        if not_drawn:
-            lines.append(f"{not_drawn} of them located only to the country: counted, not drawn")
-    if n_towns:
-        lines.append(f"Cited towns: {n_towns} ({n_labels} labelled)")
+        if drawn["not_drawn"]:
+            lines.append(f"{drawn['not_drawn']} of them located only to the country: counted, not drawn")
+    if choro != "off":
+        rest = bd.district_events - bd.district_placed
+        lines.append(f"Districts coloured by {choro} in the range: {bd.district_placed:,} of {bd.district_events:,} "
+                     f"events are placed in a district; the other {rest:,} are located only to a governorate "
+                     "or to Syria")
+    if drawn["towns"]:
+        lines.append(f"Cited towns: {drawn['towns']} ({drawn['labels']} labelled)")
     lines.append("Layers: " + (", ".join(state.layers) if state.layers else "none"))
     lines += [f"Note: {n}" for n in bd.filter_notes]
     if bd.missing:
@@ -424,7 +506,9 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     side.text(0.0, 0.0, wrapped, ha="left", va="bottom", fontsize=font * 0.85, color="#222222",
               transform=side.transAxes, parse_math=False, linespacing=1.35)
 
-    # footer: sources, attribution, then version line (each fitted to the page width)
+
+def _footer(fig, bd: bdata.BriefingData, font: float) -> None:
+    """Sources, attribution, then the version line (each fitted to the page width)."""
     fig.add_artist(Line2D([0.012, 0.988], [0.092, 0.092], color="#999999", linewidth=0.6))
     small = font * 0.72
     right = 0.988 if not bd.synthetic else 0.80
@@ -433,13 +517,11 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     _fit_text(fig, 0.012, 0.055, " · ".join(bd.attribution), 0.988, fontsize=small, color="#333333")
     rendered = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     _fit_text(fig, 0.012, 0.028, f"Syria Ceasefire Monitor · dataset version: {bd.version} · rendered {rendered}"
-              " · zone boundaries are approximate; hollow markers: imprecise locations", right,
+              " · zones derived from dated locality records; hollow markers: imprecise locations", right,
               fontsize=small, color="#555555")
     if bd.synthetic:
         fig.text(0.988, 0.028, "Contains SYNTHETIC data: not real events", ha="right", va="top",
                  fontsize=font * 0.8, color="#c00000", fontweight="bold")
-    facts.update(events=n_events, not_drawn=not_drawn, towns=n_towns, labels=n_labels, parties=parties, classes=classes)
-    return fig, facts
 
 
 def _fit_text(fig, x: float, y: float, text: str, right: float, **kw):
@@ -462,15 +544,27 @@ def _lonlat_centre(x0, x1, y0, y1) -> tuple[float, float]:
     return lon, lat
 
 
-def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font):
-    handles = []
+def _choropleth_handles(measure: str) -> list:
+    """Legend rows of the district classes: the title row, then one swatch per class."""
+    handles = [Line2D([], [], linestyle="none", label=MEASURE_LABELS[measure])]
+    for i, label in enumerate(class_labels(BREAKS[measure])):
+        fill = class_colour(i)
+        handles.append(Patch(facecolor=fill or "none", alpha=palette.CHOROPLETH_OPACITY if fill else None,
+                             edgecolor=ZERO_LINE, linewidth=0.5, label=label))
+    return handles
+
+
+def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font, choro="off"):
+    handles = _choropleth_handles(choro) if choro != "off" else []
     for party in parties:
-        handles.append(Patch(facecolor=palette.party_colour(party), alpha=min(1.0, palette.ZONE_OPACITY + 0.25),
-                             edgecolor=palette.party_colour(party), hatch="///" if party == "contested" else None,
+        colour = palette.party_colour(party)
+        if choro != "off":  # outlines over the district fills
+            handles.append(Line2D([], [], color=colour, linewidth=1.8, linestyle="--" if party == "contested" else "-",
+                                  label=f"{bdata.party_label(party)} (zone outline)"))
+            continue
+        handles.append(Patch(facecolor=colour, alpha=min(1.0, palette.ZONE_OPACITY + 0.25),
+                             edgecolor=colour, hatch="///" if party == "contested" else None,
                              label=bdata.party_label(party)))
-    if parties:
-        handles.append(Patch(facecolor=_LAND, edgecolor="#999999", linewidth=0.5,
-                             label="No control record nearby (not attributed)"))
     ordered = [c for c in TRUCE_CLASSES if c in classes] + [c for c in classes if c not in TRUCE_CLASSES]
     ms = font * 0.65
     for cls in ordered:
@@ -493,8 +587,8 @@ def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font)
     handles.append(Line2D([], [], linestyle="none", marker="o", markersize=font * 0.3, markerfacecolor="#777777",
                           markeredgecolor="white", label="Other place (for orientation)"))
     handles.append(Line2D([], [], color=palette.COUNTRY_LINE, linewidth=1.3, label="Syria border"))
-    handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8, linestyle=(0, (4, 2)),
-                          label="Governorate boundary (approximate)"))
+    handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8, linestyle="-",
+                          label="Governorate boundary"))
     return handles
 
 

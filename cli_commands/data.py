@@ -116,7 +116,9 @@ def build_export(parser):
     )
     parser.add_argument("--format", required=True, choices=("csv", "geojson", "gpkg"))
     parser.add_argument("--date", type=_date, help="zones: the day of the control layer")
-    parser.add_argument("--start", type=_date, help="events: first day (inclusive)")
+    parser.add_argument(
+        "--start", type=_date, help="events: first day (inclusive); exported: events whose whole date span is in the range"
+    )
     parser.add_argument("--end", type=_date, help="events: last day (inclusive)")
     parser.add_argument("--out", required=True, metavar="FILE")
     parser.add_argument(
@@ -150,13 +152,21 @@ def run_export(args) -> int:
 # --- stats --------------------------------------------------------------------------
 
 
-@command("stats", "print event counts by governorate, zone, day or truce class as CSV")
+@command("stats", "print event counts by governorate, district, zone, day or truce class as CSV")
 def build_stats(parser):
     from geo.stats import GROUPERS
 
     parser.add_argument("--by", required=True, choices=sorted(GROUPERS), help="grouping")
     parser.add_argument("--start", type=_date, help="first day (inclusive)")
     parser.add_argument("--end", type=_date, help="last day (inclusive)")
+    parser.epilog = (
+        "An event counts in --start/--end when its whole date span [date_start, date_end] lies inside the "
+        "range; events whose span only overlaps it are not counted. Events located only to the country "
+        "(geo_precision 'country') count in the row 'Syria, location unknown' (pcode SY) of a grouping by "
+        "place (governorate, district, zone), never in a unit or a zone. By day, events dated only to a span "
+        "longer than a week (or to a month or year) are not put on a day: they count in a last row "
+        "'spans longer than a week'."
+    )
     parser.add_argument(
         "--date",
         type=_date,
@@ -170,6 +180,7 @@ def build_stats(parser):
 
 
 def run_stats(args) -> int:
+    from geo.admin import district_units, with_admin
     from geo.catalog import Catalog
     from geo.queries import events_in_range
     from geo.stats import counts_by
@@ -181,7 +192,10 @@ def run_stats(args) -> int:
     if args.start is not None and args.end is not None and args.start > args.end:
         raise InputError([Problem(None, "--start/--end", "--start is after --end")])
     catalog = Catalog(args.store)
-    events = catalog.store.read("events") if args.workspace_only else catalog.events()
+    if args.workspace_only:  # the same spatial join as Catalog.events (geo.admin)
+        events = with_admin(catalog.store.read("events"), catalog)
+    else:
+        events = catalog.events()
     events = events_in_range(events, args.start, args.end)
     # the holder of each event's place: the same layer as the map's zones (Catalog.party_at)
     context = {
@@ -189,6 +203,8 @@ def run_stats(args) -> int:
     }
     if args.by == "zone":
         context["date"] = args.date
+    if args.by == "district":  # district and governorate names
+        context["admin1"], context["admin2"] = catalog.boundaries(1), district_units(catalog)
     table = counts_by(events, args.by, start=args.start, end=args.end, **context)
     table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

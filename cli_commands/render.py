@@ -1,7 +1,10 @@
 """Render command: the briefing image (PNG/PDF/SVG) or the standalone map (HTML) of a view.
 
 ``python cli.py render --date D --start D --end D [--layers zones,towns,events] [--size 1920x1080|a4]
---out FILE.png|.pdf|.svg|.html [--store PATH]``
+[--choro off|events|fatalities] --out FILE.png|.pdf|.svg|.html [--store PATH]``
+
+``--choro events|fatalities`` colours the districts by the events (fatalities) of the range and
+filters, with the Map page's class breaks and colours and the zones drawn as outlines.
 
 The view can also come from a shared link (``--link URL_OR_QUERY``); explicit options override
 it.  Every option is validated like a link parameter (``viewstate.ViewState.from_query``): a bad
@@ -31,6 +34,7 @@ _OPTION_KEYS = {
     "lon": "lon",
     "zoom": "z",
     "town": "town",
+    "choro": "choro",
 }
 
 
@@ -47,6 +51,8 @@ def build_render(parser):
     parser.add_argument("--lon", help="map centre longitude")
     parser.add_argument("--zoom", help="map zoom 5..16")
     parser.add_argument("--town", metavar="ID", help="locality id of a town to highlight (gn:... or cur:...)")
+    parser.add_argument("--choro", metavar="MODE",
+                        help="colour districts by: off (default), events or fatalities in the range and filters")
     parser.add_argument("--link", metavar="URL", help="a shared link (or its query string) giving the view")
     parser.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080) or a4")
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .pdf, .svg or .html")

@@ -28,10 +28,29 @@ DATASET_INFO = {
         "UCDP Georeferenced Event Dataset (GED)",
         "UCDP: cite Sundberg & Melander (2013), JPR 50(4), and the GED codebook",
     ),
+    "ucdp_shipped": (
+        "UCDP Georeferenced Event Dataset (GED) 19.1, Syria events 2016-12-01..2017-03-31 (data/ucdp_events.csv)",
+        "free to use with citation: Sundberg & Melander (2013), JPR 50(4); UCDP GED Codebook 19.1",
+    ),
+    "links": (
+        "UCDP events folded into the curated incident they record (rule: data/README.md)",
+        "derived at read time",
+    ),
     "acled": ("ACLED", "ACLED terms of use: attribution; raw data may not be redistributed"),
     "curated": ("curated from public reports (data/sources.csv)", "see data/README.md"),
     "ocha": ("OCHA / UNCS COD-AB (HDX)", "CC BY 3.0 IGO"),
 }
+
+
+def _with_parents(b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Fill an empty ``parent_pcode`` from the P-code's prefix (SY0202 -> SY02, SY02 -> SY)."""
+    parent = b["pcode"].map(lambda p: "" if p == "SY" else "SY" if len(p) == 4 else p[:-2])
+    empty = b["parent_pcode"] == ""
+    if not empty.any():
+        return b
+    b = b.copy()
+    b.loc[empty, "parent_pcode"] = parent[empty]
+    return b
 
 
 class Catalog:
@@ -62,18 +81,63 @@ class Catalog:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in kind_or_cols})
 
     # --- events -------------------------------------------------------------------
-    def events(self) -> gpd.GeoDataFrame:
-        """Shipped curated events plus imported events (an ID present in both: shipped wins)."""
-        shipped = self._shipped(datasets.load_events, "events")
-        stored = self.store.read("events")
-        if len(shipped) == 0:
-            return stored
-        shipped = canonical("events", shipped)
-        if len(stored) == 0:
-            return shipped
-        merged = pd.concat([shipped, stored], ignore_index=True)
+    def event_records(self) -> gpd.GeoDataFrame:
+        """Every event record: shipped curated, shipped UCDP GED, then the workspace's.
+
+        An ID present twice (e.g. the UCDP file imported again) is kept once, the shipped copy.
+        One row per record; :meth:`events` folds records of one incident together.
+        """
+        parts = [
+            self._shipped(datasets.load_events, "events"),
+            self._shipped(datasets.load_ucdp_events, "events"),
+            self.store.read("events"),
+        ]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return empty_frame("events")
+        if len(parts) == 1:
+            return canonical("events", parts[0])
+        merged = pd.concat([canonical("events", p) for p in parts], ignore_index=True)
         merged = merged.loc[~merged["event_id"].duplicated(keep="first")].reset_index(drop=True)
-        return gpd.GeoDataFrame(merged, geometry="geometry", crs=shipped.crs)
+        return canonical("events", gpd.GeoDataFrame(merged, geometry="geometry", crs=parts[0].crs))
+
+    def events(self, incidents: bool = True) -> gpd.GeoDataFrame:
+        """The events every page, count and briefing uses: one row per incident.
+
+        Parameters
+        ----------
+        incidents : bool
+            True (default): :meth:`event_records` with the UCDP events that record a curated
+            incident folded into it (``geo.incidents.link_incidents``; derived columns
+            ``incident_sources`` and ``corroborated_by``). False: one row per record.
+            Either way with ``admin1_pcode`` and ``admin2_pcode`` from the spatial join
+            (``geo.admin.with_admin``).
+        """
+        from geo.admin import with_admin
+
+        records = with_admin(self.event_records(), self)
+        if not incidents:
+            return records
+        from geo.incidents import link_incidents
+
+        return link_incidents(records, self._link_actors(records))[0]
+
+    def incident_links(self) -> pd.DataFrame:
+        """The links :meth:`events` folds (``geo.incidents.LINK_COLUMNS``, one row per linked UCDP event)."""
+        from geo.incidents import link_incidents
+
+        records = self.event_records()
+        return link_incidents(records, self._link_actors(records))[1]
+
+    def _link_actors(self, records):
+        """The actor table when there is something to link (curated and UCDP rows), else None."""
+        from geo.classify import load_actors
+        from geo.incidents import CURATED, UCDP
+
+        datasets_present = set(records["dataset"])
+        if CURATED in datasets_present and UCDP in datasets_present:
+            return load_actors(self.data_dir)
+        return None
 
     # --- boundaries ---------------------------------------------------------------
     def _stored_boundaries(self, level: int) -> gpd.GeoDataFrame:
@@ -81,24 +145,41 @@ class Catalog:
         return b.loc[b["admin_level"] == int(level)].reset_index(drop=True)
 
     def boundaries(self, level: int = 1) -> gpd.GeoDataFrame:
-        """Boundaries at ``level`` (0 country, 1 governorates, 2 districts).
+        """Boundaries at ``level`` (0 country, 1 governorates, 2 districts, 3 sub-districts).
 
-        Imported official OCHA boundaries replace the shipped approximations when present.
+        The shipped OCHA COD-AB files (``data/admin{level}.geojson``); boundaries imported into
+        the workspace replace them level by level. Canonical boundary columns, among them
+        ``pcode`` and ``parent_pcode`` (for imported rows without one: the P-code's prefix,
+        OCHA's P-codes being hierarchical: SY0202 -> SY02).
         """
         stored = self._stored_boundaries(level)
         if len(stored):
-            return stored
-        if int(level) in (0, 1):
+            return _with_parents(stored)
+        if int(level) in datasets.BOUNDARY_LEVELS:
             if not (self.data_dir / f"admin{int(level)}.geojson").is_file():
                 return empty_frame("boundaries")
             shipped = self._shipped(datasets.load_boundaries, "boundaries", level=int(level))
             return canonical("boundaries", shipped) if len(shipped) else shipped
         return stored
 
+    def neighbourhoods(self) -> gpd.GeoDataFrame:
+        """Shipped OCHA city-neighbourhood polygons (Aleppo, Damascus, Homs; level 4).
+
+        Canonical boundary columns plus ``city`` and ``area``; an empty frame when the file
+        is not there.
+        """
+        if not (self.data_dir / "neighbourhoods.geojson").is_file():
+            return empty_frame("boundaries")
+        return canonical("boundaries", datasets.load_neighbourhoods(data_dir=self.data_dir))
+
     def boundaries_are_official(self, level: int = 1) -> bool:
-        """True when the boundaries at ``level`` come from an imported official file."""
-        stored = self._stored_boundaries(level)
-        return bool(len(stored)) and bool((stored["precision"] == "official").all())
+        """True when every boundary in use at ``level`` is official (shipped OCHA or imported)."""
+        b = self.boundaries(level)
+        return bool(len(b)) and bool((b["precision"] == "official").all())
+
+    def boundaries_are_imported(self, level: int = 1) -> bool:
+        """True when the boundaries at ``level`` come from the workspace (an import)."""
+        return bool(len(self._stored_boundaries(level)))
 
     def outline(self):
         """Syria's outline as one shapely geometry (EPSG:4326), or None when unavailable."""
@@ -143,7 +224,9 @@ class Catalog:
         """
         from geo import control as control_mod  # lazily: heavy, and optional in tests
 
-        derived = control_mod.zones_at(self.control(), self.localities(), self.boundaries(0), date)
+        derived = control_mod.zones_at(
+            self.control(), self.localities(), self.boundaries(0), date, neighbourhoods=self.neighbourhoods()
+        )
         imported = self.zones_imported()
         valid = control_mod.zones_from_polygons(imported, date) if len(imported) else imported
         if len(valid) == 0:
@@ -161,7 +244,9 @@ class Catalog:
         from geo import control as control_mod
 
         when = events["date_start"] if dates is None else dates
-        derived = control_mod.party_at(events, when, self.control(), self.localities(), self.boundaries(0))
+        derived = control_mod.party_at(
+            events, when, self.control(), self.localities(), self.boundaries(0), neighbourhoods=self.neighbourhoods()
+        )
         imported = self.zones_imported()
         if len(imported) == 0 or len(events) == 0:
             return derived
@@ -181,6 +266,33 @@ class Catalog:
         return self._shipped(datasets.load_citations, CITATION_COLUMNS)
 
     # --- the Data page -----------------------------------------------------------------
+    def _boundary_summary_rows(self) -> list[tuple]:
+        """(dataset, rows, source, licence, origin) of each boundary level and the neighbourhoods."""
+        out = []
+        levels = ((0, "country outline"), (1, "governorates"), (2, "districts"), (3, "sub-districts"))
+        for level, label in levels:
+            b = self.boundaries(level)
+            src = "; ".join(sorted({s for s in b["source"].astype(str) if s})) if len(b) else ""
+            official = self.boundaries_are_official(level)
+            if self.boundaries_are_imported(level):
+                origin = "workspace (official)" if official else "workspace (not marked official)"
+            else:
+                origin = "shipped (official OCHA COD-AB)"
+            licence = DATASET_INFO["ocha"][1] if official else "see data/README.md"
+            out.append((f"boundaries: {label}", len(b), src, licence, origin))
+        hoods = self.neighbourhoods()
+        src = "; ".join(sorted({s for s in hoods["source"].astype(str) if s}))
+        out.append(
+            (
+                "boundaries: city neighbourhoods (Aleppo, Damascus, Homs)",
+                len(hoods),
+                src,
+                DATASET_INFO["ocha"][1],
+                "shipped (official OCHA COD-AB)",
+            )
+        )
+        return out
+
     def summary(self) -> pd.DataFrame:
         """One row per dataset: ``dataset``, ``rows``, ``source``, ``licence``, ``origin``."""
         rows = []
@@ -192,17 +304,12 @@ class Catalog:
 
         shipped_events = self._shipped(datasets.load_events, "events")
         add("events (curated)", len(shipped_events), *DATASET_INFO["curated"], "shipped")
-        for level, label in ((0, "country outline"), (1, "governorates")):
-            b = self.boundaries(level)
-            src = "; ".join(sorted({s for s in b["source"].astype(str) if s})) if len(b) else ""
-            official = self.boundaries_are_official(level)
-            add(
-                f"boundaries: {label}",
-                len(b),
-                src,
-                DATASET_INFO["ocha"][1] if official else "see data/README.md",
-                "workspace (official)" if official else "shipped (approximate)",
-            )
+        ucdp_events = self._shipped(datasets.load_ucdp_events, "events")
+        add("events (UCDP GED)", len(ucdp_events), *DATASET_INFO["ucdp_shipped"], "shipped")
+        if len(shipped_events) and len(ucdp_events):
+            add("incidents linked (curated + UCDP)", len(self.incident_links()), *DATASET_INFO["links"], "derived")
+        for row in self._boundary_summary_rows():
+            add(*row)
         locs = self._shipped(datasets.load_localities, "localities")
         add(
             "localities",

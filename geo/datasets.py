@@ -37,11 +37,54 @@ def _ints(df: pd.DataFrame, columns) -> None:
             df[col] = pd.to_numeric(df[col].replace("", None)).astype("Int64")
 
 
-def load_boundaries(level: int = 1, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
-    """Shipped boundaries: ``level`` 0 (country outline) or 1 (14 governorates)."""
-    gdf = gpd.read_file(Path(data_dir) / f"admin{int(level)}.geojson")
+#: Levels of the shipped boundaries (``data/admin{level}.geojson``).
+BOUNDARY_LEVELS = (0, 1, 2, 3)
+#: The credit the licence of the shipped boundaries (CC BY 3.0 IGO) asks for: on the map, the
+#: Data page, every briefing footer and in data/README.md.
+BOUNDARY_ATTRIBUTION = "Boundaries: OCHA / UN Cartographic Section COD-AB, CC BY 3.0 IGO"
+
+
+def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path)
     gdf["admin_level"] = gdf["admin_level"].astype("int64")
+    for col in ("pcode", "parent_pcode", "name_en", "name_ar", "source", "precision"):
+        if col in gdf.columns:
+            gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), "").astype(str)
     return gdf.set_crs(CRS, allow_override=True) if gdf.crs is None else gdf.to_crs(CRS)
+
+
+def load_boundaries(level: int = 1, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """Shipped OCHA COD-AB boundaries at one level.
+
+    Parameters
+    ----------
+    level : int
+        0 country outline, 1 the 14 governorates, 2 the 62 districts, 3 the 272 sub-districts.
+    data_dir : Path
+        The shipped data folder.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``admin_level``, ``pcode``, ``parent_pcode``, ``name_en``, ``name_ar``, ``source``,
+        ``precision`` and the geometry (EPSG:4326).
+    """
+    if int(level) not in BOUNDARY_LEVELS:
+        raise ValueError(f"no shipped boundaries at level {level} (levels {BOUNDARY_LEVELS})")
+    return _read_boundary_file(Path(data_dir) / f"admin{int(level)}.geojson")
+
+
+def load_neighbourhoods(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """Shipped OCHA city-neighbourhood polygons (level 4) of Aleppo, Damascus and Homs.
+
+    The boundary columns (``parent_pcode`` is the sub-district) plus ``city`` (OCHA's city
+    unit: Aleppo, Damascus, Yarmuk, Homs) and ``area`` (OCHA's area name in Damascus, e.g.
+    Jowbar, Qaboun, Burza; "" elsewhere).
+    """
+    gdf = _read_boundary_file(Path(data_dir) / "neighbourhoods.geojson")
+    for col in ("city", "area"):
+        gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), "").astype(str)
+    return gdf
 
 
 def load_localities(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
@@ -76,6 +119,17 @@ def load_citations(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 def load_events(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     """The curated, documented incidents shipped with the app (canonical event columns)."""
     gdf = _points(_read_csv(Path(data_dir) / "events.csv"))
+    _ints(gdf, ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"])
+    extra = [c for c in gdf.columns if c not in EVENT_COLUMNS and c != "geometry"]
+    return gdf[[*EVENT_COLUMNS, *extra, "geometry"]]
+
+
+def load_ucdp_events(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """The shipped UCDP GED 19.1 events of the window (``ucdp_events.csv``, built by
+    ``scripts/build_ucdp.py``): canonical event columns, then UCDP's own precision codes and
+    governorate / district names (``ucdp_where_prec``, ``ucdp_date_prec``, ``ucdp_adm_1``,
+    ``ucdp_adm_2``)."""
+    gdf = _points(_read_csv(Path(data_dir) / "ucdp_events.csv"))
     _ints(gdf, ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"])
     extra = [c for c in gdf.columns if c not in EVENT_COLUMNS and c != "geometry"]
     return gdf[[*EVENT_COLUMNS, *extra, "geometry"]]

@@ -156,7 +156,7 @@ def select(catalog, what: str, *, date=None, start=None, end=None, workspace_onl
         raise ValueError(f"unknown export {what!r} (known: {', '.join(WHATS)})")
     store = catalog.store
     if what == "events":
-        frame = store.read("events") if workspace_only else catalog.events()
+        frame = store.read("events") if workspace_only else catalog.events(incidents=False)  # records: lossless
         if start is not None or end is not None:
             frame = events_in_range(frame, start, end)
         return frame.reset_index(drop=True)

@@ -49,3 +49,10 @@ def party_colour(party: str) -> str:
 def class_colour(cls: str) -> str:
     """Marker colour of a truce class (dark grey when unknown)."""
     return CLASS_COLOURS.get(cls, UNCLASSIFIED_COLOUR)
+
+
+#: District choropleth (layers/choropleth.py): one colour per non-zero class, light to dark
+#: (ColorBrewer YlOrRd, 7 classes: sequential, colour-blind safe, prints in grey); districts
+#: with no event are left unfilled.
+CHOROPLETH_COLOURS = ("#FFFFB2", "#FED976", "#FEB24C", "#FD8D3C", "#FC4E2A", "#E31A1C", "#B10026")
+CHOROPLETH_OPACITY = 0.7

@@ -38,6 +38,23 @@ GEO_PRECISIONS = ("exact", "near", "district", "governorate", "country")
 DATE_PRECISIONS = ("day", "days", "week", "month", "year")
 CONFIDENCES = ("high", "medium", "low")
 
+# --- imprecise events: condition codes (issue 9; geo/queries.py tests them, front ends word them) ---
+#: ``geo_precision`` values that place an event only somewhere in Syria: never drawn, never in a
+#: governorate, district or zone, never given a holder; counted in national totals only.
+COUNTRY_ONLY_PRECISIONS = ("country",)
+#: A span longer than this many days (``date_end - date_start + 1``) is a long span, and so is
+#: every event with a ``date_precision`` in LONG_SPAN_PRECISIONS: never put on one day or week.
+LONG_SPAN_DAYS = 7
+LONG_SPAN_PRECISIONS = ("month", "year")
+COUNTRY_ONLY = "country_only"  # located only to the country
+LONG_SPAN = "long_span"  # dated only to a span longer than LONG_SPAN_DAYS days
+PARTLY_IN_RANGE = "partly_in_range"  # span overlaps a date range without lying inside it
+#: The unit country-only events are counted in by governorate / district / zone (key, name).
+LOCATION_UNKNOWN_PCODE = "SY"
+LOCATION_UNKNOWN = "Syria, location unknown"
+#: The row of long spans in counts by day or week.
+LONG_SPAN_ROW = "spans longer than a week"
+
 # --- events -------------------------------------------------------------------
 #: Columns of an event GeoDataFrame (plus ``geometry``: Point, EPSG:4326).
 EVENT_COLUMNS: dict[str, str] = {
@@ -118,12 +135,13 @@ CITATION_COLUMNS: dict[str, str] = {
 
 # --- boundaries ---------------------------------------------------------------
 BOUNDARY_COLUMNS: dict[str, str] = {
-    "admin_level": "int64",  # 0 country, 1 governorate
-    "pcode": "str",  # SY, SY01..SY14
+    "admin_level": "int64",  # 0 country, 1 governorate, 2 district, 3 sub-district, 4 neighbourhood
+    "pcode": "str",  # SY, SY01..SY14, SY0101.., SY010000.., neighbourhoods N0001..
+    "parent_pcode": "str",  # P-code of the unit one level up ("" for the country)
     "name_en": "str",
     "name_ar": "str",
     "source": "str",
-    "precision": "str",  # "approximate" (shipped) / "official" (imported OCHA)
+    "precision": "str",  # "official" (shipped OCHA COD-AB, or imported) / "imported"
 }
 
 ADMIN1 = {

@@ -62,7 +62,9 @@ def _text(df: pd.DataFrame, col: str) -> np.ndarray:
 
 
 #: Row labels of an event popup, in order (the values come from :func:`popup_fields`).
-POPUP_LABELS = ["Date", "Place", "Ground", "Actors", "Type", "Class", "Fatalities", "Source", "Precision", "Dataset"]
+POPUP_LABELS = [
+    "Date", "Place", "Ground", "Actors", "Type", "Class", "Fatalities", "Source", "Corroborated by", "Precision", "Dataset",
+]
 SYNTHETIC_NOTE = "SYNTHETIC EVENT (not a real incident)"
 
 
@@ -75,8 +77,13 @@ def popup_fields(row: dict) -> list:
     fat = row["fatalities"]
     if row["fat_low"] and row["fat_high"] and row["fat_low"] != row["fat_high"]:
         fat = f"{fat} (range {row['fat_low']}–{row['fat_high']})"
+    if fat and "fatalities_from_ucdp" in row.get("flags", "").split(";"):
+        fat += " (sum of the linked UCDP events; the curated record gives no figure)"
     held = row.get("held_by", "")
     ground = f"{held_label(held)} on the day" if held else ""
+    # geo.incidents: the UCDP records of the same incident ('|'-joined), listed as sources
+    linked = row.get("corroboration", "") or row.get("corroborated_by", "")
+    corroborated = "UCDP GED: " + "; ".join(p for p in linked.split("|") if p) if linked else ""
     values = [
         date,
         row["place"],
@@ -86,6 +93,7 @@ def popup_fields(row: dict) -> list:
         CLASS_LABELS.get(row["truce_class"], row["truce_class"]),
         fat or "not reported",
         row["source"],
+        corroborated,
         PRECISION_NOTE.get(row["geo_precision"], row["geo_precision"]),
         row["dataset"],
     ]
@@ -162,7 +170,7 @@ def events_layer(
         c: _text(events, c)
         for c in (
             "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
-            "source", "truce_class", "party1", "held_by",
+            "source", "truce_class", "party1", "held_by", "flags", "corroborated_by", "corroboration",
         )
     }
     dates = {c: [_iso(v) for v in events[c]] if c in events.columns else [""] * n for c in ("date_start", "date_end")}

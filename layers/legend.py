@@ -104,7 +104,7 @@ def add_legend(m: folium.Map, position: str = "bottomright", **kwargs) -> HtmlCo
 
 
 def add_note(m: folium.Map, text: str, position: str = "bottomleft") -> HtmlControl:
-    """Add a small plain-text note (escaped) to the map, e.g. the approximate-boundaries note."""
+    """Add a small plain-text note (escaped) to the map, e.g. the boundaries' source note."""
     ctl = HtmlControl(f"<small>{esc(text)}</small>", position=position, css_class="scm-note")
     ctl.add_to(m)
     return ctl

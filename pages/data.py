@@ -14,6 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import state
+from geo.check import Limits, run_checks
+from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.importers import FORMATS, import_file
 from geo.schema import InputError
 
@@ -42,6 +44,10 @@ except Exception as exc:  # noqa: BLE001 - show, never a stack trace
 st.caption(
     f"Workspace store: {state.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
     "Shipped data: data/ (see data/README.md)."
+)
+st.caption(
+    state.md_text(BOUNDARY_ATTRIBUTION)
+    + " (HDX: Syrian Arab Republic - Subnational Administrative Boundaries, COD-AB v02; see data/README.md)."
 )
 
 st.subheader("Import a file")
@@ -102,3 +108,48 @@ if submitted:
             st.cache_data.clear()
         finally:
             Path(tmp).unlink(missing_ok=True)
+
+st.subheader("Data quality check")
+st.markdown(
+    "Looks through the data in use for records that contradict each other: events whose actors do "
+    "not hold the zone they fall in, places with frequent fighting but no control record, actor "
+    "names the actor table does not know, and incidents recorded in two datasets. The same check as "
+    "`python cli.py check`; nothing is changed."
+)
+CHECK_LIMITS = Limits()
+CHECK_LABELS = {
+    "actor_zone_conflict": (
+        "Events in a zone their actors do not hold",
+        f"Precisely placed and dated events where neither side's party held the place that day and the "
+        f"nearest locality held by either side's party was more than {CHECK_LIMITS.zone_km:g} km away.",
+    ),
+    "locality_without_record": (
+        "Localities without a control record near frequent fighting",
+        f"Gazetteer localities with no control record that are the nearest locality (within "
+        f"{CHECK_LIMITS.cluster_km:g} km) to at least {CHECK_LIMITS.cluster_min} precisely placed events "
+        "of the window.",
+    ),
+    "unknown_actor": (
+        "Actor names the actor table does not know",
+        "Each name with the events naming it, their first and last date and datasets.",
+    ),
+    "duplicate_incident": (
+        "Incidents recorded in two datasets",
+        "Curated events and the UCDP events linked to them as one incident (counted once on every page).",
+    ),
+}
+if st.button("Run the check", key="w_check_run"):
+    with st.spinner("Checking the data..."):
+        try:
+            st.session_state["check_results"] = (store, mtime, run_checks(state._catalog(store), CHECK_LIMITS))
+        except Exception as exc:  # noqa: BLE001 - show, never a stack trace
+            st.session_state.pop("check_results", None)
+            st.error(f"The check could not run ({type(exc).__name__}).")
+check_results = st.session_state.get("check_results")
+if check_results is not None and check_results[:2] == (store, mtime):
+    for code, frame in check_results[2].items():
+        title, what = CHECK_LABELS[code]
+        st.markdown(f"**{title}: {len(frame)}**")
+        st.caption(what)
+        if len(frame):
+            st.dataframe(frame.drop(columns="code"), hide_index=True, width="stretch")

@@ -21,8 +21,11 @@ from streamlit_folium import st_folium
 
 import state
 import viewstate as vsm
+from geo.queries import country_only
+from geo.schema import COUNTRY_ONLY
 from layers.assets import add_view_in_address_bar, base_map
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
+from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
 from layers.events import events_layer
 from layers.legend import add_legend, add_note
 from layers.safe import esc
@@ -152,6 +155,15 @@ with c2:
         key=state.K_COLOR_BY,
         horizontal=True,
     )
+    state.restore_widget(state.K_CHORO, vs.choro)
+    st.radio(
+        "Colour districts by",
+        options=list(vsm.CHORO_MODES),
+        key=state.K_CHORO,
+        horizontal=True,
+        help="Fill the 62 districts by the events (or fatalities) in the event range and filters; "
+        "the zones are then drawn as outlines.",
+    )
 
 # --- layer toggles (in the URL) ---------------------------------------------------------
 for name, key in state.K_LAYER.items():
@@ -199,15 +211,23 @@ add_legend(
     color_by=color_by,
     synthetic=synthetic_any,
 )
+if vs.choro != "off":
+    add_choropleth_legend(m, vs.choro, zones="zones" in show)
 if "boundaries" in show and not official:
-    add_note(m, "Approximate governorate boundaries (not official)")
+    add_note(m, "Governorate boundaries not marked official (imported file)")
 
 # --- dynamic layers: updated in place ------------------------------------------------------
 groups = []
 counts = {"zones": 0, "towns": 0, "events": 0}
+if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
+    from geo.admin import district_totals
+
+    districts = district_totals(events, state.load_boundaries(store, mtime, 2))
+    groups.append(choropleth_layer(districts, vs.choro, range_label=f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
 if "zones" in show:
     zones = state.load_zones(store, mtime, day)
-    groups.append(zones_layer(zones, name=f"Control zones on {day}"))
+    zone_layer = zones_outline_layer if vs.choro != "off" else zones_layer
+    groups.append(zone_layer(zones, name=f"Control zones on {day}"))
     counts["zones"] = len(zones)
 if "events" in show:
     ev = events_layer(events, color_by=color_by)
@@ -226,7 +246,7 @@ if "towns" in show:
 # or a base-map change, which reloads the frame: everything the base map is built from is in
 # ``base_sig``).
 ss = st.session_state
-base_sig = (origin, tuple(sorted(show)), color_by, synthetic_any, official, store, mtime)
+base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, official, store, mtime)
 fresh_frame = ss.get("map_args") is None or ss.get("map_base_sig") != base_sig or ss.get("page_prev") != "map"
 if fresh_frame or ss.get(state.K_VIEW_COMMANDED):
     ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
@@ -255,10 +275,16 @@ if "events" in show:
     if "events" in show and ev.hollow:
         line += f" ({ev.hollow} located only to a district or governorate centre, drawn hollow)"
     if ev.not_drawn:
-        line += f"; {ev.not_drawn} located only to the country are listed in the table, not drawn"
+        line += f"; {ev.not_drawn} located only to the country are listed below, not drawn"
     if ev.synthetic:
         line += f"; {ev.synthetic} SYNTHETIC (test data, not real incidents)"
     notes.append(line + ".")
+if vs.choro != "off":
+    placed = int(districts["events"].sum())
+    notes.append(
+        f"Districts coloured by {vs.choro} in the range: {placed:,} of {len(events):,} events are placed in a "
+        f"district; the other {len(events) - placed:,} are located only to a governorate or to Syria."
+    )
 st.caption(" ".join(esc(n) for n in notes))
 if "boundaries" in show:
     if official:
@@ -272,7 +298,7 @@ with st.expander(f"Events in the selection ({len(events)})"):
     if len(events):
         cols_shown = [
             c
-            for c in ("date_start", "place", "admin1_pcode", "actor1", "actor2", "event_type", "truce_class",
+            for c in ("date_start", "place", "admin1_pcode", "admin2_pcode", "actor1", "actor2", "event_type", "truce_class",
                       "fatalities", "geo_precision", "dataset", "source", "event_id")
             if c in events.columns
         ]
@@ -281,6 +307,20 @@ with st.expander(f"Events in the selection ({len(events)})"):
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.write("No events match the dates and filters.")
+
+# --- events located only to Syria (geo.queries.country_only): listed, never drawn ------------
+country = events.loc[country_only(events)] if len(events) else events
+if len(country):
+    dead = int(pd.to_numeric(country["fatalities"], errors="coerce").fillna(0).sum())
+    with st.expander(f"Located only to Syria: {len(country):,} events, {dead:,} deaths"):
+        st.caption(esc(f"These events are {state.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
+        shown = [c for c in ("date_start", "date_end", "actor1", "actor2", "event_type", "fatalities", "dataset",
+                             "event_id") if c in country.columns]
+        table = pd.DataFrame(country[shown]).copy()
+        for c in ("date_start", "date_end"):
+            if c in table.columns:
+                table[c] = pd.to_datetime(table[c]).dt.strftime("%Y-%m-%d")
+        st.dataframe(table, hide_index=True, width="stretch", key="w_country_only_table")
 
 # --- share panel (briefing-links) ---
 from pages import _share  # noqa: E402 - link, focus and export controls (pages/_share.py)

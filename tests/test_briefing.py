@@ -304,3 +304,55 @@ def test_orientation_places_are_named_on_a_zoomed_view(catalog):
                                  geometry=gpd.points_from_xy([36.7], [36.1]), crs=CRS)
     fig, facts = build_figure(bd)
     assert facts["places"] == 1 and "Xanadu" in _texts(fig)
+
+
+# --- district choropleth (state.choro, as on the Map page) ---------------------------------------
+class DistrictCatalog(FixtureCatalog):
+    """The fixture with four districts (two per governorate) as its level-2 boundaries."""
+
+    def __init__(self):
+        super().__init__()
+        self.districts = gpd.GeoDataFrame(
+            {"admin_level": 2, "pcode": ["SY0200", "SY0201", "SY0400", "SY0401"],
+             "parent_pcode": ["SY02", "SY02", "SY04", "SY04"],
+             "name_en": ["North-west", "North-east", "South-west", "South-east"], "name_ar": "", "source": "fixture"},
+            geometry=[shapely.box(36.0, 34.75, 38.5, 37.0), shapely.box(38.5, 34.75, 41.0, 37.0),
+                      shapely.box(36.0, 32.5, 38.5, 34.75), shapely.box(38.5, 32.5, 41.0, 34.75)], crs=CRS)
+
+    def boundaries(self, level=1):
+        return self.districts if level == 2 else super().boundaries(level)
+
+
+@pytest.fixture(scope="module")
+def district_catalog():
+    return DistrictCatalog()
+
+
+def test_choropleth_png_changes_the_map_keeps_the_size_and_uses_the_map_breaks(district_catalog):
+    from geo.admin import district_totals
+    from geo.view import filter_view
+    from layers.choropleth import BREAKS, class_index, class_labels
+
+    off = _png(district_catalog, ViewState(), size="1280x720")
+    on = _png(district_catalog, ViewState(choro="events"), size="1280x720")
+    assert on.size == off.size == (1280, 720)
+    changed = np.any(np.abs(_map_area(on) - _map_area(off)) > 30, axis=2).mean()
+    assert changed > 0.05, f"the district colours changed only {changed:.4f} of the map"
+    totals = district_totals(filter_view(district_catalog.ev, ViewState()), district_catalog.districts)
+    assert render_briefing.last_facts["districts_filled"] == int((class_index(totals["events"], BREAKS["events"]) > 0).sum())
+    fig, facts = build_figure(bdata.gather(ViewState(choro="fatalities"), district_catalog, version=VERSION))
+    text = _texts(fig)
+    assert "Fatalities per district" in text and all(label in text for label in class_labels(BREAKS["fatalities"]))
+    assert "(zone outline)" in text and "Districts coloured by fatalities" in text
+    assert "not attributed" not in text and "approximate" not in text
+    assert "zones derived from dated locality records" in text
+
+
+def test_html_export_with_choro_carries_the_district_legend(district_catalog):
+    from briefing.html import render_html
+
+    html = render_html(ViewState(choro="events"), district_catalog, version=VERSION)
+    assert "Events per district" in html and "Districts coloured by events" in html
+    assert render_html.last_facts["choro"] == "events"
+    plain = render_html(ViewState(), district_catalog, version=VERSION)
+    assert "Events per district" not in plain and render_html.last_facts["choro"] == "off"

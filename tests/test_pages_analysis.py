@@ -90,3 +90,30 @@ def test_rules_page_shows_rules_and_a_searchable_actor_table():
     actors = at.dataframe[2].value
     assert list(actors["pattern"]) == ["Hawar Kilis Operations Room"]
     assert list(actors["party"]) == ["euphrates_shield"]
+
+
+def test_trends_page_maps_districts_and_lists_the_ten_busiest(tmp_path):
+    from geo.catalog import Catalog
+    from geo.stats import counts_by
+    from geo.view import filter_view
+    from viewstate import ViewState
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(page="trends", start="2017-01-01", end="2017-01-31")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Events per district" in [s.value for s in at.subheader]
+    assert _by_key(at.radio, "w_trends_choro").value == "events"  # on by default, not in the link
+    assert "w_trends_choro" not in at.query_params and "choro" not in at.query_params
+    top = next(d.value for d in at.dataframe if list(d.value.columns) == ["district", "governorate", "events", "fatalities"])
+    cat = Catalog(str(tmp_path / "store.gpkg"))
+    events = filter_view(cat.events(), ViewState(start=date(2017, 1, 1), end=date(2017, 1, 31)))
+    table = counts_by(events, "district", admin1=cat.boundaries(1), admin2=cat.boundaries(2))
+    districts = table.loc[table["pcode"].isin(set(cat.boundaries(2)["pcode"]))]
+    assert len(top) == 10 and list(top["events"]) == sorted(districts["events"], reverse=True)[:10]
+    assert set(top["district"]) <= set(districts["district"])
+    unplaced = len(events) - int(districts["events"].sum())
+    assert any(f"{unplaced:,} of the {len(events):,} events have no district" in c.value for c in at.caption)
+    _by_key(at.radio, "w_trends_choro").set_value("fatalities")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]

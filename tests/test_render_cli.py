@@ -61,6 +61,7 @@ def test_html_standalone_from_a_link(tmp_path):
         (["--size", "12x12"], "--size"),
         (["--size", "big"], "--size"),
         (["--link", "?date=nope&z=1"], "--link"),
+        (["--choro", "deaths"], "--choro"),
     ],
 )
 def test_bad_options_exit_2_and_write_nothing(tmp_path, args, option):
@@ -77,3 +78,14 @@ def test_bad_output_suffix_and_folder(tmp_path):
     assert res.returncode == 2 and ".jpg" in res.stderr
     res = run("--out", str(tmp_path / "missing" / "x.png"), tmp_path=tmp_path)
     assert res.returncode == 2 and "does not exist" in res.stderr
+
+
+def test_choro_colours_the_districts_in_png_and_html(tmp_path):
+    png, html = tmp_path / "choro.png", tmp_path / "choro.html"
+    res = run("--choro", "events", "--start", "2017-01-01", "--end", "2017-01-31", "--size", "1280x720",
+              "--out", str(png), tmp_path=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert Image.open(png).size == (1280, 720)
+    res = run("--choro", "fatalities", "--layers", "zones,boundaries", "--out", str(html), tmp_path=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Fatalities per district" in html.read_text(encoding="utf-8")

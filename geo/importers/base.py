@@ -264,7 +264,7 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
 
             return commit_boundaries(parsed, ctx, store)
         if parsed.kind == "events":
-            existing = set(ctx.catalog.events()["event_id"])
+            existing = set(ctx.catalog.events(incidents=False)["event_id"])  # every record, folded or not
             key = frame["event_id"]
         else:  # zones: identical records are duplicates
             stored = store.read("zones")

@@ -1,6 +1,6 @@
 """Official OCHA COD-AB boundaries (syr_admin0/1/2 as shapefile, zip or GeoJSON) -> the store.
 
-Imported boundaries replace the shipped approximations level by level (``Catalog.boundaries``
+Imported boundaries replace the shipped OCHA COD-AB files level by level (``Catalog.boundaries``
 prefers them), carry ``precision`` "official", and the governorate of every stored event is
 re-assigned against the new level-1 polygons in the same atomic write.
 
@@ -223,7 +223,7 @@ def commit_boundaries(parsed: Parsed, ctx: Context, store) -> ImportReport:
         keep = keep.loc[keep["admin_level"] != level]
         label = {0: "the country outline", 1: "the governorates", 2: "the districts"}[int(level)]
         notes.append(
-            f"level {int(level)}: {len(rows)} official boundaries now replace {label} ({'re-import' if len(old) else 'shipped approximation' if level < 2 else 'new'})"
+            f"level {int(level)}: {len(rows)} official boundaries now replace {label} ({'re-import' if len(old) else 'shipped'})"
         )
     report = ImportReport(added=added, duplicates=duplicates, flagged=0, notes=notes, kind="boundaries")
     if not changed_levels:
