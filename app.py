@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import state
-from static_assets import ensure_vendor
+from webapp import session
+from webapp.vendor import ensure_vendor
 
 st.set_page_config(page_title="Syria Ceasefire Monitor", page_icon="🗺️", layout="wide")  # emoji: no icon fetched from the web
 ensure_vendor()  # the local Leaflet files must exist before the first map renders
@@ -23,20 +23,20 @@ PAGES = {
 }
 
 first_run = "vs" not in st.session_state
-vs = state.sync()
+vs = session.sync()
 page = st.navigation(list(PAGES.values()))
 name = next((k for k, p in PAGES.items() if p.url_path == page.url_path), "map")
 if first_run and vs.page != name and vs.page in PAGES and name == "map":
     st.switch_page(PAGES[vs.page])  # a link with ?page=... opened at the app's root
 st.session_state["page_prev"] = vs.page  # the page of the previous run (the Map page needs it)
-vs = state.set_page(vs, name)
-state.sidebar(vs)
-state.show_notices()
+vs = session.set_page(vs, name)
+session.sidebar(vs)
+session.show_notices()
 # --- presentation view (briefing-links) ---
 if vs.view == "briefing":
-    from pages import _share
+    from webapp import share
 
-    _share.presentation_view(vs)  # the map full width, no app chrome; ends the run
+    share.presentation_view(vs)  # the map full width, no app chrome; ends the run
 # --- end presentation view ---
 page.run()
-state.write_query(st.session_state["vs"])
+session.write_query(st.session_state["vs"])

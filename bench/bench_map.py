@@ -62,7 +62,7 @@ def main() -> None:
         fg.add_to(solo)
         print(f"  {name}: {(len(solo.get_root().render().encode()) - empty) / 1024:.1f} KiB")
     try:
-        from static_assets import vendor_text
+        from webapp.vendor import vendor_text
 
         total = sum(len(vendor_text(n).encode()) for n in VENDOR_FILES)
         print(f"vendor scripts and styles served from /app/static/vendor: {total / 1024:.1f} KiB ({len(VENDOR_FILES)} files)")

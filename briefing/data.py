@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.schema import CRS, PARTIES
-from viewstate import TRUCE_CLASSES, ViewState
+from webapp.viewstate import TRUCE_CLASSES, ViewState
 
 #: geo_precision values drawn with a filled marker; anything else is drawn hollow (imprecise).
 PRECISE = ("exact", "near")

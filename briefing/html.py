@@ -2,7 +2,7 @@
 
 The map is composed with the same layer builders as the Map page (``layers/``), its vendor
 scripts and stylesheets (Leaflet, jQuery, MarkerCluster) are inlined from the files the app
-serves (``static_assets.inline_assets``), and a title box carries the control date, the event
+serves (``webapp.vendor.inline_assets``), and a title box carries the control date, the event
 range, the active filters, the sources and the dataset version.  Every text is escaped
 (``layers.safe.esc``).  The result is checked to reference no ``http(s)`` script or stylesheet.
 """
@@ -27,7 +27,7 @@ from layers.legend import HtmlControl, add_legend, add_note
 from layers.safe import esc
 from layers.towns import towns_layer
 from layers.zones import zones_layer
-from viewstate import ViewState
+from webapp.viewstate import ViewState
 
 #: Tags that would make the page load something from the network (anchors in Leaflet's own
 #: attribution text are links, not loads, and are allowed).
@@ -143,7 +143,7 @@ def render_html(state: ViewState, catalog, out=None, layers=None, version: str |
     RuntimeError
         If the page would still reference a remote script or stylesheet.
     """
-    from static_assets import inline_assets  # app-side I/O helper (reads the vendor files)
+    from webapp.vendor import inline_assets  # app-side I/O helper (reads the vendor files)
 
     if layers is not None:
         state = state.replace(layers=tuple(layers))

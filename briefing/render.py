@@ -41,7 +41,7 @@ from briefing.labels import boxes_of, place_labels
 from geo import palette
 from geo.schema import CRS, METRIC_CRS, PARTIES
 from layers.choropleth import BREAKS, MEASURE_LABELS, ZERO_LINE, class_colour, class_index, class_labels
-from viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, TRUCE_CLASSES, ViewState
+from webapp.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, TRUCE_CLASSES, ViewState
 
 FORMATS = ("png", "pdf", "svg")
 #: Slide size in pixels (rendered at 100 dpi so inches = pixels / 100).

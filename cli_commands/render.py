@@ -71,7 +71,7 @@ def view_from_args(args):
     Each option is checked on its own (so the problem names it), then all together (so that,
     e.g., a start after the end is refused too).
     """
-    from viewstate import ViewState, normalise_params
+    from webapp.viewstate import ViewState, normalise_params
 
     problems: list[Problem] = []
     params: dict[str, list[str]] = {}

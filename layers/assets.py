@@ -4,7 +4,7 @@ Folium and its plugins load Leaflet, jQuery and plugin files from CDNs.  Analyst
 networks have none, so every script and stylesheet a map uses is pointed at a local URL under
 ``/app/static/vendor/`` (Streamlit's static file serving).  The files themselves come from the
 ``folium-offline`` package (installed by requirements.txt) and are written to ``static/vendor/``
-by the app at start-up (``static_assets.py``); this module only knows names and URLs (no I/O).
+by the app at start-up (``webapp/vendor.py``); this module only knows names and URLs (no I/O).
 """
 
 from __future__ import annotations

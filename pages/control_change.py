@@ -14,14 +14,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import state
-import viewstate as vsm
 from geo import control as ctl
 from geo.palette import PARTY_COLOURS
 from geo.schema import PARTIES
 from layers.assets import base_map
 from layers.boundaries import add_boundary_pane, boundaries_layer
 from layers.changes import changed_towns_layer, changes_layer
+from webapp import session
+from webapp import viewstate as vsm
 
 K_FROM = "cc_from"
 K_TO = "cc_to"
@@ -47,12 +47,12 @@ def area_series(store: str, mtime: float) -> pd.DataFrame:
 def _dates_changed() -> None:
     ss = st.session_state
     lo, hi = sorted([ss[K_FROM], ss[K_TO]])
-    ss[state.K_RANGE] = (lo, hi)
+    ss[session.K_RANGE] = (lo, hi)
     ss["vs"] = ss["vs"].replace(start=lo, end=hi) if "vs" in ss else vsm.ViewState(start=lo, end=hi)
 
 
 vs = st.session_state.get("vs", vsm.ViewState())
-store, mtime = state.store_key()
+store, mtime = session.store_key()
 
 st.title("Control change")
 st.caption(
@@ -61,8 +61,8 @@ st.caption(
     "importing control records moves them. Imported zone polygons are not used here."
 )
 
-state.restore_widget(K_FROM, vs.start)
-state.restore_widget(K_TO, vs.end)
+session.restore_widget(K_FROM, vs.start)
+session.restore_widget(K_TO, vs.end)
 c1, c2, _ = st.columns([1, 1, 2])
 c1.date_input("From", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_FROM, on_change=_dates_changed)
 c2.date_input("To", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_TO, on_change=_dates_changed)
@@ -91,7 +91,7 @@ m3.metric("Period", f"{(d2 - d1).days} days")
 
 m = base_map(center=(vs.lat, vs.lon), zoom=vs.zoom, height=MAP_HEIGHT)
 add_boundary_pane(m)
-boundaries_layer(state.load_boundaries(store, mtime, 1), outline, official=state.boundaries_official(store, mtime)).add_to(m)
+boundaries_layer(session.load_boundaries(store, mtime, 1), outline, official=session.boundaries_official(store, mtime)).add_to(m)
 changes_layer(areas, s1, s2, name=f"Changed hands {s1} to {s2}").add_to(m)
 changed_towns_layer(changes, localities).add_to(m)
 folium.LayerControl(collapsed=True).add_to(m)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import state
 from geo.check import Limits, run_checks
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.importers import FORMATS, import_file
 from geo.schema import InputError
+from webapp import session
 
 FORMAT_HELP = {
     "ucdp": "UCDP GED CSV export",
@@ -32,21 +32,21 @@ FORMAT_HELP = {
 SUFFIX = {"ucdp": ".csv", "acled": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
           "shp": ".shp", "zip": ".zip", "boundaries": ".geojson"}
 
-store, mtime = state.store_key()
+store, mtime = session.store_key()
 
 st.title("Data")
 st.markdown("The datasets in use, where they come from, their licences and how many records each holds.")
 try:
-    summary = state._catalog(store).summary()
+    summary = session._catalog(store).summary()
     st.dataframe(summary, hide_index=True, width="stretch")
 except Exception as exc:  # noqa: BLE001 - show, never a stack trace
     st.error(f"The data summary could not be read: {type(exc).__name__}.")
 st.caption(
-    f"Workspace store: {state.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
+    f"Workspace store: {session.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
     "Shipped data: data/ (see data/README.md)."
 )
 st.caption(
-    state.md_text(BOUNDARY_ATTRIBUTION)
+    session.md_text(BOUNDARY_ATTRIBUTION)
     + " (HDX: Syrian Arab Republic - Subnational Administrative Boundaries, COD-AB v02; see data/README.md)."
 )
 
@@ -93,9 +93,9 @@ if submitted:
         except Exception as exc:  # noqa: BLE001 - never a stack trace to the user
             st.error(f"The import failed ({type(exc).__name__}); nothing was written.")
         else:
-            st.success(f"Imported {state.md_text(upload.name)}: {state.md_text(report.summary())}.")
+            st.success(f"Imported {session.md_text(upload.name)}: {session.md_text(report.summary())}.")
             for note in report.notes:
-                st.caption(state.md_text(note))
+                st.caption(session.md_text(note))
             if report.problems_flagged:
                 st.warning("Accepted with flags:")
                 st.dataframe(
@@ -141,7 +141,7 @@ CHECK_LABELS = {
 if st.button("Run the check", key="w_check_run"):
     with st.spinner("Checking the data..."):
         try:
-            st.session_state["check_results"] = (store, mtime, run_checks(state._catalog(store), CHECK_LIMITS))
+            st.session_state["check_results"] = (store, mtime, run_checks(session._catalog(store), CHECK_LIMITS))
         except Exception as exc:  # noqa: BLE001 - show, never a stack trace
             st.session_state.pop("check_results", None)
             st.error(f"The check could not run ({type(exc).__name__}).")

@@ -6,7 +6,7 @@ events) go through ``st_folium(feature_group_to_add=...)``, which updates them i
 slider move neither reloads the map iframe nor loses its zoom and centre.
 ``returned_objects=[]``: panning or zooming never reruns the app; a small script in the map
 (``layers.assets.add_view_in_address_bar``) writes the new centre and zoom into the address bar,
-and ``state.sync`` adopts them at the next run.
+and ``session.sync`` adopts them at the next run.
 
 Layer toggles are Streamlit widgets kept in the URL (``layers=``); the in-map layer control
 (passed as ``layer_control=`` so it sees the dynamic layers) hides a layer for the moment only.
@@ -19,8 +19,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import state
-import viewstate as vsm
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
 from layers.assets import add_view_in_address_bar, base_map
@@ -31,6 +29,8 @@ from layers.legend import add_legend, add_note
 from layers.safe import esc
 from layers.towns import towns_layer
 from layers.zones import zones_layer
+from webapp import session
+from webapp import viewstate as vsm
 
 MAP_HEIGHT = 640
 LAYER_LABELS = {
@@ -49,8 +49,8 @@ LAYER_HELP = {
 }
 
 vs = st.session_state["vs"]
-store, mtime = state.store_key()
-milestones = state.load_milestones(store, mtime)
+store, mtime = session.store_key()
+milestones = session.load_milestones(store, mtime)
 
 st.subheader("Syria ceasefire monitor: map")
 st.caption(
@@ -59,8 +59,8 @@ st.caption(
 )
 
 # --- dates ------------------------------------------------------------------------------
-state.restore_widget(state.K_DATE, vs.date)
-state.restore_widget(state.K_RANGE, (vs.start, vs.end))
+session.restore_widget(session.K_DATE, vs.date)
+session.restore_widget(session.K_RANGE, (vs.start, vs.end))
 
 
 def _milestone_options() -> dict[str, tuple]:
@@ -80,10 +80,10 @@ MILESTONES = _milestone_options()
 
 
 def _jump_to_milestone() -> None:
-    choice = st.session_state.get(state.K_MILESTONE)
+    choice = st.session_state.get(session.K_MILESTONE)
     if choice in MILESTONES:
         d0, _d1 = MILESTONES[choice]
-        st.session_state[state.K_DATE] = d0
+        st.session_state[session.K_DATE] = d0
 
 
 def _timeline(control_date, event_range) -> None:
@@ -121,24 +121,24 @@ def _timeline(control_date, event_range) -> None:
 
 c1, c2 = st.columns([3, 2])
 with c1:
-    state.day_slider(
+    session.day_slider(
         "Control snapshot date",
-        state.K_DATE,
+        session.K_DATE,
         "Zones and the holders shown in town popups are those of this day. Arrow keys move it by one day.",
     )
-    state.day_slider("Events between", state.K_RANGE, "Both ends inclusive. Default: the whole window.")
-    _timeline(st.session_state[state.K_DATE], st.session_state[state.K_RANGE])
+    session.day_slider("Events between", session.K_RANGE, "Both ends inclusive. Default: the whole window.")
+    _timeline(st.session_state[session.K_DATE], st.session_state[session.K_RANGE])
 with c2:
     st.selectbox(
         "Jump to a milestone",
         options=list(MILESTONES),
         index=None,
         placeholder="choose a milestone to set the control date",
-        key=state.K_MILESTONE,
+        key=session.K_MILESTONE,
         on_change=_jump_to_milestone,
     )
     if MILESTONES:
-        current = st.session_state[state.K_DATE]
+        current = st.session_state[session.K_DATE]
         rows = [
             {"": "▶" if d0 <= current <= d1 else "", "from": d0, "to": d1, "milestone": label.split(" – ", 1)[-1]}
             for label, (d0, d1) in MILESTONES.items()
@@ -147,41 +147,41 @@ with c2:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="w_milestone_table")
     else:
         st.caption("No milestones loaded.")
-    state.restore_widget(state.K_COLOR_BY, "class")
+    session.restore_widget(session.K_COLOR_BY, "class")
     st.radio(
         "Colour events by",
         options=["class", "party"],
         format_func=lambda v: "truce class" if v == "class" else "alleged perpetrator",
-        key=state.K_COLOR_BY,
+        key=session.K_COLOR_BY,
         horizontal=True,
     )
-    state.restore_widget(state.K_CHORO, vs.choro)
+    session.restore_widget(session.K_CHORO, vs.choro)
     st.radio(
         "Colour districts by",
         options=list(vsm.CHORO_MODES),
-        key=state.K_CHORO,
+        key=session.K_CHORO,
         horizontal=True,
         help="Fill the 62 districts by the events (or fatalities) in the event range and filters; "
         "the zones are then drawn as outlines.",
     )
 
 # --- layer toggles (in the URL) ---------------------------------------------------------
-for name, key in state.K_LAYER.items():
-    state.restore_widget(key, name in vs.layers)
+for name, key in session.K_LAYER.items():
+    session.restore_widget(key, name in vs.layers)
 cols = st.columns(len(LAYER_LABELS))
 for col, (name, label) in zip(cols, LAYER_LABELS.items(), strict=True):
-    col.checkbox(label, key=state.K_LAYER[name])
+    col.checkbox(label, key=session.K_LAYER[name])
 st.caption(" · ".join(f"{LAYER_LABELS[n]}: {h}" for n, h in LAYER_HELP.items()))
 
-vs = state.sync()
+vs = session.sync()
 show = set(vs.layers)
 day = vs.date.isoformat()
-color_by = st.session_state[state.K_COLOR_BY]
+color_by = st.session_state[session.K_COLOR_BY]
 
 # --- data -------------------------------------------------------------------------------
-events_all = state.load_events(store, mtime)
-events = state.filtered_events(events_all, vs)
-official = state.boundaries_official(store, mtime)
+events_all = session.load_events(store, mtime)
+events = session.filtered_events(events_all, vs)
+official = session.boundaries_official(store, mtime)
 
 # --- base map: changes only with the toggles --------------------------------------------
 # Built at the session's first view, not the current one: the map's script (and so the
@@ -199,8 +199,8 @@ add_view_in_address_bar(
 )
 add_boundary_pane(m)
 if "boundaries" in show:
-    gov = state.load_boundaries(store, mtime, 1)
-    country = state.load_boundaries(store, mtime, 0)
+    gov = session.load_boundaries(store, mtime, 1)
+    country = session.load_boundaries(store, mtime, 0)
     boundaries_layer(gov, country, official=official).add_to(m)
 synthetic_any = bool(len(events_all)) and bool((events_all["dataset"] == "synthetic").any())
 add_legend(
@@ -222,10 +222,10 @@ counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals
 
-    districts = district_totals(events, state.load_boundaries(store, mtime, 2))
+    districts = district_totals(events, session.load_boundaries(store, mtime, 2))
     groups.append(choropleth_layer(districts, vs.choro, range_label=f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
 if "zones" in show:
-    zones = state.load_zones(store, mtime, day)
+    zones = session.load_zones(store, mtime, day)
     zone_layer = zones_outline_layer if vs.choro != "off" else zones_layer
     groups.append(zone_layer(zones, name=f"Control zones on {day}"))
     counts["zones"] = len(zones)
@@ -234,13 +234,13 @@ if "events" in show:
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
-    towns = state.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
+    towns = session.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
 
 # --- the centre and zoom handed to the map --------------------------------------------------
 # streamlit-folium moves the map whenever these arguments change.  A view adopted from the
-# address bar (the user's own pan, see state.sync) is already on the map: handing it back would
+# address bar (the user's own pan, see session.sync) is already on the map: handing it back would
 # move the map to where it was when this run started, undoing a pan made meanwhile.  So they
 # change only when the app moves the view itself or when a new map frame opens (page entered,
 # or a base-map change, which reloads the frame: everything the base map is built from is in
@@ -248,7 +248,7 @@ if "towns" in show:
 ss = st.session_state
 base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, official, store, mtime)
 fresh_frame = ss.get("map_args") is None or ss.get("map_base_sig") != base_sig or ss.get("page_prev") != "map"
-if fresh_frame or ss.get(state.K_VIEW_COMMANDED):
+if fresh_frame or ss.get(session.K_VIEW_COMMANDED):
     ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
 ss["map_base_sig"] = base_sig
 map_args = ss["map_args"]
@@ -313,7 +313,7 @@ country = events.loc[country_only(events)] if len(events) else events
 if len(country):
     dead = int(pd.to_numeric(country["fatalities"], errors="coerce").fillna(0).sum())
     with st.expander(f"Located only to Syria: {len(country):,} events, {dead:,} deaths"):
-        st.caption(esc(f"These events are {state.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
+        st.caption(esc(f"These events are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
         shown = [c for c in ("date_start", "date_end", "actor1", "actor2", "event_type", "fatalities", "dataset",
                              "event_id") if c in country.columns]
         table = pd.DataFrame(country[shown]).copy()
@@ -323,7 +323,7 @@ if len(country):
         st.dataframe(table, hide_index=True, width="stretch", key="w_country_only_table")
 
 # --- share panel (briefing-links) ---
-from pages import _share  # noqa: E402 - link, focus and export controls (pages/_share.py)
+from webapp import share  # noqa: E402 - link, focus and export controls (pages/share.py)
 
-_share.render_share_panel(vs, events=events)
+share.render_share_panel(vs, events=events)
 # --- end share panel ---

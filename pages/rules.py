@@ -11,17 +11,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import state
-import viewstate as vsm
 from geo.check import unknown_actors
 from geo.classify import ACTOR_PARTIES, CLASSES, EXCLUDED, OUTSIDE, ActorTable, load_actors, rules_table
 from geo.schema import InputError
+from webapp import session
+from webapp import viewstate as vsm
 
 K_SEARCH = "ru_search"
 K_PARTY = "ru_party"
 
 vs = st.session_state.get("vs", vsm.ViewState())
-store, mtime = state.store_key()
+store, mtime = session.store_key()
 
 st.title("Classification rules")
 st.markdown(
@@ -50,13 +50,13 @@ st.markdown(
 )
 
 st.subheader("Classes")
-events = state.filtered_events(state.load_events(store, mtime), vs)
+events = session.filtered_events(session.load_events(store, mtime), vs)
 counts = events["truce_class"].value_counts() if len(events) and "truce_class" in events.columns else pd.Series(dtype=int)
 st.dataframe(
     pd.DataFrame(
         {
             "class": list(CLASSES),
-            "label": [state.CLASS_LABELS.get(c, c) for c in CLASSES],
+            "label": [session.CLASS_LABELS.get(c, c) for c in CLASSES],
             "meaning": list(CLASSES.values()),
             "events in the selection": [int(counts.get(c, 0)) for c in CLASSES],
         }

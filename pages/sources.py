@@ -12,7 +12,6 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import state
 from geo.citations import (
     cited_towns,
     documents_overview,
@@ -28,6 +27,7 @@ from geo.citations import (
 from geo.gazetteer import Gazetteer
 from geo.schema import InputError
 from geo.store import Store
+from webapp import session
 
 K_UPLOAD = "src_upload"
 K_TITLE = "src_title"
@@ -60,7 +60,7 @@ def _tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFrame, list[
 def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[str, str]]:
     """Read, detect and store the uploaded files; returns (level, message) pairs."""
     messages, pairs = [], []
-    gazetteer = _gazetteer(*state.store_key())
+    gazetteer = _gazetteer(*session.store_key())
     for f in files:
         data = f.getvalue()
         if len(data) > MAX_UPLOAD_BYTES:
@@ -104,7 +104,7 @@ st.caption(
     "HTML, UTF-8 or Windows Arabic); they stay in your workspace, with the sentence of each citation."
 )
 
-store_path, mtime = state.store_key()
+store_path, mtime = session.store_key()
 vs = st.session_state.get("vs")
 
 with st.expander("Add reports", expanded=False):
@@ -123,7 +123,7 @@ with st.expander("Add reports", expanded=False):
     for level, text in st.session_state.pop(K_MESSAGES, []):
         getattr(st, level)(text)
 
-store_path, mtime = state.store_key()
+store_path, mtime = session.store_key()
 try:
     docs, cites, ws_ids = _tables(store_path, mtime)
     gazetteer = _gazetteer(store_path, mtime)

@@ -15,8 +15,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import state
-import viewstate as vsm
 from geo.admin import district_totals
 from geo.classify import ACTOR_PARTIES, CLASSES
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS
@@ -25,6 +23,8 @@ from geo.schema import ADMIN1, COUNTRY_ONLY, LOCATION_UNKNOWN_PCODE, LONG_SPAN
 from geo.stats import counts_by
 from geo.trends import before_after, counts_over_time, long_spans
 from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
+from webapp import session
+from webapp import viewstate as vsm
 
 K_FREQ = "tr_freq"
 K_BY = "tr_by"
@@ -53,7 +53,7 @@ def held_by(store: str, mtime: float) -> pd.Series:
     """Party holding each event's place on its own date, indexed by ``event_id``."""
     from geo.catalog import Catalog
 
-    events = state.load_events(store, mtime)
+    events = session.load_events(store, mtime)
     if len(events) == 0:
         return pd.Series(dtype=object)
     try:
@@ -66,7 +66,7 @@ def held_by(store: str, mtime: float) -> pd.Series:
 
 def _group_label(by: str, group: str) -> str:
     if by == "truce_class":
-        return state.CLASS_LABELS.get(group, group)
+        return session.CLASS_LABELS.get(group, group)
     if by in ("party", "held_by"):
         return ACTOR_PARTIES.get(group, group) if group != "(unknown)" else "(unknown)"
     if by == "admin1_pcode":
@@ -118,7 +118,7 @@ def _long_span_list(events: pd.DataFrame) -> None:
         return
     title = f"Spans longer than a week: {len(spans):,} events, {int(spans['fatalities'].sum()):,} fatalities (not in the chart)"
     with st.expander(title):
-        st.caption(state.md_text(f"These events are {state.IMPRECISE_WORDS[LONG_SPAN]}."))
+        st.caption(session.md_text(f"These events are {session.IMPRECISE_WORDS[LONG_SPAN]}."))
         table = spans.assign(
             date_start=pd.to_datetime(spans["date_start"]).dt.strftime("%Y-%m-%d"),
             date_end=pd.to_datetime(spans["date_end"]).dt.strftime("%Y-%m-%d"),
@@ -147,7 +147,7 @@ def _unplaced_note(table: pd.DataFrame, total: int) -> str:
             "(counted in their governorate's \"district unknown\" row, not on the district map)"
         )
     if n_unknown:
-        parts.append(f"{n_unknown:,} ({int(unknown['fatalities'].sum()):,} fatalities) are {state.IMPRECISE_WORDS[COUNTRY_ONLY]}")
+        parts.append(f"{n_unknown:,} ({int(unknown['fatalities'].sum()):,} fatalities) are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}")
     return f"{n_gov + n_unknown:,} of the {total:,} events have no district: " + "; ".join(parts) + "."
 
 
@@ -161,50 +161,50 @@ def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime
         horizontal=True,
         help="The Map page's class breaks and colours; events in the sidebar filters and the date range.",
     )
-    admin2 = state.load_boundaries(store, mtime, 2)
-    govs = state.load_boundaries(store, mtime, 1)
+    admin2 = session.load_boundaries(store, mtime, 2)
+    govs = session.load_boundaries(store, mtime, 1)
     label = f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"
     m = district_map(
         district_totals(events, admin2),
         measure,
         governorates=govs,
-        country=state.load_boundaries(store, mtime, 0),
-        official=state.boundaries_official(store, mtime),
+        country=session.load_boundaries(store, mtime, 0),
+        official=session.boundaries_official(store, mtime),
         range_label=label,
     )
     st_folium(m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[])
     table = counts_by(events, "district", admin1=govs, admin2=admin2)
     st.markdown(f"**Top {TOP_DISTRICTS} districts by events**, {label}")
     st.dataframe(_top_districts(table), hide_index=True, width="stretch", key="tr_top_districts")
-    st.caption(state.md_text(_unplaced_note(table, len(events))))
+    st.caption(session.md_text(_unplaced_note(table, len(events))))
 
 
 vs = st.session_state.get("vs", vsm.ViewState())
-store, mtime = state.store_key()
+store, mtime = session.store_key()
 
 st.title("Trends")
 st.caption(
     "Events and fatalities over time, following the sidebar filters and the event date range. "
     "Dashed lines mark the milestones of the ceasefire process (hover for their names). "
-    f"{state.RANGE_RULE} Events dated only to a span longer than a week are not put on a day or week: "
+    f"{session.RANGE_RULE} Events dated only to a span longer than a week are not put on a day or week: "
     "they are listed apart below the chart (not spread over their span). Events located only to Syria "
     "form their own group when the chart is split by place."
 )
 
-state.restore_widget(state.K_RANGE, (vs.start, vs.end))
-state.day_slider("Events between", state.K_RANGE, "Both ends inclusive; shared with the map page and the link.")
-vs = state.sync()
+session.restore_widget(session.K_RANGE, (vs.start, vs.end))
+session.day_slider("Events between", session.K_RANGE, "Both ends inclusive; shared with the map page and the link.")
+vs = session.sync()
 
 c1, c2, c3 = st.columns(3)
 freq = c1.radio("Period", options=["D", "W"], format_func=lambda f: "day" if f == "D" else "week", key=K_FREQ, horizontal=True)
 by = c2.selectbox("Split by", options=list(GROUPINGS), format_func=GROUPINGS.get, key=K_BY)
 metric = c3.radio("Show", options=["events", "fatalities"], key=K_METRIC, horizontal=True)
 
-events_all = state.load_events(store, mtime)
-milestones = state.load_milestones(store, mtime)
+events_all = session.load_events(store, mtime)
+milestones = session.load_milestones(store, mtime)
 if len(events_all) and "held_by" not in events_all.columns:
     events_all = events_all.assign(held_by=events_all["event_id"].map(held_by(store, mtime)).fillna(""))
-events = state.filtered_events(events_all, vs)
+events = session.filtered_events(events_all, vs)
 
 if len(events) == 0:
     st.info("No events match the filters and the date range.")
@@ -252,13 +252,13 @@ for r in milestones.itertuples(index=False):
         options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
 first_truce = milestones.loc[milestones["kind"] == "ceasefire", "milestone_id"].head(1).tolist()
 default = [m for m in first_truce + milestones.loc[milestones["kind"] == "talks", "milestone_id"].tolist() if m in options]
-state.restore_widget(K_MILESTONES, default)
+session.restore_widget(K_MILESTONES, default)
 b1, b2, b3 = st.columns([3, 1, 1])
 chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
 window = b2.number_input("Days each side", min_value=3, max_value=42, value=14, step=1, key=K_WINDOW)
 ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
 
-pool = state.filtered_events(events_all, vs, with_range=False)
+pool = session.filtered_events(events_all, vs, with_range=False)
 ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
 if len(ms) == 0 or len(pool) == 0:
     st.info("Choose at least one milestone (and loosen the filters if no event matches).")
@@ -301,5 +301,5 @@ else:
     )
 
 with st.expander("What the classes mean"):
-    st.markdown("\n".join(f"- **{state.CLASS_LABELS.get(c, c)}**: {d}" for c, d in CLASSES.items()))
+    st.markdown("\n".join(f"- **{session.CLASS_LABELS.get(c, c)}**: {d}" for c, d in CLASSES.items()))
     st.caption("The full rules and the actor table are on the Rules page.")

@@ -215,9 +215,9 @@ def test_refused_link_text_is_shown_inert(tmp_path, monkeypatch):
 
 
 def test_md_text_keeps_markdown_and_html_inert():
-    import state
+    from webapp import session
 
-    out = state.md_text("[x](javascript:1) <b>*bold*</b> ${a} `c`")
+    out = session.md_text("[x](javascript:1) <b>*bold*</b> ${a} `c`")
     assert "](" not in out and "<b>" not in out and "*bold*" not in out and "${" not in out
 
 
@@ -278,11 +278,11 @@ def test_a_notice_names_the_parameter_once(tmp_path, monkeypatch):
 
 def test_cited_towns_follow_the_event_range(tmp_path):
     """Towns are sized by the sources citing them in the selected range (issue 4)."""
-    import state
+    from webapp import session
 
     store = str(tmp_path / "none.gpkg")
-    whole = state.load_towns(store, 0.0, "2017-02-24", "2016-12-01", "2017-03-31")
-    march = state.load_towns(store, 0.0, "2017-02-24", "2017-03-01", "2017-03-31")
+    whole = session.load_towns(store, 0.0, "2017-02-24", "2016-12-01", "2017-03-31")
+    march = session.load_towns(store, 0.0, "2017-02-24", "2017-03-01", "2017-03-31")
     assert 0 < len(march) < len(whole)
     aleppo_whole = int(whole.loc[whole["name_en"] == "Aleppo", "n_sources"].iloc[0])
     aleppo_march = march.loc[march["name_en"] == "Aleppo", "n_sources"]

@@ -277,7 +277,7 @@ def test_data_page_credits_the_boundaries(tmp_path, monkeypatch):
 def test_every_briefing_footer_credits_the_boundaries(tmp_path):
     from briefing.data import gather
     from briefing.html import _footer_box
-    from viewstate import ViewState
+    from webapp.viewstate import ViewState
 
     bd = gather(ViewState(), Catalog(tmp_path / "s.gpkg"), layers=("zones",), version="test")
     assert BOUNDARY_ATTRIBUTION in bd.attribution  # PNG / PDF / SVG footer lines

@@ -23,7 +23,7 @@ from briefing.render import (
     render_briefing,
 )
 from geo.schema import CRS
-from viewstate import ViewState
+from webapp.viewstate import ViewState
 
 VERSION = "data test123 · code test"
 

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
-import viewstate as vsm
 from geo.palette import CHOROPLETH_COLOURS
 from layers.choropleth import (
     BREAKS,
@@ -28,6 +27,7 @@ from layers.choropleth import (
     legend_html,
     zones_outline_layer,
 )
+from webapp import viewstate as vsm
 
 ROOT = Path(__file__).resolve().parents[1]
 NASTY = "<img src=x onerror=alert(1)>${x}`"

@@ -536,7 +536,7 @@ def test_imported_event_types_match_the_class_filter_vocabulary():
     """UCDP and ACLED types land in ``viewstate.EVENT_TYPES``, so ``?class=battle`` finds them."""
     from geo.importers.acled import event_types
     from geo.importers.ucdp import VIOLENCE
-    from viewstate import EVENT_TYPES
+    from webapp.viewstate import EVENT_TYPES
 
     assert set(VIOLENCE.values()) <= set(EVENT_TYPES)
     kinds = pd.Series(

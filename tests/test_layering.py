@@ -56,7 +56,8 @@ def test_layers_import_no_streamlit_and_do_no_file_io(path):
 
 
 def test_only_app_state_and_pages_import_streamlit():
-    allowed = {ROOT / "app.py", ROOT / "state.py"} | set(_modules("pages"))
+    # the Streamlit side: app.py, the pages and the app package's session glue and share panel
+    allowed = {ROOT / "app.py", ROOT / "webapp" / "session.py", ROOT / "webapp" / "share.py"} | set(_modules("pages"))
     offenders = []
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT)
@@ -92,10 +93,17 @@ def _widgets_without_key(source: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*(ROOT / "pages").glob("*.py"), ROOT / "app.py", ROOT / "state.py"]), ids=lambda p: p.name
+    "path",
+    sorted([*(ROOT / "pages").glob("*.py"), ROOT / "app.py", ROOT / "webapp" / "session.py", ROOT / "webapp" / "share.py"]),
+    ids=lambda p: p.name,
 )
 def test_every_widget_has_an_explicit_key(path):
     assert _widgets_without_key(path.read_text(encoding="utf-8")) == []
+
+
+def test_view_state_stays_pure():
+    """webapp/viewstate.py is imported by the briefing exports and the CLI: no Streamlit, no folium."""
+    assert not (_imports(ROOT / "webapp" / "viewstate.py") & (UI_PACKAGES | {"folium"}))
 
 
 def test_the_widget_key_checker_sees_a_missing_key():

@@ -96,7 +96,7 @@ def test_trends_page_maps_districts_and_lists_the_ten_busiest(tmp_path):
     from geo.catalog import Catalog
     from geo.stats import counts_by
     from geo.view import filter_view
-    from viewstate import ViewState
+    from webapp.viewstate import ViewState
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params.update(page="trends", start="2017-01-01", end="2017-01-31")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import viewstate as vs
-from viewstate import ViewState
+from webapp import viewstate as vs
+from webapp.viewstate import ViewState
 
 DAYS = (vs.WINDOW_END - vs.WINDOW_START).days
 window_dates = st.integers(0, DAYS).map(lambda d: vs.WINDOW_START + timedelta(days=d))

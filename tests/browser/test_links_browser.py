@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from viewstate import ViewState
+from webapp.viewstate import ViewState
 
 # Counts the layers of the folium map of a standalone page (its ``map_<hash>`` global).
 STANDALONE_COUNT_JS = """() => {

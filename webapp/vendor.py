@@ -14,7 +14,7 @@ from pathlib import Path
 
 from layers.assets import VENDOR_FILES, VENDOR_URL
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]  # the repository root: Streamlit serves ./static
 STATIC_DIR = ROOT / "static"
 
 

@@ -3,7 +3,7 @@
 Pure Python (no streamlit): ``ViewState.from_query(params)`` validates every parameter and
 returns the state plus human-readable notices for the parameters it had to drop;
 ``ViewState.to_query()`` gives the parameters of a shareable link.  The Streamlit glue lives in
-``state.py``.
+``webapp/session.py``.
 
 Link parameters (all optional; a missing one means the default)::
 

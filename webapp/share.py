@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-import state
-import viewstate as vsm
 from layers.safe import esc
+from webapp import session
+from webapp import viewstate as vsm
 
 #: Static CSS of the presentation view (our own constant; never contains user text).
 _PRESENTATION_CSS = """
@@ -60,7 +60,7 @@ def share_link(vs: vsm.ViewState) -> str:
 def _catalog():
     from geo.catalog import Catalog
 
-    store, _mtime = state.store_key()
+    store, _mtime = session.store_key()
     return Catalog(store)
 
 
@@ -156,9 +156,9 @@ def _focus_on_town(towns: pd.DataFrame) -> None:
 def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) -> None:
     """Link, focus and export controls of the current view (Map page)."""
     vs = st.session_state.get("vs", vs)
-    store, mtime = state.store_key()
+    store, mtime = session.store_key()
     if events is None:
-        events = state.filtered_events(state.load_events(store, mtime), vs)
+        events = session.filtered_events(session.load_events(store, mtime), vs)
     with st.expander("Share and export this view", expanded=False, icon=":material/share:"):
         st.caption("Link to this view (dates, filters, layers, map centre and zoom, selected town); "
                    "use the copy icon at the right of the box. The browser's address bar always holds "
@@ -168,7 +168,7 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
         st.caption("Presentation view (no app chrome; the map with its title, legend, dates and sources):")
         st.code(share_link(vs.replace(view="briefing")), language=None, wrap_lines=True)
 
-        towns = state.load_towns(store, mtime, vs.date.isoformat(), vs.start.isoformat(), vs.end.isoformat())
+        towns = session.load_towns(store, mtime, vs.date.isoformat(), vs.start.isoformat(), vs.end.isoformat())
         if len(towns) and "locality_id" in towns.columns:
             names = dict(zip(towns["locality_id"], towns.get("name_en", towns["locality_id"]), strict=True))
             options = [""] + list(names)
@@ -227,13 +227,13 @@ def presentation_view(vs: vsm.ViewState) -> None:
     from briefing.html import build_map
 
     st.html(_PRESENTATION_CSS)
-    store, mtime = state.store_key()
+    store, mtime = session.store_key()
     query = vs.replace(view="app", page="map").query_string()
     try:
         bd = _gathered(store, mtime, query)
         official = False
         try:
-            official = bool(state.boundaries_official(store, mtime))
+            official = bool(session.boundaries_official(store, mtime))
         except Exception:  # noqa: BLE001
             official = False
         m, _facts = build_map(bd, official=official)

@@ -20,10 +20,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-import viewstate as vsm
 from geo.paths import store_path as resolve_store
 from geo.schema import ADMIN1, COUNTRY_ONLY, CRS, EVENT_COLUMNS, LONG_SPAN, PARTIES, PARTLY_IN_RANGE
 from layers.safe import esc
+from webapp import viewstate as vsm
 
 # --- widget keys (one place) ----------------------------------------------------------
 K_DATE = "w_date"
@@ -257,7 +257,7 @@ def show_notices() -> None:
     """Tell the user once which link parameters were refused (they may quote the link: escaped)."""
     notices = st.session_state.pop("vs_notices", [])
     for n in notices:
-        st.warning(md_text(n))  # each notice names the parameter and what was done (viewstate.py)
+        st.warning(md_text(n))  # each notice names the parameter and what was done (webapp/viewstate.py)
 
 
 # --- filters and key figures ------------------------------------------------------------
