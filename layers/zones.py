@@ -29,6 +29,10 @@ def _iso(value) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+#: How many source IDs a zone's tooltip names (Leaflet tooltips do not wrap).
+TOOLTIP_SOURCES = 3
+
+
 def zone_tooltip(party: str, valid_from, valid_to, method: str = "", source: str = "") -> str:
     """Tooltip HTML naming the party and the dates of that control (escaped)."""
     label = PARTIES.get(party, party or "unknown")
@@ -46,8 +50,10 @@ def zone_tooltip(party: str, valid_from, valid_to, method: str = "", source: str
     extra = []
     if method:
         extra.append(f"zone {method}")
-    if source:
-        extra.append(f"sources: {source}")
+    if source:  # a derived zone rests on every record of its party: name a few, count the rest
+        ids = [x for x in source.split(";") if x]
+        more = f" and {len(ids) - TOOLTIP_SOURCES} more" if len(ids) > TOOLTIP_SOURCES else ""
+        extra.append(f"sources: {', '.join(ids[:TOOLTIP_SOURCES])}{more}")
     tail = f"<br><small>{esc(' · '.join(extra))}</small>" if extra else ""
     return f"<b>{esc(label)}</b><br>{esc(dates)}{tail}"
 

@@ -397,3 +397,13 @@ def test_event_popup_says_who_held_the_ground(events):
     # without the column (unclassified events) the popup simply has no Ground row
     plain = _spec(_render_layer(events_layer(events).group), "event")
     assert all("<th>Ground</th>" not in popup_html(r[4]) for g in plain["groups"] for r in g["rows"])
+
+
+def test_zone_tooltip_names_a_few_sources_and_counts_the_rest():
+    from layers.zones import TOOLTIP_SOURCES, zone_tooltip
+
+    many = ";".join(f"news:s{i}" for i in range(40))
+    tip = zone_tooltip("government", "2016-12-01", None, "derived", many)
+    assert "news:s0, news:s1, news:s2 and 37 more" in tip and "news:s3" not in tip
+    assert TOOLTIP_SOURCES == 3
+    assert "sources: news:a" in zone_tooltip("sdf", "2016-12-01", None, "derived", "news:a")
