@@ -20,7 +20,8 @@ from geo.store import Store
 
 MILESTONE_COLUMNS = ("milestone_id", "date_start", "date_end", "label", "kind", "source_id")
 SOURCE_COLUMNS = ("source_id", "outlet", "title", "published", "url", "kind", "note")
-CITATION_COLUMNS = ("source_id", "locality_id", "start", "end")
+#: Columns of the shipped ``data/citations.csv`` (the workspace's mention rows: ``geo.schema.CITATION_COLUMNS``).
+SHIPPED_CITATION_COLUMNS = ("source_id", "locality_id", "start", "end")
 
 #: Source and licence shown on the Data page, per dataset value.
 DATASET_INFO = {
@@ -263,7 +264,7 @@ class Catalog:
 
     def citations(self) -> pd.DataFrame:
         """Which localities each shipped source cites (character offsets)."""
-        return self._shipped(datasets.load_citations, CITATION_COLUMNS)
+        return self._shipped(datasets.load_citations, SHIPPED_CITATION_COLUMNS)
 
     # --- the Data page -----------------------------------------------------------------
     def _boundary_summary_rows(self) -> list[tuple]:

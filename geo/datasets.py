@@ -13,6 +13,7 @@ import pandas as pd
 
 from geo.paths import DATA_DIR
 from geo.schema import CRS, EVENT_COLUMNS, LOCALITY_COLUMNS
+from geo.validate import iso_dates
 
 _DATE_COLUMNS = ("date_start", "date_end", "valid_from", "valid_to", "published")
 
@@ -21,7 +22,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     for col in _DATE_COLUMNS:
         if col in df.columns:
-            df[col] = pd.to_datetime(df[col].replace("", None), format="%Y-%m-%d").astype("datetime64[ns]")
+            df[col] = iso_dates(df[col])
     return df
 
 

@@ -13,21 +13,21 @@ import hashlib
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from geo.encoding import detect_encoding
+from geo.encoding import decode
 from geo.schema import InputError, Problem
-from geo.validate import MONTHS as _MONTHS
+from geo.validate import MONTHS
+from geo.validate import parse_date as parse_one_date
 
 __all__ = ["Document", "parse_date", "parse_document", "read_document"]
 
 #: Largest document accepted (characters of text).
 MAX_CHARS = 5_000_000
 
-_MONTH_RE = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_MONTH_RE = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?!\d)"),
     re.compile(_MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
@@ -92,41 +92,40 @@ def content_id(text: str) -> str:
 
 
 def parse_date(value: str) -> str:
-    """An ISO ``YYYY-MM-DD`` from an ISO date/timestamp or an English written date, else ""."""
+    """An ISO ``YYYY-MM-DD`` from an ISO date/timestamp or an English written date, else "".
+
+    The first date written in ``value`` is found by pattern and read by the one date parser
+    (:func:`geo.validate.parse_date`).
+    """
     value = (value or "").strip()
     if not value:
         return ""
     for pattern in _DATE_PATTERNS:
         m = pattern.search(value)
-        if m:
-            month = int(m.group("mnum")) if "mnum" in m.groupdict() and m.group("mnum") else None
-            if month is None:
-                month = _MONTHS[m.group("month").lower().rstrip(".")]
-            try:
-                return date(int(m.group("year")), month, int(m.group("day"))).isoformat()
-            except ValueError:
-                continue
+        day = parse_one_date(m.group(0)) if m else None
+        if day is not None:
+            return day.date().isoformat()
     return ""
 
 
 def check_date_option(value: str | None) -> str | None:
     """An explicit publication date: ISO ``YYYY-MM-DD`` or None; raises ``InputError`` otherwise.
 
-    The problem names the command-line option (``--date``).
+    The problem's column is the option's name, ``date`` (code ``bad_option``); front ends word it.
     """
     try:
         return _check_option_date(value)
     except InputError as exc:
-        raise InputError([Problem(p.row, "--date", p.reason) for p in exc.problems]) from None
+        raise InputError([Problem(p.row, "date", p.reason, code="bad_option") for p in exc.problems]) from None
 
 
 def _check_option_date(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d").date().isoformat()
-    except ValueError:
-        raise InputError([Problem(None, "date", f"{value!r} is not a date in the form YYYY-MM-DD")]) from None
+    day = parse_one_date(value, iso_only=True)
+    if day is None:
+        raise InputError([Problem(None, "date", f"{value!r} is not a date in the form YYYY-MM-DD")])
+    return day.date().isoformat()
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -209,7 +208,7 @@ def _from_html(source: str) -> tuple[str, dict]:
     try:
         parser.feed(source)
         parser.close()
-    except Exception as exc:  # html.parser is lenient; anything left is a broken file
+    except AssertionError as exc:  # html.parser's one refusal: a broken marked section ("<![bogus[")
         raise InputError([Problem(None, None, f"the HTML could not be read: {exc}")]) from None
     meta = parser.meta
     found = {}
@@ -368,32 +367,9 @@ def parse_document(
         Empty or undecodable file, a file without any text, a bad ``date`` option.
     """
     option_date = _check_option_date(date)
-    if not data or not data.strip():
-        raise InputError([Problem(None, None, "the file is empty")])
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError([Problem(None, None, "this is a binary file, not a text, Markdown or HTML report")])
-    enc = encoding or detect_encoding(data)
-    try:
-        raw = data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError([Problem(None, None, f"cannot decode the file as {enc}: {exc}")]) from None
-    raw = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    raw, enc = _decoded_text(data, encoding)
     fmt = _detect_format(filename, raw)
-    if fmt == "html":
-        text, found = _from_html(raw)
-        header = _header_metadata(text)
-        for key, value in header.items():
-            if key != "title":
-                found.setdefault(key, value)
-    elif fmt == "markdown":
-        text = raw
-        found = _from_markdown(raw)
-        body = _FRONT_MATTER.sub("", raw)
-        for key, value in _header_metadata(body).items():
-            found.setdefault(key, value)
-    else:
-        text = raw
-        found = _header_metadata(raw)
+    text, found = _text_and_metadata(raw, fmt)
     if not text.strip():
         raise InputError([Problem(None, None, "the document has no text")])
     if len(text) > MAX_CHARS:
@@ -418,6 +394,34 @@ def parse_document(
     )
 
 
+def _decoded_text(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """The report's text (BOM dropped, line endings as ``\\n``) and its encoding."""
+    if not data or not data.strip():
+        raise InputError([Problem(None, None, "the file is empty")])
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError([Problem(None, None, "this is a binary file, not a text, Markdown or HTML report")])
+    raw, enc = decode(data, encoding)
+    return raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), enc
+
+
+def _text_and_metadata(raw: str, fmt: str) -> tuple[str, dict]:
+    """The text mention offsets refer to, and the metadata the document states (by format)."""
+    if fmt == "html":
+        text, found = _from_html(raw)
+        for key, value in _header_metadata(text).items():
+            if key != "title":
+                found.setdefault(key, value)
+    elif fmt == "markdown":
+        text = raw
+        found = _from_markdown(raw)
+        for key, value in _header_metadata(_FRONT_MATTER.sub("", raw)).items():
+            found.setdefault(key, value)
+    else:
+        text = raw
+        found = _header_metadata(raw)
+    return text, found
+
+
 def read_document(path, **options) -> Document:
     """Read a report from a file (see :func:`parse_document` for the options).
 
@@ -436,8 +440,3 @@ def read_document(path, **options) -> Document:
     except OSError as exc:
         raise InputError([Problem(None, None, f"cannot read the file ({exc.strerror})")]) from None
     return parse_document(data, p.name, **options)
-
-
-def with_metadata(doc: Document, **values) -> Document:
-    """A copy of ``doc`` with some metadata replaced."""
-    return replace(doc, **{k: v for k, v in values.items() if v is not None})

@@ -52,7 +52,8 @@ def detect_encoding(data: bytes) -> str:
                 None,
                 None,
                 f"the file is not UTF-8 (undecodable byte at line {line}) and does not look like "
-                "Windows Arabic (cp1256): save it as UTF-8, or pass --encoding",
+                "Windows Arabic (cp1256): save it as UTF-8, or state its encoding",
+                code="bad_encoding",
             )
         ]
     )
@@ -99,12 +100,34 @@ def read_text(path, encoding: str | None = None) -> tuple[str, str]:
     binary = binary_kind(data)
     if binary:
         raise InputError([Problem(None, None, binary)])
+    return decode(data, encoding)
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode bytes: the one decoder of every importer and of the document ingest.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content (decompressed).
+    encoding : str, optional
+        The encoding the user stated; detected by :func:`detect_encoding` when None.
+
+    Returns
+    -------
+    (str, str)
+        The text and the encoding used.
+
+    Raises
+    ------
+    InputError
+        When the encoding cannot be decided, is unknown, or does not decode the bytes.
+    """
     enc = encoding or detect_encoding(data)
     try:
-        text = data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError) as exc:  # a stated encoding that does not fit, or no such codec
         raise InputError([Problem(None, None, f"cannot decode the file as {enc}: {exc}")]) from None
-    return text, enc
 
 
 def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:

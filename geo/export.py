@@ -9,21 +9,19 @@
   integer columns as JSON numbers or null, everything else as strings.
 - GeoPackage: one layer named after the kind, every attribute as text (as the store does).
 
-Files are written to a temporary file next to ``out`` and then renamed.
+Files are written atomically (``geo.atomic``: a temporary file next to ``out``, then renamed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.atomic import atomic_path
 from geo.frames import KIND_COLUMNS, canonical, to_text
 from geo.schema import InputError, Problem
 from geo.store import write_layer
@@ -116,31 +114,20 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     out = Path(out)
     if out.is_dir():
-        raise InputError([Problem(None, "--out", f"{out} is a folder: give the path of the file to write")])
+        raise InputError([Problem(None, "out", f"{out} is a folder: give the path of the file to write", code="bad_option")])
     if out.exists() and not out.is_file():
         # the atomic rename would replace a device or a pipe (e.g. /dev/full) by a plain file
         raise InputError(
-            [Problem(None, "--out", f"{out} is not a regular file (a device or a pipe): give a file path")]
+            [Problem(None, "out", f"{out} is not a regular file (a device or a pipe): give a file path", code="bad_option")]
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp.{fmt}", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(out, create=fmt != "gpkg") as tmp:  # GDAL must create a GeoPackage itself
         if fmt == "csv":
             tmp.write_text(to_csv_text(kind, frame), encoding="utf-8")
         elif fmt == "geojson":
             tmp.write_text(to_geojson_text(kind, frame), encoding="utf-8")
         else:
-            tmp.unlink()
             write_layer(_text(kind, frame), tmp, kind, allow_empty=True)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
     return len(frame)
 
 
@@ -170,7 +157,7 @@ def select(catalog, what: str, *, date=None, start=None, end=None, workspace_onl
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
     if what == "zones":
         if date is None:
-            raise ValueError("exporting zones needs --date (the zones at that day)")
+            raise ValueError("exporting zones needs a date (the zones at that day)")
         if workspace_only:
             from geo.control import zones_from_polygons
 

@@ -22,6 +22,7 @@ from geo.schema import (
     LOCALITY_COLUMNS,
     ZONE_COLUMNS,
 )
+from geo.validate import iso_dates
 
 #: Columns (and dtypes) of each kind the store holds.
 KIND_COLUMNS: dict[str, dict[str, str]] = {
@@ -71,12 +72,8 @@ def date_to_text(values: pd.Series) -> pd.Series:
 
 
 def text_to_date(values: pd.Series) -> pd.Series:
-    """Inverse of :func:`date_to_text` (also accepts datetimes)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    parsed = pd.to_datetime(text.replace("", None), format="ISO8601")
-    return parsed.astype("datetime64[ns]")
+    """Inverse of :func:`date_to_text` (also accepts datetimes): ``geo.validate.iso_dates``."""
+    return iso_dates(values)
 
 
 def int_to_text(values: pd.Series) -> pd.Series:

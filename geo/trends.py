@@ -208,74 +208,91 @@ def before_after(
     window_days = int(window_days)
     if window_days < 1:
         raise ValueError("window_days must be at least 1")
-    events, _ = split_long_spans(events)  # a long span is in no window of days
-    frame = _with_group(events, by).dropna(subset=["date_start"])
-    frame["day"] = frame["date_start"].dt.normalize()
-    if by is None:
-        frame["group"] = "all"
-    lo_cov = pd.Timestamp(coverage[0]) if coverage else None
-    hi_cov = pd.Timestamp(coverage[1]) if coverage else None
+    frame = _dated_groups(events, by)
     groups = sorted(frame["group"].unique()) if len(frame) else []
     rows = []
     for ms in milestones.itertuples(index=False):
         d = pd.Timestamp(ms.date_start).normalize()
-        b0, b1 = d - pd.Timedelta(days=window_days), d  # [b0, b1)
-        a0, a1 = d, d + pd.Timedelta(days=window_days)  # [a0, a1)
-        if lo_cov is not None:
-            b0, a0 = max(b0, lo_cov), max(a0, lo_cov)
-        if hi_cov is not None:
-            b1 = min(b1, hi_cov + pd.Timedelta(days=1))
-            a1 = min(a1, hi_cov + pd.Timedelta(days=1))
+        (b0, b1), (a0, a1) = _windows(d, window_days, coverage)
         days_b, days_a = max((b1 - b0).days, 0), max((a1 - a0).days, 0)
         before = frame[(frame["day"] >= b0) & (frame["day"] < b1)]
         after = frame[(frame["day"] >= a0) & (frame["day"] < a1)]
-        nb = before.groupby("group").agg(events=("day", "size"), fatalities=("fatalities", "sum"))
-        na = after.groupby("group").agg(events=("day", "size"), fatalities=("fatalities", "sum"))
-        per_group = [(g, nb.reindex([g]).fillna(0).iloc[0], na.reindex([g]).fillna(0).iloc[0]) for g in groups]
-        if by is not None:
-            total_b = before.loc[~before.index.duplicated()]  # party rows share their event's index
-            total_a = after.loc[~after.index.duplicated()]
-            per_group.append(
-                (
-                    "all",
-                    pd.Series({"events": len(total_b), "fatalities": total_b["fatalities"].sum()}),
-                    pd.Series({"events": len(total_a), "fatalities": total_a["fatalities"].sum()}),
-                )
+        head = {"milestone_id": getattr(ms, "milestone_id", ""), "label": getattr(ms, "label", ""), "date": d}
+        for g, nb, na in _group_counts(before, after, groups, with_all=by is not None):
+            name = ADMIN1.get(g, g) if by == "admin1_pcode" else g
+            rows.append({**head, "group": g, "name": name, **_compare(nb, days_b, na, days_a)})
+    return pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS)
+
+
+def _dated_groups(events: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Events dated to a day (long spans left out: they are in no window of days), with ``group``."""
+    events, _ = split_long_spans(events)
+    frame = _with_group(events, by).dropna(subset=["date_start"])
+    frame["day"] = frame["date_start"].dt.normalize()
+    if by is None:
+        frame["group"] = "all"
+    return frame
+
+
+#: The columns of :func:`before_after`.
+BEFORE_AFTER_COLUMNS = [
+    "milestone_id",
+    "label",
+    "date",
+    "group",
+    "name",
+    "days_before",
+    "days_after",
+    "events_before",
+    "events_after",
+    "events_change_pct",
+    "fatalities_before",
+    "fatalities_after",
+    "fatalities_change_pct",
+]
+
+
+def _windows(day: pd.Timestamp, window_days: int, coverage) -> tuple[tuple, tuple]:
+    """The before window ``[b0, b1)`` and the after window ``[a0, a1)``, cut to ``coverage``."""
+    b0, b1 = day - pd.Timedelta(days=window_days), day
+    a0, a1 = day, day + pd.Timedelta(days=window_days)
+    if coverage:
+        lo, hi_next = pd.Timestamp(coverage[0]), pd.Timestamp(coverage[1]) + pd.Timedelta(days=1)
+        b0, a0 = max(b0, lo), max(a0, lo)
+        b1, a1 = min(b1, hi_next), min(a1, hi_next)
+    return (b0, b1), (a0, a1)
+
+
+def _group_counts(before: pd.DataFrame, after: pd.DataFrame, groups: list, *, with_all: bool) -> list[tuple]:
+    """(group, counts before, counts after) per group, and for ``"all"`` when grouping."""
+    nb = before.groupby("group").agg(events=("day", "size"), fatalities=("fatalities", "sum"))
+    na = after.groupby("group").agg(events=("day", "size"), fatalities=("fatalities", "sum"))
+    out = [(g, nb.reindex([g]).fillna(0).iloc[0], na.reindex([g]).fillna(0).iloc[0]) for g in groups]
+    if with_all:
+        total_b = before.loc[~before.index.duplicated()]  # party rows share their event's index
+        total_a = after.loc[~after.index.duplicated()]
+        out.append(
+            (
+                "all",
+                pd.Series({"events": len(total_b), "fatalities": total_b["fatalities"].sum()}),
+                pd.Series({"events": len(total_a), "fatalities": total_a["fatalities"].sum()}),
             )
-        for g, b, a in per_group:
-            rows.append(
-                {
-                    "milestone_id": getattr(ms, "milestone_id", ""),
-                    "label": getattr(ms, "label", ""),
-                    "date": d,
-                    "group": g,
-                    "name": ADMIN1.get(g, g) if by == "admin1_pcode" else g,
-                    "days_before": days_b,
-                    "days_after": days_a,
-                    "events_before": int(b["events"]),
-                    "events_after": int(a["events"]),
-                    "events_change_pct": _pct(b["events"], days_b, a["events"], days_a),
-                    "fatalities_before": int(b["fatalities"]),
-                    "fatalities_after": int(a["fatalities"]),
-                    "fatalities_change_pct": _pct(b["fatalities"], days_b, a["fatalities"], days_a),
-                }
-            )
-    cols = [
-        "milestone_id",
-        "label",
-        "date",
-        "group",
-        "name",
-        "days_before",
-        "days_after",
-        "events_before",
-        "events_after",
-        "events_change_pct",
-        "fatalities_before",
-        "fatalities_after",
-        "fatalities_change_pct",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+        )
+    return out
+
+
+def _compare(b: pd.Series, days_b: int, a: pd.Series, days_a: int) -> dict:
+    """Counts before and after, and the change of their daily rates (%)."""
+    return {
+        "days_before": days_b,
+        "days_after": days_a,
+        "events_before": int(b["events"]),
+        "events_after": int(a["events"]),
+        "events_change_pct": _pct(b["events"], days_b, a["events"], days_a),
+        "fatalities_before": int(b["fatalities"]),
+        "fatalities_after": int(a["fatalities"]),
+        "fatalities_change_pct": _pct(b["fatalities"], days_b, a["fatalities"], days_a),
+    }
 
 
 def _pct(before, days_b, after, days_a) -> float:

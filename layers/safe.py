@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable
 
 # Characters that are harmless in HTML but active inside a JS template literal.
 _JS_TEMPLATE = str.maketrans(
@@ -52,11 +51,6 @@ def esc(text) -> str:
     except ImportError:  # pragma: no cover
         pass
     return html.escape(str(text), quote=True).translate(_JS_TEMPLATE)
-
-
-def esc_join(parts: Iterable, sep: str = ", ") -> str:
-    """Escape every part and join them with ``sep`` (``sep`` itself is trusted markup)."""
-    return sep.join(esc(p) for p in parts if esc(p))
 
 
 def safe_colour(value: str, default: str = "#333333") -> str:

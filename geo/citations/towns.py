@@ -1,0 +1,167 @@
+"""Aggregation of citations: the cited towns (the map layer) and the per-place summary."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.citations.sources import catalog_citations
+from geo.gazetteer import Gazetteer
+from geo.schema import CRS
+
+
+def date_text(value) -> str:
+    """A date as ``YYYY-MM-DD``, "" when missing."""
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _in_range(documents: pd.DataFrame, start=None, end=None) -> pd.Series:
+    """Documents dated within [start, end] (undated documents are always kept)."""
+    published = pd.to_datetime(documents["published"]) if len(documents) else pd.Series(dtype="datetime64[ns]")
+    keep = pd.Series(True, index=documents.index)
+    if start is not None:
+        keep &= published.isna() | (published >= pd.Timestamp(start))
+    if end is not None:
+        keep &= published.isna() | (published <= pd.Timestamp(end))
+    return keep
+
+
+def _citation_text(record: dict) -> str:
+    """One citing document as popup text: "outlet: title (date) — “sentence”"."""
+    text = f"{record['outlet']}: {record['title']}" + (f" ({record['date']})" if record["date"] else "")
+    text = text.strip(": ")
+    return f"{text} — “{record['sentence']}”" if record.get("sentence") else text
+
+
+_TOWN_COLUMNS = ["locality_id", "name_en", "name_ar", "admin1_pcode", "n_sources", "n_mentions", "documents", "citations"]
+
+
+def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame | None = None,
+                localities: gpd.GeoDataFrame | None = None, start=None, end=None, *,
+                catalog=None, day=None) -> gpd.GeoDataFrame:
+    """One row per Syrian locality cited (kind ``town``) by documents dated in [start, end].
+
+    The one implementation of the cited-towns layer (map, briefing, Sources page).
+
+    Parameters
+    ----------
+    citations, documents : pandas.DataFrame
+        Canonical ``citations`` / ``documents`` frames (e.g. from ``merged_citations``).
+    localities : geopandas.GeoDataFrame
+        The gazetteer (``geo.datasets.load_localities`` or the catalog's merged localities).
+    start, end : date-like, optional
+        Inclusive range on the documents' publication date; undated documents are kept.
+    catalog : geo.catalog.Catalog, optional
+        Instead of the three frames: shipped + workspace citations and localities of a catalog.
+    day : date-like, optional
+        With ``catalog``: add ``party``, who held each town that day ("" when unknown).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        locality_id, name_en, name_ar, admin1_pcode, n_sources, n_mentions, documents (a list of
+        ``{"doc_id", "title", "outlet", "date", "sentence", "mentions"}`` dicts, newest first; the
+        sentence is "" for shipped sources), citations (the same as popup strings
+        "outlet: title (date) — “sentence”"), geometry (EPSG:4326); sorted by n_sources then
+        n_mentions; ``party`` when ``day`` is given.
+    """
+    if catalog is not None:
+        documents, citations = catalog_citations(catalog)
+        localities = catalog.localities() if localities is None else localities
+    if citations is None or documents is None or localities is None:
+        raise TypeError("cited_towns needs citations, documents and localities, or catalog=")
+    if day is not None and catalog is None:
+        raise TypeError("cited_towns needs catalog= to say who held the towns on a day")
+    towns = _towns(citations, documents, localities, start, end)
+    return towns if day is None else _with_holder(catalog, towns, day)
+
+
+def _towns(citations, documents, localities, start, end) -> gpd.GeoDataFrame:
+    """The cited-towns rows (see :func:`cited_towns`), most cited first."""
+    empty = gpd.GeoDataFrame({c: [] for c in _TOWN_COLUMNS}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+    if not len(citations) or not len(documents):
+        return empty
+    docs = documents.drop_duplicates("doc_id", keep="last")
+    docs = docs[_in_range(docs, start, end)].set_index("doc_id")
+    cites = citations[(citations["kind"] == "town") & citations["doc_id"].isin(docs.index)]
+    cites = cites[cites["locality_id"].isin(set(localities["locality_id"]))]
+    if not len(cites):
+        return empty
+    loc = localities.set_index("locality_id")
+    rows = [_town_row(lid, group, docs, loc.loc[lid]) for lid, group in cites.groupby("locality_id", sort=False)]
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    out = out.sort_values(["n_sources", "n_mentions", "name_en"], ascending=[False, False, True])
+    out["n_sources"] = out["n_sources"].astype("int64")
+    out["n_mentions"] = out["n_mentions"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def _town_row(lid: str, group: pd.DataFrame, docs: pd.DataFrame, place) -> dict:
+    """One town's row: its citing documents (newest first) and their counts."""
+    records = []
+    for doc_id, dgroup in group.groupby("doc_id", sort=False):
+        doc = docs.loc[doc_id]
+        sentences = [s for s in dgroup["sentence"].tolist() if s]
+        records.append(
+            {
+                "doc_id": str(doc_id),
+                "title": str(doc["title"]),
+                "outlet": str(doc["outlet"]),
+                "date": date_text(doc["published"]),
+                "sentence": sentences[0] if sentences else "",
+                "mentions": int(len(dgroup)),
+            }
+        )
+    records.sort(key=lambda r: r["date"], reverse=True)
+    return {
+        "locality_id": lid,
+        "name_en": str(place["name_en"]),
+        "name_ar": str(place.get("name_ar", "")),
+        "admin1_pcode": str(place.get("admin1_pcode", "")),
+        "n_sources": len(records),
+        "n_mentions": int(len(group)),
+        "documents": records,
+        "citations": [_citation_text(r) for r in records],
+        "geometry": place.geometry,
+    }
+
+
+def _with_holder(catalog, towns: gpd.GeoDataFrame, day) -> gpd.GeoDataFrame:
+    """``towns`` with ``party``: who held each one on ``day`` ("" when unknown)."""
+    towns = towns.copy()
+    if len(towns) == 0:
+        towns["party"] = pd.Series(dtype=object)
+        return towns
+    if not hasattr(catalog, "party_at"):  # a catalog without control data (e.g. a briefing fixture)
+        towns["party"] = ""
+        return towns
+    party = catalog.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index))
+    towns["party"] = party.reindex(towns.index).fillna("").astype(str).to_numpy()
+    return towns
+
+
+def place_summary(citations: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """One row per place: name, kind (``town`` or ``venue``), documents, mentions.
+
+    Metonymic mentions ("Damascus said") are not counted as towns; they are reported in the
+    column ``metonymy`` (kept out of the CSV header by callers that need the four columns).
+    """
+    cols = ["name", "kind", "documents", "mentions", "locality_id", "metonymy"]
+    if citations is None or not len(citations):
+        return pd.DataFrame(columns=cols)
+    rows = []
+    towns = citations[citations["kind"] == "town"]
+    meto = citations[citations["kind"] == "metonymy"]
+    for lid, group in towns.groupby("locality_id"):
+        rows.append({"name": gazetteer.name(lid), "kind": "town", "documents": group["doc_id"].nunique(),
+                     "mentions": len(group), "locality_id": lid,
+                     "metonymy": int((meto["locality_id"] == lid).sum())})
+    for venue, group in citations[citations["kind"] == "venue"].groupby("venue"):
+        rows.append({"name": venue, "kind": "venue", "documents": group["doc_id"].nunique(),
+                     "mentions": len(group), "locality_id": "", "metonymy": 0})
+    df = pd.DataFrame(rows, columns=cols)
+    if not len(df):
+        return df
+    df["_k"] = (df["kind"] != "town").astype(int)
+    df = df.sort_values(["_k", "documents", "mentions", "name"], ascending=[True, False, False, True])
+    return df.drop(columns="_k").reset_index(drop=True)
