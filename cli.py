@@ -17,7 +17,9 @@ INTERRUPTED = "interrupted: the store holds all of this command's changes or non
 def main(argv: list[str] | None = None) -> int:
     # Imported here so that Ctrl-C while the libraries load is caught below, not a traceback.
     from cli_commands import load_all
+    from cli_commands.problems import cli_text, store_text
     from geo.schema import InputError
+    from geo.store import StoreError
 
     parser = argparse.ArgumentParser(prog="python cli.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -31,8 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
         for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {cli_text(problem)}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # the workspace store cannot be used: say which file and what to do
+        print(f"error: {store_text(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         # writes are atomic (temporary file + os.replace): all of a write or nothing
         print(INTERRUPTED, file=sys.stderr)
@@ -45,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - never a stack trace to a user
+    except Exception as exc:  # the one catch-all: a user sees one line, never a traceback (exit 1)
         if os.environ.get("MONITOR_DEBUG"):
             raise
         print(

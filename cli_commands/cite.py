@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import replace
 
 from cli_commands import command
-from geo.schema import InputError, Problem
+from geo.schema import InputError
 
 
 @command("cite", "find the towns that reports cite and store the citations")
@@ -46,7 +47,7 @@ def run(args) -> int:
         try:
             doc = read_document(path, title=args.title, outlet=args.outlet, date=args.date, url=args.url)
         except InputError as exc:
-            problems.extend(Problem(p.row, p.column, f"{path}: {p.reason}") for p in exc.problems)
+            problems.extend(replace(p, reason=f"{path}: {p.reason}") for p in exc.problems)  # keeps the code
             continue
         pairs.append((doc, None))
     if problems:

@@ -12,7 +12,9 @@ from collections import Counter
 import pandas as pd
 
 from cli_commands import command
+from cli_commands.problems import cli_text
 from geo.schema import InputError, Problem
+from geo.validate import parse_date
 
 IMPORT_FORMATS = ("ucdp", "acled", "csv", "geojson", "gpkg", "shp", "zip", "boundaries")
 SHOW_FLAGGED = 20
@@ -20,10 +22,10 @@ SHOW_FLAGGED = 20
 
 def _date(value: str) -> pd.Timestamp:
     """An ISO date argument (argparse type)."""
-    try:
-        return pd.Timestamp(pd.to_datetime(value, format="%Y-%m-%d"))
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    day = parse_date(value, iso_only=True)  # the one date parser (geo.validate)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD")
+    return day
 
 
 def _store_arg(parser) -> None:
@@ -93,14 +95,17 @@ def run_import(args) -> int:
         for kind, n in kinds.items():
             print(f"  {kind}: {n} row(s)")
         for p in report.problems_flagged[:SHOW_FLAGGED]:
-            print(f"  {p}")
+            print(f"  {cli_text(p)}")
         if len(report.problems_flagged) > SHOW_FLAGGED:
             print(f"  ... and {len(report.problems_flagged) - SHOW_FLAGGED} more")
     return 0
 
 
 def _flag_kind(problem: Problem) -> str:
-    return problem.reason.rsplit("flagged ", 1)[-1] if "flagged " in problem.reason else problem.reason
+    """The flag of an accepted row (its code's value, e.g. ``near_border``), else its reason."""
+    if problem.code == "flagged" and problem.values:
+        return problem.values[0]
+    return problem.reason
 
 
 # --- export -------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def run_checks(catalog, limits: Limits = Limits(), codes=CODES) -> dict[str, pd.
     Raises
     ------
     ValueError
-        An unknown code, or events that could not be classified.
+        An unknown code. Errors while classifying the events are raised as they are.
     """
     unknown = [c for c in codes if c not in CODES]
     if unknown:
@@ -136,37 +136,11 @@ def _actor_table(catalog):
 
 
 def _classified(events: gpd.GeoDataFrame, catalog) -> gpd.GeoDataFrame:
-    """Events with ``party1``, ``party2`` and ``held_by`` (:func:`geo.view.classify_events`).
-
-    ``classify_events`` leaves the holder or the classes empty when it cannot compute them (it
-    must not take a page down); a check must not read that as "nothing found", so the error
-    it swallowed is raised here.
-    """
+    """Events with ``party1``, ``party2`` and ``held_by`` (:func:`geo.view.classify_events`,
+    which raises when it cannot classify: a check never reads a failure as "nothing found")."""
     from geo.view import classify_events
 
-    watched = _Watched(catalog)
-    out = classify_events(events, watched)
-    if watched.error is not None:
-        raise watched.error
-    if len(out) and (out["truce_class"].astype(str) == "").all():
-        raise ValueError("the events could not be classified (is the actor table readable?)")
-    return out
-
-
-class _Watched:
-    """A catalog whose ``party_at`` remembers the exception it raised."""
-
-    def __init__(self, catalog):
-        self.catalog = catalog
-        self.data_dir = getattr(catalog, "data_dir", None)
-        self.error: Exception | None = None
-
-    def party_at(self, events, dates=None):
-        try:
-            return self.catalog.party_at(events, dates)
-        except Exception as exc:  # noqa: BLE001 - remembered, raised again by _classified
-            self.error = exc
-            raise
+    return classify_events(events, catalog)
 
 
 # --- shared helpers ---------------------------------------------------------------------------

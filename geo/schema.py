@@ -10,6 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.vocabulary import COUNTRY_ONLY as COUNTRY_ONLY  # located only to the country
+from geo.vocabulary import DATE_PRECISIONS as DATE_PRECISIONS
+from geo.vocabulary import GEO_PRECISIONS as GEO_PRECISIONS
+from geo.vocabulary import IMPRECISE
+from geo.vocabulary import LONG_SPAN as LONG_SPAN  # dated only to a span longer than LONG_SPAN_DAYS days
+from geo.vocabulary import PARTIES as PARTIES
+from geo.vocabulary import PARTLY_IN_RANGE as PARTLY_IN_RANGE  # span overlaps a range without lying inside it
+
 CRS = "EPSG:4326"
 #: Metric CRS for distances and buffers in Syria (UTM 37N).
 METRIC_CRS = "EPSG:32637"
@@ -22,20 +30,10 @@ WINDOW_END = "2017-03-31"
 #: The nationwide ceasefire.
 TRUCE_DATE = "2016-12-30"
 
-# --- parties (fixed vocabulary) ---------------------------------------------
-PARTIES: dict[str, str] = {
-    "government": "Government and allies",
-    "opposition": "Opposition (ceasefire signatories)",
-    "hts": "Hayat Tahrir al-Sham / Jabhat Fateh al-Sham",
-    "islamic_state": "Islamic State",
-    "sdf": "SDF / YPG",
-    "euphrates_shield": "Euphrates Shield (Turkish-backed)",
-    "contested": "Contested",
-}
-
-# --- precision vocabularies ---------------------------------------------------
-GEO_PRECISIONS = ("exact", "near", "district", "governorate", "country")
-DATE_PRECISIONS = ("day", "days", "week", "month", "year")
+# --- vocabularies ---------------------------------------------------------------
+# Parties (zone parties: code -> label), precisions and the imprecise-event codes with their
+# labels live in geo/vocabulary.py; the names imported at the top are re-exported for the many
+# readers of the canonical columns.
 CONFIDENCES = ("high", "medium", "low")
 
 # --- imprecise events: condition codes (issue 9; geo/queries.py tests them, front ends word them) ---
@@ -46,14 +44,11 @@ COUNTRY_ONLY_PRECISIONS = ("country",)
 #: every event with a ``date_precision`` in LONG_SPAN_PRECISIONS: never put on one day or week.
 LONG_SPAN_DAYS = 7
 LONG_SPAN_PRECISIONS = ("month", "year")
-COUNTRY_ONLY = "country_only"  # located only to the country
-LONG_SPAN = "long_span"  # dated only to a span longer than LONG_SPAN_DAYS days
-PARTLY_IN_RANGE = "partly_in_range"  # span overlaps a date range without lying inside it
 #: The unit country-only events are counted in by governorate / district / zone (key, name).
 LOCATION_UNKNOWN_PCODE = "SY"
-LOCATION_UNKNOWN = "Syria, location unknown"
+LOCATION_UNKNOWN = IMPRECISE[COUNTRY_ONLY].label
 #: The row of long spans in counts by day or week.
-LONG_SPAN_ROW = "spans longer than a week"
+LONG_SPAN_ROW = IMPRECISE[LONG_SPAN].label
 
 # --- events -------------------------------------------------------------------
 #: Columns of an event GeoDataFrame (plus ``geometry``: Point, EPSG:4326).
@@ -178,17 +173,51 @@ ADMIN1_AR = {
 }
 
 
+#: Problem codes a front end may act on (it words them and offers its own controls).
+PROBLEM_CODES: dict[str, str] = {
+    "ambiguous_date": "a numeric date that reads as day/month and as month/day; the order is needed",
+    "bad_date": "a date that cannot be read",
+    "invalid_geometry": "a geometry that is not valid (repairable with make_valid)",
+    "missing_geometry": "a row without a geometry, or one that could not be read",
+    "open_ring": "a polygon ring whose first and last positions differ (repairable)",
+    "layer_required": "a file holding several layers: one must be chosen",
+    "layer_conflict": "several layers hold the same admin level: one must be chosen",
+    "mapping_required": "the columns cannot be recognised: a column mapping is needed",
+    "bad_mapping": "the column mapping given cannot be used",
+    "mapped_column_missing": "a column named by the mapping is not in the file",
+    "unknown_kind": "the kind of data asked for is not one of events, boundaries, zones",
+    "bad_encoding": "the text encoding cannot be decided (e.g. Windows Arabic)",
+    "swapped_coordinates": "latitude and longitude look swapped",
+    "outside_outline": "a point outside Syria's outline",
+    "flagged": "accepted, with a flag (``values`` holds the flag)",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason an input is refused (or flagged).
 
-    ``row`` is 1-based as a user counts data rows in the file (header excluded);
-    ``None`` when the problem concerns the whole file.
+    Parameters
+    ----------
+    row : int or None
+        1-based as a user counts data rows in the file (header excluded); ``None`` when the
+        problem concerns the whole file.
+    column : str or None
+        The column (or field) concerned, ``None`` for the whole row or file.
+    reason : str
+        What is wrong, in words that name no front end's controls (no command-line flag).
+    code : str
+        What kind of problem it is (:data:`PROBLEM_CODES`, "" when none applies): front ends
+        choose their advice and controls by code, never by parsing ``reason``.
+    values : tuple of str
+        The values concerned, e.g. the layer names of a file holding several layers.
     """
 
     row: int | None
     column: str | None
     reason: str
+    code: str = ""
+    values: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = []

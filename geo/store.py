@@ -6,7 +6,7 @@ Layers: ``events``, ``boundaries``, ``zones``, ``localities`` (spatial, EPSG:432
 
 A write builds a complete new GeoPackage in a temporary file next to the store (copying the
 layers it does not change), flushes it to disk (``fsync``), then swaps it in with
-``os.replace``. A crash, an exception or a refused import therefore leaves the old file
+``os.replace`` (``geo.atomic``, the project's one atomic writer). A crash, an exception or a refused import therefore leaves the old file
 byte-for-byte as it was. Writers take an advisory lock (``<store>.lock``) so two imports at
 once do not lose each other's rows.
 """
@@ -15,15 +15,36 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
 import pyogrio.errors
 
+from geo.atomic import atomic_path
 from geo.frames import KINDS, TABLE_KINDS, check_kind, empty_frame, from_text, to_text
+
+
+class StoreError(ValueError):
+    """The workspace store file cannot be used; front ends word it by ``code``.
+
+    A ``ValueError`` so that callers catching that keep working.
+
+    Parameters
+    ----------
+    code : str
+        ``is_folder`` (the path is a folder), ``unreadable`` (not a GeoPackage, damaged, or
+        not readable), ``foreign_layers`` (a GeoPackage holding other data: a write would drop it).
+    path : Path
+        The store file.
+    message : str
+        The reason, naming the path (for the command line and logs).
+    """
+
+    def __init__(self, code: str, path: Path, message: str):
+        super().__init__(message)
+        self.code = code
+        self.path = Path(path)
 
 
 class Store:
@@ -46,9 +67,9 @@ class Store:
         return self.path.is_file()
 
     def check_path(self) -> None:
-        """Raise ``ValueError`` when the store path cannot be a store file (a folder)."""
+        """Raise :class:`StoreError` when the store path cannot be a store file (a folder)."""
         if self.path.is_dir():
-            raise ValueError(f"the store {self.path} is a folder: give the path of a .gpkg file")
+            raise StoreError("is_folder", self.path, f"the store {self.path} is a folder: give the path of a .gpkg file")
 
     def _all_layers(self) -> list[str]:
         """Names of every layer of the file (none when it does not exist yet)."""
@@ -57,8 +78,10 @@ class Store:
             return []
         try:
             names = pyogrio.list_layers(self.path)
-        except pyogrio.errors.DataSourceError as exc:
-            raise ValueError(f"the store {self.path} is not a GeoPackage ({exc})") from None
+        except pyogrio.errors.DataSourceError as exc:  # garbage, a damaged file, no read permission
+            # GDAL's advice on driver prefixes ("It might help to specify...") does not apply to a store
+            detail = str(exc).split("; It might help", 1)[0]
+            raise StoreError("unreadable", self.path, f"the store {self.path} is not a GeoPackage ({detail})") from None
         return [str(name) for name, _ in names]
 
     def layers(self) -> list[str]:
@@ -66,20 +89,25 @@ class Store:
         return [name for name in self._all_layers() if name in KINDS]
 
     def check_writable(self) -> None:
-        """Raise ``ValueError`` when writing would destroy layers that are not the store's.
+        """Raise :class:`StoreError` when writing would destroy layers that are not the store's.
 
         A write rebuilds the whole file from the store's own layers, so a GeoPackage of other
         data given as ``--store`` by mistake would lose its layers.
         """
         foreign = [name for name in self._all_layers() if name not in KINDS]
         if foreign:
-            raise ValueError(
+            raise StoreError(
+                "foreign_layers",
+                self.path,
                 f"{self.path} is not a workspace store: it holds other layers ({', '.join(foreign)}) "
-                "that a write would drop; give the path of a new or existing store with --store"
+                "that a write would drop; give the path of a new or existing store",
             )
 
     def _read_raw(self, kind: str):
-        return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
+        try:
+            return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # damaged inside
+            raise StoreError("unreadable", self.path, f"the store {self.path} cannot be read ({exc})") from None
 
     def read(self, kind: str) -> pd.DataFrame:
         """The stored records of ``kind`` in canonical form (empty canonical frame when absent)."""
@@ -122,13 +150,7 @@ class Store:
             return
         self.check_writable()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp.gpkg", dir=self.path.parent
-        )
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()  # GDAL must create the file itself
-        try:
+        with atomic_path(self.path, create=False) as tmp:  # GDAL must create the file itself
             layers = {kind: None for kind in self.layers()}
             layers.update(changes)
             written = 0
@@ -143,18 +165,6 @@ class Store:
                 write_layer(
                     to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True
                 )
-            _fsync_file(tmp)
-            os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
-        finally:
-            for leftover in (
-                tmp,
-                Path(str(tmp) + "-journal"),
-                Path(str(tmp) + "-wal"),
-                Path(str(tmp) + "-shm"),
-            ):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
 
 
 def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False) -> None:
@@ -165,18 +175,3 @@ def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool =
     if hasattr(frame, "geometry") and layer not in TABLE_KINDS:
         kwargs.update(geometry_type="Unknown", promote_to_multi=False)
     pyogrio.write_dataframe(frame, path, **kwargs)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as fh:
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

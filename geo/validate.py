@@ -63,6 +63,7 @@ _ISO = re.compile(
 )
 _DMY_NAMED = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+(?P<mon>[A-Za-z]+)\.?,?[\s-]+(?P<y>\d{4})$")
 _MDY_NAMED = re.compile(r"^(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$")
+_ISO_DAY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")  # what strptime("%Y-%m-%d") reads
 _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
 
 
@@ -151,6 +152,9 @@ def parse_dates(
 ) -> tuple[pd.Series, list[Problem]]:
     """Parse a date column without ever guessing an ambiguous day/month (see module doc).
 
+    The project's one date parser: every date a user gives (files, options, documents) goes
+    through it; :func:`parse_date` is its one-value form.
+
     Parameters
     ----------
     values : Series
@@ -171,122 +175,200 @@ def parse_dates(
     """
     if order not in (None, "dmy", "mdy"):
         raise ValueError(f"order must be 'dmy' or 'mdy', not {order!r}")
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
-        rows = pd.Series(rows).reset_index(drop=True)
-        problems = []
-        if required:
-            problems = [
-                Problem(int(rows[i]), column, "date is missing")
-                for i in np.flatnonzero(parsed.isna().to_numpy())
-            ]
-        return parsed, problems
-    text = clean_text(values).reset_index(drop=True)
     rows = pd.Series(rows).reset_index(drop=True)
-    n = len(text)
-    y = np.full(n, -1)
-    m = np.full(n, -1)
-    d = np.full(n, -1)
-    done = np.zeros(n, bool)
-    problems: list[Problem] = []
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return _given_dates(values, rows, column, required)
+    cells = _Cells(clean_text(values).reset_index(drop=True), rows, column)
+    _read_iso(cells)
+    _read_named(cells)
+    _read_numeric(cells, order)
+    cells.refuse_unread(required)
+    parsed = cells.calendar_dates()
+    parsed.index = values.index
+    return parsed, cells.problems
 
-    iso = text.str.extract(_ISO)
-    hit = iso["y"].notna().to_numpy()
-    y[hit], m[hit], d[hit] = (
-        iso.loc[hit, "y"].astype(int),
-        iso.loc[hit, "m"].astype(int),
-        iso.loc[hit, "d"].astype(int),
-    )
-    done |= hit
 
-    for pattern in (_DMY_NAMED, _MDY_NAMED):
-        named = text.str.extract(pattern)
-        hit = named["y"].notna().to_numpy() & ~done
-        if hit.any():
-            mon = named.loc[hit, "mon"].str.lower().map(MONTHS)
-            for i, mm in zip(np.flatnonzero(hit), mon, strict=True):
-                if pd.isna(mm):
-                    problems.append(Problem(int(rows[i]), column, f"{text[i]!r}: unknown month name"))
-                    done[i] = True
-                    continue
-                y[i], m[i], d[i] = int(named.at[i, "y"]), int(mm), int(named.at[i, "d"])
-                done[i] = True
+def parse_date(value, *, order: str | None = None, iso_only: bool = False) -> pd.Timestamp | None:
+    """One date by :func:`parse_dates`: a ``Timestamp`` (midnight), or None when refused or empty.
 
-    num = text.str.extract(_NUMERIC)
-    hit = num["y"].notna().to_numpy() & ~done
-    if hit.any():
-        a = num["a"].where(hit).astype(float).to_numpy()
-        b = num["b"].where(hit).astype(float).to_numpy()
-        yy = num["y"].where(hit).fillna("").str.len().to_numpy()
-        short = hit & (yy != 4)
-        for i in np.flatnonzero(short):
-            problems.append(
-                Problem(int(rows[i]), column, f"{text[i]!r}: two-digit year; write the year in full")
-            )
-        hit = hit & ~short
-        done |= short
-        dayfirst_rows = np.flatnonzero(hit & (a > 12) & (b <= 12))
-        monthfirst_rows = np.flatnonzero(hit & (b > 12) & (a <= 12))
-        if order is None and len(dayfirst_rows) and len(monthfirst_rows):
-            i, j = dayfirst_rows[0], monthfirst_rows[0]
-            problems.append(
+    Parameters
+    ----------
+    value : str or None
+        The text of one date.
+    order : {"dmy", "mdy"} or None
+        The stated order of numeric day/month dates.
+    iso_only : bool
+        Accept only ``YYYY-MM-DD`` (command-line options and other places that promise ISO).
+
+    Returns
+    -------
+    Timestamp or None
+    """
+    text = "" if value is None else str(value).strip()
+    if iso_only and not _ISO_DAY.fullmatch(text):
+        return None
+    parsed, problems = parse_dates(pd.Series([text], dtype=object), pd.Series([1]), "date", order=order, required=False)
+    return None if problems or pd.isna(parsed.iat[0]) else parsed.iat[0]
+
+
+def iso_dates(values: pd.Series) -> pd.Series:
+    """Read a column of the project's own files, written as ISO dates (``""`` = missing).
+
+    Only for columns the project wrote itself (shipped ``data/`` files, the store): what a
+    user gives goes through :func:`parse_dates`. A value that is not ISO raises ``ValueError``.
+
+    Parameters
+    ----------
+    values : Series
+        ISO date or timestamp strings, or datetimes.
+
+    Returns
+    -------
+    Series
+        ``datetime64[ns]`` values, NaT where empty.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return pd.to_datetime(text.replace("", None), format="ISO8601").astype("datetime64[ns]")
+
+
+def _given_dates(values: pd.Series, rows: pd.Series, column: str, required: bool):
+    """A column already read as datetimes (e.g. from a GeoPackage): days, and missing ones."""
+    parsed = pd.to_datetime(values).dt.normalize().astype("datetime64[ns]")
+    problems = []
+    if required:
+        problems = [
+            Problem(int(rows[i]), column, "date is missing") for i in np.flatnonzero(parsed.isna().to_numpy())
+        ]
+    return parsed, problems
+
+
+class _Cells:
+    """The cells of one date column while they are read: year/month/day found so far, problems."""
+
+    def __init__(self, text: pd.Series, rows: pd.Series, column: str):
+        self.text, self.rows, self.column = text, rows, column
+        n = len(text)
+        self.y, self.m, self.d = np.full(n, -1), np.full(n, -1), np.full(n, -1)
+        self.done = np.zeros(n, bool)
+        self.problems: list[Problem] = []
+
+    def refuse(self, i: int, reason: str, code: str = "bad_date") -> None:
+        """Refuse cell ``i`` (a problem on its row)."""
+        self.problems.append(Problem(int(self.rows[i]), self.column, reason, code=code))
+        self.done[i] = True
+
+    def found(self, i: int, year: int, month: int, day: int) -> None:
+        """Cell ``i`` reads as this day."""
+        self.y[i], self.m[i], self.d[i] = year, month, day
+        self.done[i] = True
+
+    def cell(self, i: int) -> str:
+        """Row ``i`` and its text, as messages quote them."""
+        return f"row {int(self.rows[i])}: {self.text[i]!r}"
+
+    def refuse_unread(self, required: bool) -> None:
+        """A problem for each cell no form read (and each empty one, when required)."""
+        empty = (self.text == "").to_numpy()
+        for i in np.flatnonzero(~self.done & ~empty):
+            self.problems.append(
                 Problem(
-                    None,
-                    column,
-                    f"numeric dates in this column mix day/month/year (row {int(rows[i])}: {text[i]!r}) and "
-                    f"month/day/year (row {int(rows[j])}: {text[j]!r}); fix the file or state the order "
-                    "with --date-order dmy|mdy",
+                    int(self.rows[i]), self.column,
+                    f"{self.text[i]!r} is not a date (use YYYY-MM-DD or e.g. 15 January 2017)",
+                    code="bad_date",
                 )
             )
-            done |= hit
-            hit[:] = False
-        evidence = ""
-        if len(dayfirst_rows):
-            evidence = (
-                f"; other rows read day-first (row {int(rows[dayfirst_rows[0]])}: {text[dayfirst_rows[0]]!r})"
-            )
-        elif len(monthfirst_rows):
-            evidence = f"; other rows read month-first (row {int(rows[monthfirst_rows[0]])}: {text[monthfirst_rows[0]]!r})"
-        for i in np.flatnonzero(hit):
-            ai, bi = int(a[i]), int(b[i])
-            if order == "dmy" or (order is None and (ai > 12 or ai == bi)):
-                day, month = ai, bi
-            elif order == "mdy" or (order is None and bi > 12):
-                day, month = bi, ai
-            else:
-                problems.append(
-                    Problem(
-                        int(rows[i]),
-                        column,
-                        f"{text[i]!r} is ambiguous (day {ai} of month {bi}, or month {ai} day {bi}?){evidence}; "
-                        "write ISO dates (YYYY-MM-DD) or state the order with --date-order dmy|mdy",
-                    )
-                )
-                done[i] = True
-                continue
-            y[i], m[i], d[i] = int(num.at[i, "y"]), month, day
-            done[i] = True
+        if required:
+            for i in np.flatnonzero(empty):
+                self.problems.append(Problem(int(self.rows[i]), self.column, "date is missing"))
 
-    empty = (text == "").to_numpy()
-    for i in np.flatnonzero(~done & ~empty):
-        problems.append(
+    def calendar_dates(self) -> pd.Series:
+        """The days read, NaT elsewhere; a problem for each one the calendar does not have."""
+        have = self.y >= 0
+        frame = pd.DataFrame(
+            {"year": np.where(have, self.y, 2000), "month": np.where(have, self.m, 1), "day": np.where(have, self.d, 1)}
+        )
+        parsed = pd.to_datetime(frame, errors="coerce").where(have)
+        for i in np.flatnonzero(have & parsed.isna().to_numpy()):
+            self.problems.append(
+                Problem(int(self.rows[i]), self.column, f"{self.text[i]!r} is not a real calendar date", code="bad_date")
+            )
+        return parsed.astype("datetime64[ns]")
+
+
+def _read_iso(cells: _Cells) -> None:
+    """ISO ``2017-01-15`` / ``2017/01/15`` (a time of day is dropped)."""
+    iso = cells.text.str.extract(_ISO)
+    hit = iso["y"].notna().to_numpy()
+    cells.y[hit], cells.m[hit], cells.d[hit] = (iso.loc[hit, c].astype(int) for c in ("y", "m", "d"))
+    cells.done |= hit
+
+
+def _read_named(cells: _Cells) -> None:
+    """A named month: ``15 January 2017``, ``15-Jan-2017``, ``January 15, 2017``."""
+    for pattern in (_DMY_NAMED, _MDY_NAMED):
+        named = cells.text.str.extract(pattern)
+        hit = named["y"].notna().to_numpy() & ~cells.done
+        if not hit.any():
+            continue
+        months = named.loc[hit, "mon"].str.lower().map(MONTHS)
+        for i, month in zip(np.flatnonzero(hit), months, strict=True):
+            if pd.isna(month):
+                cells.refuse(i, f"{cells.text[i]!r}: unknown month name")
+            else:
+                cells.found(i, int(named.at[i, "y"]), int(month), int(named.at[i, "d"]))
+
+
+def _read_numeric(cells: _Cells, order: str | None) -> None:
+    """Numeric day/month forms, read only when the value or the stated order says which is the day."""
+    num = cells.text.str.extract(_NUMERIC)
+    hit = num["y"].notna().to_numpy() & ~cells.done
+    if not hit.any():
+        return
+    a = num["a"].where(hit).astype(float).to_numpy()
+    b = num["b"].where(hit).astype(float).to_numpy()
+    short = hit & (num["y"].where(hit).fillna("").str.len().to_numpy() != 4)
+    for i in np.flatnonzero(short):
+        cells.refuse(i, f"{cells.text[i]!r}: two-digit year; write the year in full")
+    hit &= ~short
+    dayfirst = np.flatnonzero(hit & (a > 12) & (b <= 12))
+    monthfirst = np.flatnonzero(hit & (b > 12) & (a <= 12))
+    if order is None and len(dayfirst) and len(monthfirst):
+        cells.problems.append(
             Problem(
-                int(rows[i]), column, f"{text[i]!r} is not a date (use YYYY-MM-DD or e.g. 15 January 2017)"
+                None,
+                cells.column,
+                f"numeric dates in this column mix day/month/year ({cells.cell(dayfirst[0])}) and "
+                f"month/day/year ({cells.cell(monthfirst[0])}); fix the file or state the order of "
+                "day and month",
+                code="ambiguous_date",
             )
         )
-    if required:
-        for i in np.flatnonzero(empty):
-            problems.append(Problem(int(rows[i]), column, "date is missing"))
-    have = y >= 0
-    frame = pd.DataFrame(
-        {"year": np.where(have, y, 2000), "month": np.where(have, m, 1), "day": np.where(have, d, 1)}
-    )
-    parsed = pd.to_datetime(frame, errors="coerce").where(have)
-    for i in np.flatnonzero(have & parsed.isna().to_numpy()):
-        problems.append(Problem(int(rows[i]), column, f"{text[i]!r} is not a real calendar date"))
-    parsed = parsed.astype("datetime64[ns]")
-    parsed.index = values.index
-    return parsed, problems
+        cells.done |= hit
+        return
+    evidence = ""
+    if len(dayfirst):
+        evidence = f"; other rows read day-first ({cells.cell(dayfirst[0])})"
+    elif len(monthfirst):
+        evidence = f"; other rows read month-first ({cells.cell(monthfirst[0])})"
+    for i in np.flatnonzero(hit):
+        _read_day_month(cells, i, int(a[i]), int(b[i]), int(num.at[i, "y"]), order, evidence)
+
+
+def _read_day_month(cells: _Cells, i: int, a: int, b: int, year: int, order: str | None, evidence: str) -> None:
+    """Cell ``i`` = ``a/b/year``: day-first, month-first, or refused as ambiguous (never guessed)."""
+    if order == "dmy" or (order is None and (a > 12 or a == b)):
+        cells.found(i, year, b, a)
+    elif order == "mdy" or (order is None and b > 12):
+        cells.found(i, year, a, b)
+    else:
+        cells.refuse(
+            i,
+            f"{cells.text[i]!r} is ambiguous (day {a} of month {b}, or month {a} day {b}?){evidence}; "
+            "write ISO dates (YYYY-MM-DD) or state the order of day and month",
+            code="ambiguous_date",
+        )
 
 
 # --- coordinates --------------------------------------------------------------------
@@ -350,34 +432,13 @@ def check_points(
     """
     index = pd.Series(lat).index
     rows = pd.Series(rows).reset_index(drop=True)
-    lat_t = clean_text(pd.Series(lat)).reset_index(drop=True) if not _numeric(lat) else None
-    lon_t = clean_text(pd.Series(lon)).reset_index(drop=True) if not _numeric(lon) else None
-    la = pd.to_numeric(
-        pd.Series(lat).reset_index(drop=True) if lat_t is None else lat_t.replace("", None), errors="coerce"
-    ).to_numpy(dtype=float)
-    lo = pd.to_numeric(
-        pd.Series(lon).reset_index(drop=True) if lon_t is None else lon_t.replace("", None), errors="coerce"
-    ).to_numpy(dtype=float)
+    (la, lat_t), (lo, lon_t) = _coordinates(lat), _coordinates(lon)
     problems: list[Problem] = []
     flagged: list[Problem] = []
     flags = np.full(len(la), "", dtype=object)
     ok = np.ones(len(la), bool)
-    for vals, text, col, lim, name in (
-        (la, lat_t, lat_col, 90, "latitude"),
-        (lo, lon_t, lon_col, 180, "longitude"),
-    ):
-        for i in np.flatnonzero(np.isnan(vals)):
-            raw = "" if text is None else text[i]
-            reason = (
-                f"{name} is missing"
-                if raw in ("", "nan", "NaN", "NA", "null")
-                else f"{name} {raw!r} is not a number"
-            )
-            problems.append(Problem(int(rows[i]), col, reason))
-        bad = ~np.isnan(vals) & (np.abs(np.nan_to_num(vals)) > lim)
-        for i in np.flatnonzero(bad):
-            problems.append(Problem(int(rows[i]), col, f"{name} {vals[i]:g} is out of range (-{lim}..{lim})"))
-        ok &= ~np.isnan(vals) & ~bad
+    ok &= _check_range(la, lat_t, rows, lat_col, 90, "latitude", problems)
+    ok &= _check_range(lo, lon_t, rows, lon_col, 180, "longitude", problems)
     geom = outline_geometry(outline)
     if geom is None:
         if ok.any():
@@ -390,44 +451,76 @@ def check_points(
                 )
             )
         return _points_frame(la, lo, flags, index), problems, flagged
-    poly, boundary = _prepared(shapely.to_wkb(geom))
     pair = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
+    for i, problem in _outside_outline(geom, la, lo, ok, rows, pair, tolerance_km):
+        (flagged if problem.code == "flagged" else problems).append(problem)
+        if problem.code == "flagged":
+            flags[i] = "near_border"
+    return _points_frame(la, lo, flags, index), problems, flagged
+
+
+def _outside_outline(geom, la, lo, ok, rows, pair: str, tolerance_km: float) -> list[tuple[int, Problem]]:
+    """(index, problem) for each usable point outside the outline ``geom``."""
+    poly, boundary = _prepared(shapely.to_wkb(geom))
     inside = np.zeros(len(la), bool)
     inside[ok] = shapely.contains_xy(poly, lo[ok], la[ok]) | shapely.intersects_xy(poly, lo[ok], la[ok])
     out_idx = np.flatnonzero(ok & ~inside)
-    if len(out_idx):
-        mx, my = _TO_METRIC.transform(lo[out_idx], la[out_idx])
-        dist_km = shapely.distance(boundary, shapely.points(mx, my)) / 1000.0
-        swapped_in = shapely.contains_xy(poly, la[out_idx], lo[out_idx])
-        for i, dkm, sw in zip(out_idx, dist_km, swapped_in, strict=True):
-            if dkm <= tolerance_km:
-                flags[i] = "near_border"
-                flagged.append(
-                    Problem(
-                        int(rows[i]),
-                        None,
-                        f"point ({la[i]:g}, {lo[i]:g}) is {dkm:.1f} km outside Syria's outline: accepted, flagged near_border",
-                    )
-                )
-            elif sw:
-                problems.append(
-                    Problem(
-                        int(rows[i]),
-                        pair,
-                        f"latitude and longitude look swapped: ({la[i]:g}, {lo[i]:g}) is {dkm:.0f} km outside Syria "
-                        f"but ({lo[i]:g}, {la[i]:g}) is inside",
-                    )
-                )
-            else:
-                problems.append(
-                    Problem(
-                        int(rows[i]),
-                        pair,
-                        f"point ({la[i]:g}, {lo[i]:g}) is {dkm:.1f} km outside Syria's outline "
-                        f"(points up to {tolerance_km:g} km outside are accepted)",
-                    )
-                )
-    return _points_frame(la, lo, flags, index), problems, flagged
+    if not len(out_idx):
+        return []
+    mx, my = _TO_METRIC.transform(lo[out_idx], la[out_idx])
+    dist_km = shapely.distance(boundary, shapely.points(mx, my)) / 1000.0
+    swapped_in = shapely.contains_xy(poly, la[out_idx], lo[out_idx])
+    return [
+        (i, _outside(int(rows[i]), pair, la[i], lo[i], dkm, sw, tolerance_km))
+        for i, dkm, sw in zip(out_idx, dist_km, swapped_in, strict=True)
+    ]
+
+
+def _coordinates(values) -> tuple[np.ndarray, pd.Series | None]:
+    """Coordinate cells as floats (NaN where missing or not a number), and their text (None if numeric)."""
+    if _numeric(values):
+        return pd.to_numeric(pd.Series(values).reset_index(drop=True), errors="coerce").to_numpy(dtype=float), None
+    text = clean_text(pd.Series(values)).reset_index(drop=True)
+    return pd.to_numeric(text.replace("", None), errors="coerce").to_numpy(dtype=float), text
+
+
+def _check_range(vals, text, rows, col: str, lim: int, name: str, problems: list[Problem]) -> np.ndarray:
+    """Add a problem for each missing, non-numeric or out-of-range value; True where usable."""
+    for i in np.flatnonzero(np.isnan(vals)):
+        raw = "" if text is None else text[i]
+        reason = f"{name} is missing" if raw in ("", "nan", "NaN", "NA", "null") else f"{name} {raw!r} is not a number"
+        problems.append(Problem(int(rows[i]), col, reason))
+    bad = ~np.isnan(vals) & (np.abs(np.nan_to_num(vals)) > lim)
+    for i in np.flatnonzero(bad):
+        problems.append(Problem(int(rows[i]), col, f"{name} {vals[i]:g} is out of range (-{lim}..{lim})"))
+    return ~np.isnan(vals) & ~bad
+
+
+def _outside(row: int, pair: str, la: float, lo: float, dkm: float, swapped_in: bool, tolerance_km: float) -> Problem:
+    """A point outside the outline: flagged near the border, else refused (swapped, or outside)."""
+    if dkm <= tolerance_km:
+        return Problem(
+            row,
+            None,
+            f"point ({la:g}, {lo:g}) is {dkm:.1f} km outside Syria's outline: accepted, flagged near_border",
+            code="flagged",
+            values=("near_border",),
+        )
+    if swapped_in:
+        return Problem(
+            row,
+            pair,
+            f"latitude and longitude look swapped: ({la:g}, {lo:g}) is {dkm:.0f} km outside Syria "
+            f"but ({lo:g}, {la:g}) is inside",
+            code="swapped_coordinates",
+        )
+    return Problem(
+        row,
+        pair,
+        f"point ({la:g}, {lo:g}) is {dkm:.1f} km outside Syria's outline "
+        f"(points up to {tolerance_km:g} km outside are accepted)",
+        code="outside_outline",
+    )
 
 
 def check_areas_in_outline(geoms: gpd.GeoSeries, rows, outline, *, what: str = "zone") -> list[Problem]:
@@ -493,10 +586,36 @@ def check_crs(gdf: gpd.GeoDataFrame, what: str = "the file") -> tuple[gpd.GeoDat
     return gdf, []
 
 
+#: Shapely geometry type names by type id.
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
 def check_geometries(
     geoms: gpd.GeoSeries, rows, *, kinds=_POLYGONAL, fix: bool = False
 ) -> tuple[gpd.GeoSeries, list[Problem], list[str]]:
     """Missing, wrong-type and invalid geometries; ``fix`` repairs invalid ones with make_valid.
+
+    Parameters
+    ----------
+    geoms : GeoSeries
+        The geometries read.
+    rows : Series
+        The file row number of each geometry.
+    kinds : tuple of str
+        The geometry types expected.
+    fix : bool
+        Repair invalid geometries with ``make_valid`` instead of refusing them.
 
     Returns
     -------
@@ -509,62 +628,56 @@ def check_geometries(
     notes: list[str] = []
     missing = shapely.is_missing(values) | shapely.is_empty(values)
     for i in np.flatnonzero(missing):
-        problems.append(Problem(int(rows[i]), "geometry", "geometry is missing or could not be read"))
+        problems.append(
+            Problem(int(rows[i]), "geometry", "geometry is missing or could not be read", code="missing_geometry")
+        )
     types = shapely.get_type_id(values)
-    names = np.array(
-        [
-            "Point",
-            "LineString",
-            "LinearRing",
-            "Polygon",
-            "MultiPoint",
-            "MultiLineString",
-            "MultiPolygon",
-            "GeometryCollection",
-        ]
-    )
     present = ~missing
-    wrong = present & ~np.isin(names[np.clip(types, 0, 7)], list(kinds))
+    wrong = present & ~np.isin(_TYPE_NAMES[np.clip(types, 0, 7)], list(kinds))
     for i in np.flatnonzero(wrong):
         problems.append(
-            Problem(int(rows[i]), "geometry", f"a {names[types[i]]} where {' or '.join(kinds)} is expected")
+            Problem(int(rows[i]), "geometry", f"a {_TYPE_NAMES[types[i]]} where {' or '.join(kinds)} is expected")
         )
     check = present & ~wrong
     valid = np.ones(len(values), bool)
     valid[check] = shapely.is_valid(values[check])
     invalid = np.flatnonzero(~valid)
-    if len(invalid):
-        if fix:
-            repaired = []
-            for i in invalid:
-                g = shapely.make_valid(values[i])
-                if set(kinds) <= set(_POLYGONAL) and g.geom_type not in _POLYGONAL:
-                    parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in _POLYGONAL]
-                    g = shapely.union_all(parts) if parts else None
-                if g is None or g.is_empty:
-                    problems.append(
-                        Problem(
-                            int(rows[i]),
-                            "geometry",
-                            "invalid geometry that make_valid cannot repair into a polygon",
-                        )
-                    )
-                    continue
-                values[i] = g
-                repaired.append(int(rows[i]))
-            if repaired:
-                shown = ", ".join(str(r) for r in repaired[:10]) + (" ..." if len(repaired) > 10 else "")
-                notes.append(
-                    f"repaired {len(repaired)} invalid geometr{'y' if len(repaired) == 1 else 'ies'} with make_valid (rows {shown})"
+    if len(invalid) and fix:
+        notes += _repair(values, invalid, rows, kinds, problems)
+    elif len(invalid):
+        for i in invalid:
+            reason = shapely.is_valid_reason(values[i])
+            problems.append(
+                Problem(
+                    int(rows[i]),
+                    "geometry",
+                    f"invalid geometry: {reason}",
+                    code="invalid_geometry",
                 )
-        else:
-            for i in invalid:
-                reason = shapely.is_valid_reason(values[i])
-                problems.append(
-                    Problem(
-                        int(rows[i]),
-                        "geometry",
-                        f"invalid geometry: {reason} (use --fix to repair with make_valid)",
-                    )
-                )
+            )
     return gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs), problems, notes
+
+
+def _repair(values: np.ndarray, invalid, rows: pd.Series, kinds, problems: list[Problem]) -> list[str]:
+    """Repair ``values[invalid]`` in place with make_valid; a note on what was repaired."""
+    repaired = []
+    for i in invalid:
+        g = shapely.make_valid(values[i])
+        if set(kinds) <= set(_POLYGONAL) and g.geom_type not in _POLYGONAL:
+            parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in _POLYGONAL]
+            g = shapely.union_all(parts) if parts else None
+        if g is None or g.is_empty:
+            problems.append(
+                Problem(
+                    int(rows[i]),
+                    "geometry",
+                    "invalid geometry that make_valid cannot repair into a polygon",
+                )
+            )
+            continue
+        values[i] = g
+        repaired.append(int(rows[i]))
+    if not repaired:
+        return []
+    shown = ", ".join(str(r) for r in repaired[:10]) + (" ..." if len(repaired) > 10 else "")
+    return [f"repaired {len(repaired)} invalid geometr{'y' if len(repaired) == 1 else 'ies'} with make_valid (rows {shown})"]

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.queries import blank_country_only, country_only, long_span, range_masks
-from geo.schema import COUNTRY_ONLY, CRS, LONG_SPAN
+from geo.schema import COUNTRY_ONLY, LONG_SPAN
 
 CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason")
 #: The party holding the event's place on the event's own date ("" when unknown).
@@ -36,32 +36,26 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
     GeoDataFrame
         A copy with the four class columns and ``held_by`` (the party holding the event's
         place on its own date, "" when unknown); already classified events are returned as they
-        are.  When no actor table can be read the columns are "" (unclassified).
+        are.  Errors (an unreadable actor table, a failing ``party_at``) are raised, never
+        turned into "unclassified".
     """
     if all(c in events.columns for c in CLASS_COLUMNS):
         return events
     events = events.drop(columns=[c for c in (*CLASS_COLUMNS, HELD_COLUMN) if c in events.columns])
     if len(events) == 0:
         return events.assign(**{c: pd.Series(dtype=object) for c in (*CLASS_COLUMNS, HELD_COLUMN)})
-    try:
-        from geo.classify import classify, load_actors
+    from geo.classify import classify, load_actors
 
-        data_dir = getattr(catalog, "data_dir", None)
-        actors = load_actors(data_dir) if data_dir is not None else load_actors()
-        held = None
-        if use_holder and catalog is not None and hasattr(catalog, "party_at"):
-            try:
-                held = catalog.party_at(events)
-            except Exception:  # noqa: BLE001 - classify without the holder rather than not at all
-                held = None
-        if held is not None:  # an event located only to Syria has no place, so no holder
-            held = blank_country_only(held, events)
-        result = classify(events, actors, held_by=held)
-        out = events.join(result[list(CLASS_COLUMNS)])
-        out[HELD_COLUMN] = held.reindex(events.index).fillna("").astype(str) if held is not None else ""
-        return out
-    except Exception:  # noqa: BLE001 - classification is an enrichment: unclassified, still shown
-        return events.assign(**{c: "" for c in (*CLASS_COLUMNS, HELD_COLUMN)})
+    data_dir = getattr(catalog, "data_dir", None)
+    actors = load_actors(data_dir) if data_dir is not None else load_actors()
+    held = None
+    if use_holder and catalog is not None and hasattr(catalog, "party_at"):
+        # an event located only to Syria has no place, so no holder
+        held = blank_country_only(catalog.party_at(events), events)
+    result = classify(events, actors, held_by=held)
+    out = events.join(result[list(CLASS_COLUMNS)])
+    out[HELD_COLUMN] = held.reindex(events.index).fillna("").astype(str) if held is not None else ""
+    return out
 
 
 def _sides(values: pd.Series) -> pd.Series:
@@ -134,85 +128,3 @@ def imprecise_counts(events: pd.DataFrame) -> dict[str, tuple[int, int]]:
         fat = pd.to_numeric(sel["fatalities"], errors="coerce").fillna(0).sum() if "fatalities" in sel else 0
         out[code] = (int(len(sel)), int(fat))
     return out
-
-
-def _source_titles(catalog) -> dict[str, str]:
-    try:
-        src = catalog.sources()
-    except Exception:  # noqa: BLE001
-        return {}
-    titles = {}
-    for r in src.to_dict("records"):
-        pub = r.get("published")
-        pub = "" if pub is None or pd.isna(pub) or pub == "" else pd.Timestamp(pub).strftime("%Y-%m-%d")
-        text = f"{r.get('outlet', '')}: {r.get('title', '')}" + (f" ({pub})" if pub else "")
-        titles[str(r["source_id"])] = text.strip(": ")
-    return titles
-
-
-def cited_towns(catalog, day=None, *, start=None, end=None) -> gpd.GeoDataFrame:
-    """Localities cited by the sources, most cited first.
-
-    ``geo.citations.cited_towns`` when available (sources published in ``[start, end]``, undated
-    ones kept), else the shipped citation table.  Columns: the gazetteer's plus ``n_sources``
-    (distinct citing sources), ``citations`` (list of "outlet: title (date)") and, when ``day``
-    is given, ``party`` (holder that day, "" when unknown).
-    """
-    towns = _from_citations_module(catalog, start, end)
-    if towns is not None:
-        return with_holder(catalog, towns, day) if day is not None else towns
-    cites = catalog.citations()
-    locs = catalog.localities()
-    if len(cites) == 0 or len(locs) == 0:
-        empty = gpd.GeoDataFrame(
-            {"locality_id": pd.Series(dtype=object), "n_sources": pd.Series(dtype="Int64")},
-            geometry=gpd.GeoSeries([], crs=CRS),
-            crs=CRS,
-        )
-        return empty.assign(party=pd.Series(dtype=object)) if day is not None else empty
-    titles = _source_titles(catalog)
-    grouped = cites.groupby("locality_id")["source_id"].agg(lambda s: sorted({str(v) for v in s}))
-    towns = locs.loc[locs["locality_id"].isin(grouped.index)].copy()
-    towns["n_sources"] = towns["locality_id"].map(grouped.map(len)).astype("Int64")
-    towns["citations"] = towns["locality_id"].map(lambda i: [titles.get(s, s) for s in grouped[i]])
-    pop = pd.to_numeric(towns.get("population"), errors="coerce").fillna(0)
-    order = pd.DataFrame({"n": towns["n_sources"].astype(float), "p": pop}).sort_values(
-        ["n", "p"], ascending=False, kind="stable"
-    )
-    towns = towns.loc[order.index].reset_index(drop=True)
-    return with_holder(catalog, towns, day) if day is not None else towns
-
-
-def _from_citations_module(catalog, start=None, end=None):
-    """``geo.citations.cited_towns`` when that module provides it."""
-    try:
-        from geo.citations import cited_towns as fn
-    except ImportError:
-        return None
-    for kwargs in (
-        {"catalog": catalog, "start": start, "end": end},
-        {"catalog": catalog},
-    ):
-        try:
-            towns = fn(**kwargs)
-        except TypeError:
-            continue
-        except Exception:  # noqa: BLE001 - e.g. a catalog without documents: use the shipped table
-            return None
-        if isinstance(towns, gpd.GeoDataFrame):
-            return towns
-    return None
-
-
-def with_holder(catalog, towns: gpd.GeoDataFrame, day) -> gpd.GeoDataFrame:
-    """``towns`` with ``party``: who held each one on ``day`` ("" when unknown)."""
-    towns = towns.copy()
-    if len(towns) == 0:
-        towns["party"] = pd.Series(dtype=object)
-        return towns
-    try:
-        party = catalog.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index))
-        towns["party"] = party.reindex(towns.index).fillna("").astype(str).to_numpy()
-    except Exception:  # noqa: BLE001 - the holder is an enrichment
-        towns["party"] = ""
-    return towns

@@ -17,7 +17,9 @@ from geo.check import Limits, run_checks
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.importers import FORMATS, import_file
 from geo.schema import InputError
+from geo.store import StoreError
 from webapp import session
+from webapp.problems import DATE_ORDER_LABEL, FIX_LABEL, LAYER_LABEL, MAP_LABEL, advise, web_text
 
 FORMAT_HELP = {
     "ucdp": "UCDP GED CSV export",
@@ -32,15 +34,81 @@ FORMAT_HELP = {
 SUFFIX = {"ucdp": ".csv", "acled": ".csv", "csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg",
           "shp": ".shp", "zip": ".zip", "boundaries": ".geojson"}
 
+K_LAYERS = "import_layers"  # the layer names of the last file refused for want of a layer
+K_REFUSAL = "import_refusal"  # problems to show after the rerun that offers the layers
+NO_ORDER = "(not needed)"
+
+
+def _options(fmt: str, kind: str, mapping: str, fix: bool, layer: str, order: str) -> dict:
+    """The importer's options from the form's controls (the same options as the CLI's flags)."""
+    options = {"fix": fix}
+    if fmt in ("geojson", "gpkg", "shp", "zip"):
+        options["kind"] = kind
+    if fmt == "csv" and mapping.strip():
+        options["map"] = mapping.strip()
+    if layer:
+        options["layer"] = layer
+    if order != NO_ORDER:
+        options["date_order"] = order
+    return options
+
+
+def _show_refusal(problems) -> None:
+    """Every problem as a table, worded for this page; offer the layers of a multi-layer file."""
+    advice = advise(problems)
+    if advice.layers and st.session_state.get(K_LAYERS) != advice.layers:
+        st.session_state[K_LAYERS] = advice.layers
+        st.session_state[K_REFUSAL] = problems
+        st.rerun()  # draw the form again with the layer picker; the refusal is shown below it
+    st.error(f"Refused: {len(problems)} problem(s). Nothing was written.")
+    table = pd.DataFrame(advice.rows, columns=["row", "column", "reason"])
+    table["row"] = table["row"].astype("Int64")
+    st.dataframe(table, hide_index=True, width="stretch")
+    if advice.fix:
+        st.info(f"Tick '{FIX_LABEL}' above to repair these geometries with make_valid (the import says so).")
+
+
+def _show_report(name: str, report) -> None:
+    st.success(f"Imported {session.md_text(name)}: {session.md_text(report.summary())}.")
+    for note in report.notes:
+        st.caption(session.md_text(note))
+    if report.problems_flagged:
+        st.warning("Accepted with flags:")
+        rows = [{"row": p.row, "column": p.column or "", "reason": web_text(p)} for p in report.problems_flagged]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.session_state.pop(K_LAYERS, None)
+    st.cache_data.clear()
+
+
+def _import(upload, fmt: str, options: dict) -> None:
+    """Save the upload to a temporary file and import it into the workspace store."""
+    suffix = Path(upload.name).suffix or SUFFIX.get(fmt, "")
+    fd, tmp = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(upload.getvalue())
+        report = import_file(fmt, tmp, store, name=upload.name, **options)
+    except InputError as exc:
+        _show_refusal(exc.problems)
+    except StoreError as exc:  # the store cannot be written: name the file, say what to do
+        st.error(
+            f"Nothing was imported: the workspace store {session.md_text(exc.path.name)} "
+            f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. Move it away (a new store is "
+            "created at the next import) or set MONITOR_STORE to another file."
+        )
+    except OSError as exc:  # the disk is full or the folder not writable: nothing was written
+        st.error(f"The import could not be written ({session.md_text(exc.strerror or exc)}); nothing was written.")
+    else:
+        _show_report(upload.name, report)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 store, mtime = session.store_key()
 
 st.title("Data")
 st.markdown("The datasets in use, where they come from, their licences and how many records each holds.")
-try:
-    summary = session._catalog(store).summary()
-    st.dataframe(summary, hide_index=True, width="stretch")
-except Exception as exc:  # noqa: BLE001 - show, never a stack trace
-    st.error(f"The data summary could not be read: {type(exc).__name__}.")
+st.dataframe(session._catalog(store).summary(), hide_index=True, width="stretch")
 st.caption(
     f"Workspace store: {session.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
     "Shipped data: data/ (see data/README.md)."
@@ -55,6 +123,7 @@ st.markdown(
     "The same importer as `python cli.py import`. A file is accepted whole or refused whole: "
     "when anything is wrong nothing is written, and every problem is listed below."
 )
+layers = st.session_state.get(K_LAYERS, ())
 with st.form("import_form", clear_on_submit=False):
     fmt = st.selectbox(
         "Format", options=list(FORMATS), format_func=lambda f: f"{f} – {FORMAT_HELP.get(f, '')}", key="w_import_fmt"
@@ -62,52 +131,24 @@ with st.form("import_form", clear_on_submit=False):
     kind = st.selectbox("Kind (GeoJSON / GeoPackage / shapefile)", options=["events", "boundaries", "zones"],
                         key="w_import_kind")
     mapping = st.text_input(
-        "Column mapping (CSV only), e.g. id=ID,date=Date,lat=Lat,lon=Lon,actor1=Who,place=Town",
+        f"{MAP_LABEL} (CSV only), e.g. id=ID,date=Date,lat=Lat,lon=Lon,actor1=Who,place=Town",
         key="w_import_map",
     )
+    c1, c2, c3 = st.columns(3)
+    fix = c1.checkbox(FIX_LABEL, key="w_import_fix", help="Repair invalid polygons with make_valid (the import says which rows).")
+    layer = c2.selectbox(LAYER_LABEL, options=["", *layers], key="w_import_layer", disabled=not layers,
+                         help="For a GeoPackage or zip holding several layers: the one to import.")
+    order = c3.selectbox(DATE_ORDER_LABEL, options=[NO_ORDER, "dmy", "mdy"], key="w_import_order",
+                         help="Day/month order of numeric dates such as 05/04/2017 (never guessed).")
     upload = st.file_uploader("File", key="w_import_file")
     submitted = st.form_submit_button("Import", key="w_import_submit")
 
-if submitted:
-    if upload is None:
-        st.warning("Choose a file first.")
-    else:
-        options = {}
-        if fmt in ("geojson", "gpkg", "shp", "zip"):
-            options["kind"] = kind
-        if fmt == "csv" and mapping.strip():
-            options["map"] = mapping.strip()
-        suffix = Path(upload.name).suffix or SUFFIX.get(fmt, "")
-        fd, tmp = tempfile.mkstemp(suffix=suffix)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(upload.getvalue())
-            report = import_file(fmt, tmp, store, name=upload.name, **options)
-        except InputError as exc:
-            st.error(f"Refused: {len(exc.problems)} problem(s). Nothing was written.")
-            table = pd.DataFrame(
-                [{"row": p.row, "column": p.column or "", "reason": p.reason} for p in exc.problems]
-            )
-            table["row"] = table["row"].astype("Int64")
-            st.dataframe(table, hide_index=True, width="stretch")
-        except Exception as exc:  # noqa: BLE001 - never a stack trace to the user
-            st.error(f"The import failed ({type(exc).__name__}); nothing was written.")
-        else:
-            st.success(f"Imported {session.md_text(upload.name)}: {session.md_text(report.summary())}.")
-            for note in report.notes:
-                st.caption(session.md_text(note))
-            if report.problems_flagged:
-                st.warning("Accepted with flags:")
-                st.dataframe(
-                    pd.DataFrame(
-                        [{"row": p.row, "column": p.column or "", "reason": p.reason} for p in report.problems_flagged]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-            st.cache_data.clear()
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+if submitted and upload is None:
+    st.warning("Choose a file first.")
+elif submitted:
+    _import(upload, fmt, _options(fmt, kind, mapping, fix, layer, order))
+elif K_REFUSAL in st.session_state:  # the run after offering the layers
+    _show_refusal(st.session_state.pop(K_REFUSAL))
 
 st.subheader("Data quality check")
 st.markdown(
@@ -140,11 +181,7 @@ CHECK_LABELS = {
 }
 if st.button("Run the check", key="w_check_run"):
     with st.spinner("Checking the data..."):
-        try:
-            st.session_state["check_results"] = (store, mtime, run_checks(session._catalog(store), CHECK_LIMITS))
-        except Exception as exc:  # noqa: BLE001 - show, never a stack trace
-            st.session_state.pop("check_results", None)
-            st.error(f"The check could not run ({type(exc).__name__}).")
+        st.session_state["check_results"] = (store, mtime, run_checks(session._catalog(store), CHECK_LIMITS))
 check_results = st.session_state.get("check_results")
 if check_results is not None and check_results[:2] == (store, mtime):
     for code, frame in check_results[2].items():

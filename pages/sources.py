@@ -26,8 +26,9 @@ from geo.citations import (
 )
 from geo.gazetteer import Gazetteer
 from geo.schema import InputError
-from geo.store import Store
+from geo.store import Store, StoreError
 from webapp import session
+from webapp.problems import web_text
 
 K_UPLOAD = "src_upload"
 K_TITLE = "src_title"
@@ -57,10 +58,18 @@ def _tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFrame, list[
     return docs, cites, list(ws_docs["doc_id"])
 
 
+def _store_reason(exc: OSError | StoreError) -> str:
+    """Why the store could not be written, naming the file (not a server path)."""
+    if isinstance(exc, StoreError):
+        return f"{session.md_text(exc.path.name)} {session.STORE_WORDS.get(exc.code, 'cannot be used')}"
+    return session.md_text(exc.strerror or type(exc).__name__)
+
+
 def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[str, str]]:
     """Read, detect and store the uploaded files; returns (level, message) pairs."""
     messages, pairs = [], []
-    gazetteer = _gazetteer(*session.store_key())
+    store, mtime = session.store_key()
+    gazetteer = _gazetteer(session.readable_store(store), mtime)
     for f in files:
         data = f.getvalue()
         if len(data) > MAX_UPLOAD_BYTES:
@@ -74,11 +83,8 @@ def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[
                 outlet=outlet or None,
                 date=day.isoformat() if day else None,
             )
-        except InputError as exc:
-            messages.extend(("error", f"{f.name}: {p.reason}") for p in exc.problems)
-            continue
-        except Exception as exc:  # noqa: BLE001 - a bad upload must never show a stack trace
-            messages.append(("error", f"{f.name}: could not be read ({type(exc).__name__})"))
+        except InputError as exc:  # the document is refused: every reason, worded for this page
+            messages.extend(("error", f"{f.name}: {web_text(p)}") for p in exc.problems)
             continue
         mentions = find_mentions(doc.text, gazetteer)
         pairs.append((doc, mentions))
@@ -91,8 +97,8 @@ def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[
     if pairs:
         try:
             added, replaced = save_document(Store(store_path), pairs)
-        except Exception as exc:  # noqa: BLE001
-            messages.append(("error", f"could not write the workspace store ({type(exc).__name__}); nothing stored"))
+        except (StoreError, OSError) as exc:  # a damaged or foreign store, a full disk: nothing stored
+            messages.append(("error", f"could not write the workspace store ({_store_reason(exc)}); nothing stored"))
         else:
             messages.append(("info", f"stored: {added} new document(s), {replaced} replaced"))
     return messages
@@ -124,12 +130,9 @@ with st.expander("Add reports", expanded=False):
         getattr(st, level)(text)
 
 store_path, mtime = session.store_key()
-try:
-    docs, cites, ws_ids = _tables(store_path, mtime)
-    gazetteer = _gazetteer(store_path, mtime)
-except Exception as exc:  # noqa: BLE001
-    st.error(f"The citations could not be read from the workspace store ({type(exc).__name__}).")
-    st.stop()
+# an unreadable store: the shipped sources alone (the error above the page names the file)
+docs, cites, ws_ids = _tables(session.readable_store(store_path), mtime)
+gazetteer = _gazetteer(session.readable_store(store_path), mtime)
 
 names = {str(r.locality_id): str(r.name_en) for r in gazetteer.localities.itertuples(index=False)}
 
@@ -194,7 +197,7 @@ if len(overview):
         if st.button("Remove document", key=K_REMOVE, disabled=not confirm):
             try:
                 remove_document(Store(store_path), chosen)
-            except Exception as exc:  # noqa: BLE001
-                st.error(f"could not update the workspace store ({type(exc).__name__})")
+            except (StoreError, OSError) as exc:  # a damaged store, a full disk: nothing changed
+                st.error(f"could not update the workspace store ({_store_reason(exc)})")
             else:
                 st.rerun()

@@ -200,6 +200,7 @@ def test_cli_runs_one_check_and_refuses_bad_limits(tmp_path):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
 
 
+@pytest.mark.usefixtures("steady_navigation")  # the button click must not be lost to a guard rerun
 def test_data_page_runs_the_check(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

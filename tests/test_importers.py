@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 
 import geopandas as gpd
@@ -136,13 +135,12 @@ def test_no_outline_is_a_clear_refusal(tmp_path):
     assert "no outline of Syria" in _problems(exc)[0]
 
 
-def test_two_thousand_rows_in_seconds(tmp_path):
+def test_two_thousand_rows_all_added(tmp_path):
+    # how fast is measured by the bench scripts (bench/), not asserted here
     rows = [ucdp_row(i, 35.0 + (i % 100) / 100, 37.0 + (i % 37) / 37) for i in range(2000)]
     src = write_ucdp(tmp_path / "big.csv", rows)
-    t0 = time.perf_counter()
     report = _imp("ucdp", src, tmp_path / "s.gpkg")
     assert report.added == 2000
-    assert time.perf_counter() - t0 < 15
 
 
 # --- ACLED ------------------------------------------------------------------------
@@ -205,13 +203,15 @@ def test_mapped_csv_bad_map(tmp_path):
     with pytest.raises(InputError) as exc:
         _imp("csv", src, tmp_path / "s.gpkg", map="id=ref,date=WHEN,lat=y,lon=x,colour=z")
     msgs = _problems(exc)
-    assert any("--map key 'colour' is unknown" in m for m in msgs)
+    assert any("mapping key 'colour' is unknown" in m for m in msgs)
+    assert {p.code for p in exc.value.problems} == {"bad_mapping"}
     with pytest.raises(InputError) as exc:
         _imp("csv", src, tmp_path / "s.gpkg", map="id=ref,date=WHEN,lat=y,lon=x")
-    assert _problems(exc) == ["column 'WHEN': column named by --map date=WHEN is not in the file"]
+    assert _problems(exc) == ["column 'WHEN': column named by the mapping date=WHEN is not in the file"]
+    assert exc.value.problems[0].code == "mapped_column_missing"
     with pytest.raises(InputError) as exc:
         _imp("csv", src, tmp_path / "s.gpkg")
-    assert "--map id=COL" in _problems(exc)[0]
+    assert exc.value.problems[0].code == "mapping_required"  # the front ends name their own control
 
 
 # --- dates ------------------------------------------------------------------------
@@ -282,7 +282,8 @@ def test_gpkg_layer_choice_and_events_keep_ids(tmp_path):
     store = tmp_path / "s.gpkg"
     with pytest.raises(InputError) as exc:
         _imp("gpkg", path, store)
-    assert "choose one with --layer" in _problems(exc)[0]
+    (problem,) = exc.value.problems
+    assert problem.code == "layer_required" and problem.values == ("a", "b")  # what a front end offers
     report = _imp("gpkg", path, store, layer="b")
     assert report.added == 1
     ev = Store(store).read("events")

@@ -40,11 +40,7 @@ FOCUS_ZOOM = 10
 
 def _base_url(page: str) -> str:
     """The app URL of ``page`` as the browser sees it (no query), else a local default."""
-    url = None
-    try:
-        url = st.context.url
-    except Exception:  # noqa: BLE001 - older runtimes or bare script runs
-        url = None
+    url = st.context.url  # None outside a browser session (e.g. AppTest)
     if not url:
         return f"http://localhost:8501/{page}"
     url = url.split("?", 1)[0].split("#", 1)[0]
@@ -58,10 +54,9 @@ def share_link(vs: vsm.ViewState) -> str:
 
 # --- data for the downloads ------------------------------------------------------------
 def _catalog():
-    from geo.catalog import Catalog
-
+    """The catalog of this session's store (the shipped data alone when the store is unreadable)."""
     store, _mtime = session.store_key()
-    return Catalog(store)
+    return session._catalog(store)
 
 
 def _image(vs: vsm.ViewState, size: str, fmt: str):
@@ -122,10 +117,7 @@ def counts_csv(events: pd.DataFrame) -> bytes:
 
     frames = []
     for by in ("governorate", "class"):
-        try:
-            table = counts_by(events, by)
-        except Exception:  # noqa: BLE001 - a grouping that cannot be computed is left out
-            continue
+        table = counts_by(events, by)
         key = "pcode" if by == "governorate" else "class"
         label = table["governorate"] if "governorate" in table.columns else table[key]
         frames.append(pd.DataFrame({"grouping": by, "key": table[key].astype(str), "label": label.astype(str),
@@ -215,9 +207,8 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
 @st.cache_data(show_spinner=False, max_entries=16)
 def _gathered(store: str, mtime: float, query: str):
     from briefing.data import gather
-    from geo.catalog import Catalog
 
-    return gather(vsm.ViewState.from_query(query), Catalog(store))
+    return gather(vsm.ViewState.from_query(query), session._catalog(store))
 
 
 def presentation_view(vs: vsm.ViewState) -> None:
@@ -229,17 +220,9 @@ def presentation_view(vs: vsm.ViewState) -> None:
     st.html(_PRESENTATION_CSS)
     store, mtime = session.store_key()
     query = vs.replace(view="app", page="map").query_string()
-    try:
-        bd = _gathered(store, mtime, query)
-        official = False
-        try:
-            official = bool(session.boundaries_official(store, mtime))
-        except Exception:  # noqa: BLE001
-            official = False
-        m, _facts = build_map(bd, official=official)
-    except Exception:  # noqa: BLE001 - never a stack trace on a shared screen
-        st.error("The map of this view could not be drawn. Open the link without view=briefing for details.")
-        st.stop()
+    # gather() names what it could not read (bd.missing, drawn on the map); nothing else is expected
+    bd = _gathered(store, mtime, query)
+    m, _facts = build_map(bd, official=bool(session.boundaries_official(store, mtime)))
     st_folium(m, key="presentation_map", height=PRESENTATION_HEIGHT, use_container_width=True,
               returned_objects=[], center=(vs.lat, vs.lon), zoom=vs.zoom)
     st.stop()

@@ -88,9 +88,9 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     """Drop exact repeats and "geometry is missing" where the row's geometry already has a reason;
     file-level problems first, then by row (stable)."""
     seen, out = set(), []
-    geom_rows = {p.row for p in problems if p.column == "geometry" and "missing" not in p.reason}
+    geom_rows = {p.row for p in problems if p.column == "geometry" and p.code != "missing_geometry"}
     for p in problems:
-        if p in seen or (p.column == "geometry" and "missing" in p.reason and p.row in geom_rows):
+        if p in seen or (p.code == "missing_geometry" and p.row in geom_rows):
             continue
         seen.add(p)
         out.append(p)

@@ -103,19 +103,106 @@ class Context:
 # --- building events ----------------------------------------------------------------
 
 
+def _event_dates(raw: dict, rows: pd.Series, name, order, blank: pd.Series):
+    """(date_start, date_end, problems); ``date_end`` defaults to ``date_start``."""
+    start, problems = v.parse_dates(raw.get("date_start", blank), rows, name("date_start"), order=order)
+    if "date_end" not in raw:
+        return start, start.copy(), problems
+    end, p = v.parse_dates(raw["date_end"], rows, name("date_end"), order=order, required=False)
+    problems += p
+    end = end.where(end.notna(), start)
+    for i in np.flatnonzero((end < start).to_numpy()):
+        problems.append(Problem(int(rows[i]), name("date_end"), "ends before it starts"))
+    return start, end, problems
+
+
+def _event_ints(raw: dict, rows: pd.Series, name, int_columns) -> tuple[dict, list[Problem]]:
+    """(column -> Int64 series, problems) of the integer columns (null where absent)."""
+    ints, problems = {}, []
+    for col in int_columns:
+        if col in raw:
+            ints[col], p = v.parse_ints(raw[col], rows, name(col))
+            problems += p
+        else:
+            ints[col] = pd.Series(pd.array([None] * len(rows), dtype="Int64"))
+    return ints, problems
+
+
+def _vocabulary_problems(text: dict, rows: pd.Series, name) -> list[Problem]:
+    """``date_precision`` / ``geo_precision`` values outside their vocabulary ("" allowed)."""
+    problems = []
+    for col, vocab in (("date_precision", DATE_PRECISIONS), ("geo_precision", GEO_PRECISIONS)):
+        if col in text:
+            for i in np.flatnonzero((~text[col].isin([*vocab, ""])).to_numpy()):
+                problems.append(Problem(int(rows[i]), name(col), f"{text[col][i]!r} is not one of {', '.join(vocab)}"))
+    return problems
+
+
+def _points_from_geometry(geometry: gpd.GeoSeries, rows: pd.Series, ctx: Context):
+    """(lat, lon, flags, problems, flagged) of point geometries, checked against the outline."""
+    n = len(rows)
+    geoms = gpd.GeoSeries(geometry.values, crs=geometry.crs).reset_index(drop=True)
+    geoms, problems, _ = v.check_geometries(geoms, rows, kinds=("Point",))
+    values = np.asarray(geoms.values, dtype=object)
+    pts = np.array([g is not None and not g.is_empty and g.geom_type == "Point" for g in values], dtype=bool)
+    xs, ys = np.full(n, np.nan), np.full(n, np.nan)
+    if pts.any():
+        xs[pts] = shapely.get_x(values[pts])
+        ys[pts] = shapely.get_y(values[pts])
+    lon, lat = pd.Series(xs), pd.Series(ys)
+    pts_frame, p, flagged = v.check_points(
+        lat[pts], lon[pts], rows[pts], ctx.outline, lat_col="geometry", lon_col="geometry"
+    )
+    flags = np.full(n, "", dtype=object)
+    flags[np.flatnonzero(pts)] = pts_frame["flags"].to_numpy()
+    return lat, lon, flags, problems + p, flagged
+
+
+def _points_from_columns(lat: pd.Series, lon: pd.Series, rows: pd.Series, ctx: Context, name):
+    """(lat, lon, flags, problems, flagged) of coordinate columns, checked against the outline."""
+    pts_frame, problems, flagged = v.check_points(
+        lat.reset_index(drop=True), lon.reset_index(drop=True), rows, ctx.outline, lat_col=name("lat"), lon_col=name("lon")
+    )
+    return pts_frame["lat"], pts_frame["lon"], pts_frame["flags"].to_numpy(), problems, flagged
+
+
+def _event_frame(text: dict, ids, dates, ints: dict, points, *, dataset: str, id_prefix: str) -> gpd.GeoDataFrame:
+    """The canonical events of validated columns (``points``: lat, lon, flags)."""
+    lat, lon, flags = points
+    blank = pd.Series([""] * len(ids), dtype=object)
+    out = pd.DataFrame(index=range(len(ids)))
+    out["event_id"] = (id_prefix + ids) if id_prefix else ids
+    ds = text.get("dataset", blank)
+    out["dataset"] = ds.where(ds != "", dataset)
+    out["date_start"] = dates[0].reset_index(drop=True)
+    out["date_end"] = dates[1].reset_index(drop=True)
+    for col in EVENT_COLUMNS:
+        if col not in out.columns and col not in ints:
+            out[col] = text.get(col, blank)
+    for col, series in ints.items():
+        out[col] = series.reset_index(drop=True)
+    out["flags"] = [_join_flags(a, b) for a, b in zip(out["flags"], flags, strict=True)]
+    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float)), crs=CRS)
+
+
+INT_COLUMNS = ("fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities")
+
+
+def _assign_missing_admin1(gdf: gpd.GeoDataFrame, ctx: Context) -> None:
+    """Fill an empty ``admin1_pcode`` from the governorate polygons (spatial join), in place."""
+    if ctx.admin1 is None or not len(ctx.admin1):
+        return
+    from geo.queries import assign_admin1
+
+    missing = gdf["admin1_pcode"] == ""
+    if missing.any():
+        gdf.loc[missing, "admin1_pcode"] = assign_admin1(gdf.loc[missing], ctx.admin1).to_numpy()
+
+
 def events_from_columns(
-    cols: dict[str, pd.Series],
-    names: dict[str, str],
-    rows: pd.Series,
-    ctx: Context,
-    *,
-    dataset: str,
-    id_prefix: str,
-    lat=None,
-    lon=None,
-    geometry: gpd.GeoSeries | None = None,
-    int_columns: tuple[str, ...] = ("fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"),
-    problems: list[Problem] | None = None,
+    cols: dict[str, pd.Series], names: dict[str, str], rows: pd.Series, ctx: Context, *, dataset: str,
+    id_prefix: str, lat=None, lon=None, geometry: gpd.GeoSeries | None = None,
+    int_columns: tuple[str, ...] = INT_COLUMNS, problems: list[Problem] | None = None,
 ) -> Parsed:
     """Validate raw event columns and build canonical events.
 
@@ -129,113 +216,44 @@ def events_from_columns(
     rows : Series
         File row numbers.
     ctx : Context
+        The import's options (``date_order``), outline and governorates.
     dataset : str
         Default ``dataset`` value (a ``dataset`` column in ``cols`` wins where non-empty).
     id_prefix : str
         Prefix added to IDs ("ucdp:"), "" to keep the file's IDs.
-    lat, lon : Series, optional
-        Raw coordinates (or ``geometry`` with points).
+    lat, lon, geometry : Series, Series, GeoSeries, optional
+        Raw coordinates, or point geometries instead.
+    int_columns : tuple of str
+        The integer columns (null where absent).
     problems : list of Problem, optional
         Problems the format's own parser already found; reported first, and any problem means
         no frame (all or nothing).
+
+    Returns
+    -------
+    Parsed
+        The events (with ``_row``) and the flagged rows, or no frame and every problem.
     """
     rows = pd.Series(rows).reset_index(drop=True)
-    n = len(rows)
     problems = list(problems or [])
     name = lambda f: names.get(f, f)  # noqa: E731
     raw = {k: val.reset_index(drop=True) for k, val in cols.items() if val is not None}
     text = {k: v.clean_text(val) for k, val in raw.items() if k not in ("date_start", "date_end")}
-    blank = pd.Series([""] * n, dtype=object)
-
+    blank = pd.Series([""] * len(rows), dtype=object)
     ids = text.get("event_id", blank)
-    problems += v.missing_values(ids, rows, name("event_id"))
-    problems += v.duplicate_ids(ids, rows, name("event_id"))
-    order = ctx.opt("date_order")
-    start, p = v.parse_dates(raw.get("date_start", blank), rows, name("date_start"), order=order)
-    problems += p
-    if "date_end" in raw:
-        end, p = v.parse_dates(raw["date_end"], rows, name("date_end"), order=order, required=False)
-        problems += p
-        end = end.where(end.notna(), start)
-        before = (end < start).to_numpy()
-        for i in np.flatnonzero(before):
-            problems.append(Problem(int(rows[i]), name("date_end"), "ends before it starts"))
-    else:
-        end = start.copy()
-    ints = {}
-    for col in int_columns:
-        if col in raw:
-            ints[col], p = v.parse_ints(raw[col], rows, name(col))
-            problems += p
-        else:
-            ints[col] = pd.Series(pd.array([None] * n, dtype="Int64"))
-    for col, vocab in (("date_precision", DATE_PRECISIONS), ("geo_precision", GEO_PRECISIONS)):
-        if col in text:
-            bad = ~text[col].isin([*vocab, ""])
-            for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(
-                    Problem(int(rows[i]), name(col), f"{text[col][i]!r} is not one of {', '.join(vocab)}")
-                )
-
+    problems += v.missing_values(ids, rows, name("event_id")) + v.duplicate_ids(ids, rows, name("event_id"))
+    start, end, p = _event_dates(raw, rows, name, ctx.opt("date_order"), blank)
+    ints, p2 = _event_ints(raw, rows, name, int_columns)
+    problems += p + p2 + _vocabulary_problems(text, rows, name)
     if geometry is not None:
-        geoms = gpd.GeoSeries(geometry.values, crs=geometry.crs).reset_index(drop=True)
-        geoms, p, _ = v.check_geometries(geoms, rows, kinds=("Point",))
-        problems += p
-        values = np.asarray(geoms.values, dtype=object)
-        pts = np.array(
-            [g is not None and not g.is_empty and g.geom_type == "Point" for g in values], dtype=bool
-        )
-        xs = np.full(n, np.nan)
-        ys = np.full(n, np.nan)
-        if pts.any():
-            xs[pts] = shapely.get_x(values[pts])
-            ys[pts] = shapely.get_y(values[pts])
-        lon, lat = pd.Series(xs), pd.Series(ys)
-        lat_col = lon_col = "geometry"
-        check_rows = rows[pts]
-        pts_frame, p, flagged = v.check_points(
-            lat[pts], lon[pts], check_rows, ctx.outline, lat_col=lat_col, lon_col=lon_col
-        )
-        problems += p
-        flags_arr = np.full(n, "", dtype=object)
-        flags_arr[np.flatnonzero(pts)] = pts_frame["flags"].to_numpy()
+        lat, lon, flags, p, flagged = _points_from_geometry(geometry, rows, ctx)
     else:
-        pts_frame, p, flagged = v.check_points(
-            lat.reset_index(drop=True),
-            lon.reset_index(drop=True),
-            rows,
-            ctx.outline,
-            lat_col=name("lat"),
-            lon_col=name("lon"),
-        )
-        problems += p
-        lat, lon = pts_frame["lat"], pts_frame["lon"]
-        flags_arr = pts_frame["flags"].to_numpy()
+        lat, lon, flags, p, flagged = _points_from_columns(lat, lon, rows, ctx, name)
+    problems += p
     if problems:
         return Parsed("events", None, problems)
-
-    out = pd.DataFrame(index=range(n))
-    out["event_id"] = (id_prefix + ids) if id_prefix else ids
-    ds = text.get("dataset", blank)
-    out["dataset"] = ds.where(ds != "", dataset)
-    out["date_start"] = start.reset_index(drop=True)
-    out["date_end"] = end.reset_index(drop=True)
-    for col in EVENT_COLUMNS:
-        if col in out.columns or col in ints:
-            continue
-        out[col] = text.get(col, blank)
-    for col, series in ints.items():
-        out[col] = series.reset_index(drop=True)
-    out["flags"] = [_join_flags(a, b) for a, b in zip(out["flags"], flags_arr, strict=True)]
-    gdf = gpd.GeoDataFrame(
-        out, geometry=gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float)), crs=CRS
-    )
-    if ctx.admin1 is not None and len(ctx.admin1):
-        from geo.queries import assign_admin1
-
-        missing = gdf["admin1_pcode"] == ""
-        if missing.any():
-            gdf.loc[missing, "admin1_pcode"] = assign_admin1(gdf.loc[missing], ctx.admin1).to_numpy()
+    gdf = _event_frame(text, ids, (start, end), ints, (lat, lon, flags), dataset=dataset, id_prefix=id_prefix)
+    _assign_missing_admin1(gdf, ctx)
     gdf["import_batch"] = ctx.batch
     gdf["_row"] = rows.to_numpy()
     return Parsed("events", gdf, [], flagged)

@@ -2,10 +2,11 @@
 
 Two ways in:
 
-- ``--map id=COL,date=COL,lat=COL,lon=COL[,actor1=COL,actor2=COL,type=COL,fatalities=COL,
-  place=COL,source=COL,notes=COL,date_end=COL,geo_precision=COL,date_precision=COL]``:
+- the option ``map`` (``id=COL,date=COL,lat=COL,lon=COL[,actor1=COL,actor2=COL,type=COL,fatalities=COL,
+  place=COL,source=COL,notes=COL,date_end=COL,geo_precision=COL,date_precision=COL]``)
+  (``--map`` on the command line):
   the named columns are read; IDs become ``csv:<id>``, ``dataset`` "csv".
-- no ``--map`` and the file has the canonical columns (``event_id``, ``date_start``, ``lat``,
+- no mapping and the file has the canonical columns (``event_id``, ``date_start``, ``lat``,
   ``lon``, as ``export events --format csv`` writes them): every canonical column is read
   and IDs are kept as they are, so an export imports back unchanged.
 """
@@ -19,7 +20,7 @@ from geo.encoding import read_csv
 from geo.importers.base import Context, Parsed, events_from_columns
 from geo.schema import EVENT_COLUMNS, Problem
 
-#: --map key -> canonical field
+#: mapping key -> canonical field
 MAP_KEYS = {
     "id": "event_id",
     "date": "date_start",
@@ -52,7 +53,7 @@ def parse_map(spec, required=REQUIRED_KEYS) -> tuple[dict[str, str], list[Proble
             if not part.strip():
                 continue
             if "=" not in part:
-                return {}, [Problem(None, None, f"--map entry {part.strip()!r} is not KEY=COLUMN")]
+                return {}, [Problem(None, None, f"mapping entry {part.strip()!r} is not KEY=COLUMN", code="bad_mapping")]
             key, col = part.split("=", 1)
             pairs.append((key.strip(), col.strip()))
     problems = []
@@ -60,16 +61,16 @@ def parse_map(spec, required=REQUIRED_KEYS) -> tuple[dict[str, str], list[Proble
     for key, col in pairs:
         if key not in MAP_KEYS:
             problems.append(
-                Problem(None, None, f"--map key {key!r} is unknown (known: {', '.join(MAP_KEYS)})")
+                Problem(None, None, f"mapping key {key!r} is unknown (known: {', '.join(MAP_KEYS)})", code="bad_mapping")
             )
         elif key in mapping:
-            problems.append(Problem(None, None, f"--map key {key!r} is given twice"))
+            problems.append(Problem(None, None, f"mapping key {key!r} is given twice", code="bad_mapping"))
         else:
             mapping[key] = col
     for key in required:
         if key not in mapping:
             problems.append(
-                Problem(None, None, f"--map needs {key}=COLUMN (required: {', '.join(required)})")
+                Problem(None, None, f"the mapping needs {key}=COLUMN (required: {', '.join(required)})", code="bad_mapping")
             )
     return mapping, problems
 
@@ -96,13 +97,15 @@ def parse(path, ctx: Context) -> Parsed:
                     None,
                     None,
                     "the columns are not the canonical ones (event_id, date_start, lat, lon): "
-                    "say which column is which with --map id=COL,date=COL,lat=COL,lon=COL "
+                    "say which column is which in a mapping "
                     f"(the file has: {', '.join(df.columns[:15])})",
+                    code="mapping_required",
+                    values=tuple(str(c) for c in df.columns),
                 )
             ],
         )
     problems = [
-        Problem(None, col, f"column named by --map {key}={col} is not in the file")
+        Problem(None, col, f"column named by the mapping {key}={col} is not in the file", code="mapped_column_missing")
         for key, col in mapping.items()
         if col not in df.columns
     ]

@@ -1,16 +1,16 @@
-"""GeoJSON, GeoPackage and zipped shapefiles -> events, boundaries or zones (``--kind``).
+"""GeoJSON, GeoPackage and zipped shapefiles -> events, boundaries or zones (option ``kind``).
 
 - GeoJSON is read with the ``json`` module (exact coordinates, one problem per bad feature:
   an unclosed ring, a ring too short, a broken geometry); a legacy ``crs`` member is honoured,
   otherwise EPSG:4326 (RFC 7946).
-- GeoPackage and shapefiles are read with pyogrio; a file with several layers needs
-  ``--layer``; a shapefile without ``.prj`` (no CRS) is refused.
+- GeoPackage and shapefiles are read with pyogrio; a file with several layers needs the option
+  ``layer`` (problem code ``layer_required`` otherwise); a shapefile without ``.prj`` (no CRS) is refused.
 - Everything is reprojected to EPSG:4326.
 
 Kinds:
 
 - ``events``: Point features with the canonical columns (``event_id``, ``date_start``...; IDs
-  kept, as ``export`` writes them), or any columns named with ``--map id=COL,date=COL,...``
+  kept, as ``export`` writes them), or any columns named with the option ``map`` (``id=COL,date=COL,...``)
   (IDs become ``<format>:<id>``).
 - ``boundaries``: see ``geo.importers.boundaries`` (canonical or OCHA COD-AB columns).
 - ``zones``: polygons with ``party`` (one of ``geo.schema.PARTIES``), ``valid_from`` and
@@ -27,8 +27,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
+import shapely.errors
 from pyproj import CRS as ProjCRS
+from pyproj.exceptions import CRSError
 
 from geo import validate as v
 from geo.encoding import read_text
@@ -37,7 +40,7 @@ from geo.importers.base import Context, Parsed, events_from_columns
 from geo.importers.mapped_csv import MAP_KEYS, parse_map
 from geo.schema import CRS, PARTIES, Problem
 
-KINDS = ("events", "boundaries", "zones")
+VECTOR_KINDS = ("events", "boundaries", "zones")
 
 
 # --- reading ------------------------------------------------------------------------
@@ -86,39 +89,91 @@ def _close(coords, depth: int):
     return [_close(poly, 1) for poly in coords]
 
 
-def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
-    """A GeoJSON file as a GeoDataFrame of text attributes (row = feature number)."""
-    text, _ = read_text(path, encoding)
+#: What ``shapely.geometry.shape`` raises on a malformed GeoJSON geometry (shapely 2.2, measured:
+#: an unknown type, missing or non-numeric coordinates, too few positions, a geometry that is not
+#: an object): each becomes a problem on its feature.
+_SHAPE_ERRORS = (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _json_features(text: str):
+    """(the parsed document, its features) or (None, problems) for a GeoJSON text."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return (
-            None,
-            [Problem(None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")],
-            [],
-        )
+        return None, [Problem(None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")]
     if isinstance(data, dict) and data.get("type") == "Feature":
-        features = [data]
-    elif (
-        isinstance(data, dict)
-        and data.get("type") == "FeatureCollection"
-        and isinstance(data.get("features"), list)
-    ):
-        features = data["features"]
-    else:
-        return None, [Problem(None, None, "not a GeoJSON FeatureCollection or Feature")], []
-    if not features:
-        return None, [Problem(None, None, "the file has no features")], []
-    crs = CRS
-    legacy = data.get("crs") if isinstance(data, dict) else None
-    if isinstance(legacy, dict):
-        name = (legacy.get("properties") or {}).get("name")
+        return data, [data]
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
+        if not data["features"]:
+            return None, [Problem(None, None, "the file has no features")]
+        return data, data["features"]
+    return None, [Problem(None, None, "not a GeoJSON FeatureCollection or Feature")]
+
+
+def _legacy_crs(data: dict):
+    """(CRS, problems): the legacy ``crs`` member when there is one, else EPSG:4326 (RFC 7946)."""
+    legacy = data.get("crs")
+    if not isinstance(legacy, dict):
+        return CRS, []
+    name = (legacy.get("properties") or {}).get("name")
+    if not name:
+        return CRS, []
+    try:
+        return ProjCRS.from_user_input(name), []
+    except (CRSError, TypeError):  # a name pyproj does not know, or not a string
+        return None, [Problem(None, "crs", f"unknown coordinate reference system {name!r}")]
+
+
+def _feature_geometry(i: int, g, fix: bool):
+    """(shapely geometry or None, problem or None, ring closed) of feature ``i``'s geometry."""
+    if g is None:
+        return None, None, False
+    gtype = g.get("type") if isinstance(g, dict) else None
+    coords = g.get("coordinates") if isinstance(g, dict) else None
+    depth = {"Polygon": 1, "MultiPolygon": 2}.get(gtype)
+    closed = False
+    if depth and isinstance(coords, list):
         try:
-            crs = ProjCRS.from_user_input(name) if name else CRS
-        except Exception:  # noqa: BLE001 - pyproj raises several types
-            return None, [Problem(None, "crs", f"unknown coordinate reference system {name!r}")], []
-    problems, notes, props, geoms = [], [], [], []
-    closed = []
+            open_rings = _open_rings(coords, depth)
+        except (TypeError, IndexError):  # malformed rings: shape() below reports them
+            open_rings = []
+        if open_rings and not fix:
+            reason = f"polygon ring {open_rings[0]} is not closed (its first and last positions differ)"
+            return None, Problem(i, "geometry", reason, code="open_ring"), False
+        if open_rings:
+            g, closed = dict(g, coordinates=_close(coords, depth)), True
+    try:
+        return shapely.geometry.shape(g), None, closed
+    except _SHAPE_ERRORS as exc:
+        return None, Problem(i, "geometry", f"geometry could not be read: {exc}"), False
+
+
+def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """A GeoJSON file as a GeoDataFrame of text attributes (row = feature number).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The GeoJSON file (a FeatureCollection or a single Feature).
+    fix : bool
+        Close unclosed polygon rings (and say so in the notes) instead of refusing them.
+    encoding : str, optional
+        Force the text encoding (default: detected by ``geo.encoding.read_text``).
+
+    Returns
+    -------
+    tuple
+        (GeoDataFrame or None when the file cannot be read at all, problems, notes). A bad
+        feature is one problem on its row (code ``open_ring`` for an unclosed ring).
+    """
+    text, _ = read_text(path, encoding)
+    data, features = _json_features(text)
+    if data is None:
+        return None, features, []
+    crs, problems = _legacy_crs(data)
+    if problems:
+        return None, problems, []
+    props, geoms, closed = [], [], []
     for i, feat in enumerate(features, start=1):
         if not isinstance(feat, dict):
             problems.append(Problem(i, None, "feature is not an object"))
@@ -126,72 +181,65 @@ def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFra
             geoms.append(None)
             continue
         props.append(feat.get("properties") or {})
-        g = feat.get("geometry")
-        if g is None:
-            geoms.append(None)
-            continue
-        gtype = g.get("type") if isinstance(g, dict) else None
-        coords = g.get("coordinates") if isinstance(g, dict) else None
-        depth = {"Polygon": 1, "MultiPolygon": 2}.get(gtype)
-        if depth and isinstance(coords, list):
-            try:
-                open_rings = _open_rings(coords, depth)
-            except (TypeError, IndexError):
-                open_rings = []
-            if open_rings:
-                if fix:
-                    g = dict(g, coordinates=_close(coords, depth))
-                    closed.append(i)
-                else:
-                    problems.append(
-                        Problem(
-                            i,
-                            "geometry",
-                            f"polygon ring {open_rings[0]} is not closed (its first and last positions differ); use --fix to close it",
-                        )
-                    )
-                    geoms.append(None)
-                    continue
-        try:
-            geoms.append(shapely.geometry.shape(g))
-        except Exception as exc:  # noqa: BLE001 - shapely raises several types on bad input
-            problems.append(Problem(i, "geometry", f"geometry could not be read: {exc}"))
-            geoms.append(None)
+        geom, problem, was_closed = _feature_geometry(i, feat.get("geometry"), fix)
+        geoms.append(geom)
+        problems += [problem] if problem is not None else []
+        closed += [i] if was_closed else []
+    notes = []
     if closed:
-        notes.append(
-            f"closed {len(closed)} unclosed polygon ring(s) (features {', '.join(map(str, closed[:10]))})"
-        )
+        notes.append(f"closed {len(closed)} unclosed polygon ring(s) (features {', '.join(map(str, closed[:10]))})")
     attrs = pd.DataFrame([{k: _cell(x) for k, x in p.items()} for p in props]).fillna("")
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
     return gdf, problems, notes
 
 
+#: What pyogrio raises on a file or layer GDAL cannot read (both are RuntimeErrors).
+OGR_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
+
+
 def layers_of(path) -> list[str]:
-    """Layer names of a GeoPackage / shapefile / zip."""
+    """Layer names of a GeoPackage / shapefile / zip (raises one of :data:`OGR_ERRORS`)."""
     return [str(name) for name, _ in pyogrio.list_layers(str(path))]
 
 
+def layer_required(names: list[str]) -> Problem:
+    """The problem of a file holding several layers when none was chosen (code ``layer_required``;
+    ``values``: the layer names, so a front end can offer them)."""
+    reason = f"the file holds {len(names)} layers ({', '.join(names)})"
+    return Problem(None, None, reason, code="layer_required", values=tuple(names))
+
+
 def read_ogr(path, layer=None, *, allow_many: bool = False) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
-    """A GeoPackage/shapefile/zip layer as a GeoDataFrame of text attributes."""
+    """A GeoPackage/shapefile/zip layer as a GeoDataFrame of text attributes.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file.
+    layer : str, optional
+        The layer to read; needed when the file holds several (unless ``allow_many``).
+    allow_many : bool
+        Read the first layer of a file holding several instead of refusing it.
+
+    Returns
+    -------
+    tuple
+        (GeoDataFrame or None, problems); a file of several layers and no ``layer`` gives one
+        problem with code ``layer_required`` and the layer names as its ``values``.
+    """
     try:
         names = layers_of(path)
-    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL errors
+    except OGR_ERRORS as exc:  # GDAL cannot open it: not a GeoPackage / shapefile / zip of one
         return None, [Problem(None, None, f"cannot open the file as GeoPackage/shapefile: {exc}")]
     if not names:
         return None, [Problem(None, None, "the file holds no layer (a zip without a shapefile?)")]
     if layer is None and len(names) > 1 and not allow_many:
-        return None, [
-            Problem(
-                None,
-                None,
-                f"the file holds {len(names)} layers ({', '.join(names)}): choose one with --layer",
-            )
-        ]
+        return None, [layer_required(names)]
     if layer is not None and layer not in names:
         return None, [Problem(None, None, f"no layer {layer!r} in the file (layers: {', '.join(names)})")]
     try:
         gdf = pyogrio.read_dataframe(str(path), layer=layer or names[0], on_invalid="ignore")
-    except Exception as exc:  # noqa: BLE001
+    except OGR_ERRORS as exc:  # a damaged layer: GDAL says what it could not read
         return None, [Problem(None, None, f"cannot read layer {layer or names[0]!r}: {exc}")]
     if len(gdf) == 0:
         return None, [Problem(None, None, "the layer has no features")]
@@ -225,7 +273,7 @@ def _events(gdf, rows, ctx: Context) -> Parsed:
         return Parsed("events", None, problems)
     if mapping:
         missing = [
-            Problem(None, col, f"column named by --map {k}={col} is not in the file")
+            Problem(None, col, f"column named by the mapping {k}={col} is not in the file", code="mapped_column_missing")
             for k, col in mapping.items()
             if k not in ("lat", "lon") and col not in gdf.columns
         ]
@@ -242,9 +290,7 @@ def _events(gdf, rows, ctx: Context) -> Parsed:
             "events",
             None,
             [
-                Problem(
-                    None, c, "required column is missing (or name the columns with --map id=COL,date=COL)"
-                )
+                Problem(None, c, "required column is missing (or name the columns in a mapping)", code="mapping_required")
                 for c in need
             ],
         )
@@ -307,9 +353,9 @@ def _zones(gdf, rows, ctx: Context) -> Parsed:
 def parse(path, ctx: Context) -> Parsed:
     """Parse a vector file as ``kind`` (``events`` by default)."""
     kind = ctx.opt("kind", "events")
-    if kind not in KINDS:
+    if kind not in VECTOR_KINDS:
         return Parsed(
-            kind, None, [Problem(None, None, f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")]
+            kind, None, [Problem(None, None, f"the kind must be one of {', '.join(VECTOR_KINDS)}, not {kind!r}", code="unknown_kind")]
         )
     if kind == "boundaries":
         from geo.importers import boundaries
