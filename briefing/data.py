@@ -16,8 +16,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.datasets import BOUNDARY_ATTRIBUTION
-from geo.schema import CRS, PARTIES
-from webapp.viewstate import TRUCE_CLASSES, ViewState
+from geo.schema import CRS
+from geo.vocabulary import TRUCE_CLASSES
+from webapp.viewstate import ViewState
 
 #: geo_precision values drawn with a filled marker; anything else is drawn hollow (imprecise).
 PRECISE = ("exact", "near")
@@ -52,10 +53,6 @@ class BriefingData:
     filter_notes: list[str] = field(default_factory=list)
 
 
-def _empty_points() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=CRS)}, geometry="geometry", crs=CRS)
-
-
 def _to_wgs84(gdf):
     if gdf is None:
         return None
@@ -70,7 +67,9 @@ def _call(data: BriefingData, what: str, fn, *args):
     """``fn(*args)`` or None with ``what`` recorded as missing (reason shortened)."""
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - an export shows what it has and says what is missing
+    # A layer whose data cannot be read (a file missing or unreadable: OSError; a damaged store:
+    # geo.store.StoreError, a ValueError): the export shows what it has and names what is missing.
+    except (OSError, ValueError) as exc:
         reason = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
         data.missing.append(f"{what} ({reason})")
         return None
@@ -88,9 +87,9 @@ def view_events(catalog, state: ViewState) -> tuple[gpd.GeoDataFrame, int]:
 
 def view_towns(catalog, state: ViewState) -> gpd.GeoDataFrame:
     """Cited towns (most cited first) with the holder on the control date."""
-    from geo import view
+    from geo.citations import cited_towns
 
-    return _to_wgs84(view.cited_towns(catalog, pd.Timestamp(state.date), start=state.start, end=state.end))
+    return _to_wgs84(cited_towns(catalog=catalog, day=pd.Timestamp(state.date), start=state.start, end=state.end))
 
 
 def context_places(catalog, limit: int = CONTEXT_PLACES) -> gpd.GeoDataFrame:
@@ -226,22 +225,6 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
         version = dataset_version(store_path=store, **kwargs)
     data.version = version
     return data
-
-
-def party_label(party: str) -> str:
-    return PARTIES.get(party, party)
-
-
-def class_label(cls: str) -> str:
-    labels = {
-        "truce_violation": "Truce violation (signatories)",
-        "excluded_group": "Fighting involving excluded groups (IS, HTS)",
-        "other_fighting": "Other fighting",
-        "one_sided": "One-sided violence",
-        "before_truce": "Before the truce (30 Dec 2016)",
-        "": "Unclassified",
-    }
-    return labels.get(cls, cls.replace("_", " ").capitalize())
 
 
 def as_date(value) -> date:

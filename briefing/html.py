@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import folium
 from branca.element import Element
 
 from briefing import data as bdata
 from briefing.render import filters_text
+from geo.atomic import write_text
 from layers.assets import base_map, localize
 from layers.boundaries import add_boundary_pane, boundaries_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
@@ -150,11 +150,8 @@ def render_html(state: ViewState, catalog, out=None, layers=None, version: str |
     t0 = time.perf_counter()
     bd = bdata.gather(state, catalog, version=version)
     official = False
-    if hasattr(catalog, "boundaries_are_official"):
-        try:
-            official = bool(catalog.boundaries_are_official(1))
-        except Exception:  # noqa: BLE001
-            official = False
+    if hasattr(catalog, "boundaries_are_official"):  # a catalog without it: not called official
+        official = bool(catalog.boundaries_are_official(1))
     m, facts = build_map(bd, official=official)
     html = inline_assets(m.get_root().render())
     html = html.replace("<head>", "<head>\n<title>Syria Ceasefire Monitor: map export</title>", 1)
@@ -164,11 +161,7 @@ def render_html(state: ViewState, catalog, out=None, layers=None, version: str |
     render_html.last_facts = {**facts, "seconds": round(time.perf_counter() - t0, 2), "bytes": len(html.encode())}
     if out is None:
         return html
-    path = Path(out)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(out, html)
 
 
 render_html.last_facts = {}

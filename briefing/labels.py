@@ -34,9 +34,11 @@ class Box:
     y1: float
 
     def overlaps(self, other: Box) -> bool:
+        """Whether the two boxes share an area (touching edges do not)."""
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
 
     def inside(self, other: Box) -> bool:
+        """Whether this box lies wholly inside ``other``."""
         return self.x0 >= other.x0 and self.y0 >= other.y0 and self.x1 <= other.x1 and self.y1 <= other.y1
 
 
@@ -71,45 +73,70 @@ def place_labels(ax, xs, ys, texts, *, fontsize=9, marker_px=4.0, padding_px=1.5
     list of matplotlib.text.Text
         The placed labels (``len`` <= number of points).
     """
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    frame_box = Box(frame.x0, frame.y0, frame.x1, frame.y1)
     to_px = ax.transData.transform
     points = [to_px((x, y)) for x, y in zip(xs, ys, strict=True)]
-    markers = [Box(px - marker_px, py - marker_px, px + marker_px, py + marker_px) for px, py in points]
-    taken: list[Box] = list(obstacles)
+    placer = _Placer(
+        ax=ax,
+        renderer=renderer,
+        frame=Box(frame.x0, frame.y0, frame.x1, frame.y1),
+        markers=[Box(px - marker_px, py - marker_px, px + marker_px, py + marker_px) for px, py in points],
+        taken=list(obstacles),
+        soft=list(soft_obstacles),
+        padding_px=padding_px,
+        kw={"fontsize": fontsize, "zorder": 20, "parse_math": False, "clip_on": False, **(text_kw or {})},
+    )
     placed = []
-    kw = {"fontsize": fontsize, "zorder": 20, "parse_math": False, "clip_on": False}
-    kw.update(text_kw or {})
-    soft = list(soft_obstacles)
     for i, ((x, y), text) in enumerate(zip(zip(xs, ys, strict=True), texts, strict=True)):
-        if not markers[i].inside(frame_box):
-            continue
-        done = False
-        for strict in (True, False) if soft else (True,):
+        artist = placer.place(i, x, y, text)
+        if artist is not None:
+            placed.append(artist)
+    return placed
+
+
+@dataclass
+class _Placer:
+    """The state of one :func:`place_labels` run: the frame, the markers and the boxes taken so far."""
+
+    ax: object
+    renderer: object
+    frame: Box
+    markers: list[Box]
+    taken: list[Box]
+    soft: list[Box]
+    padding_px: float
+    kw: dict
+
+    def place(self, i: int, x: float, y: float, text: str):
+        """Place the label of point ``i`` at its first free candidate position (None when none is free).
+
+        Positions clear of the soft obstacles are tried first, then positions that only overlap them.
+        """
+        if not self.markers[i].inside(self.frame):
+            return None
+        for strict in (True, False) if self.soft else (True,):
             for (dx, dy), ha, va in _CANDIDATES:
-                artist = ax.annotate(
-                    text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **kw
+                artist = self.ax.annotate(
+                    text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **self.kw
                 )
-                ext = artist.get_window_extent(renderer)
-                box = Box(ext.x0 - padding_px, ext.y0 - padding_px, ext.x1 + padding_px, ext.y1 + padding_px)
-                clash = (
-                    not box.inside(frame_box)
-                    or any(box.overlaps(t) for t in taken)
-                    or any(box.overlaps(m) for j, m in enumerate(markers) if j != i)
-                    or (strict and any(box.overlaps(o) for o in soft))
-                )
-                if clash:
+                ext = artist.get_window_extent(self.renderer)
+                pad = self.padding_px
+                box = Box(ext.x0 - pad, ext.y0 - pad, ext.x1 + pad, ext.y1 + pad)
+                if self._clashes(box, i, strict):
                     artist.remove()
                     continue
-                taken.append(box)
-                placed.append(artist)
-                done = True
-                break
-            if done:
-                break
-    return placed
+                self.taken.append(box)
+                return artist
+        return None
+
+    def _clashes(self, box: Box, i: int, strict: bool) -> bool:
+        return (
+            not box.inside(self.frame)
+            or any(box.overlaps(t) for t in self.taken)
+            or any(box.overlaps(m) for j, m in enumerate(self.markers) if j != i)
+            or (strict and any(box.overlaps(o) for o in self.soft))
+        )
 
 
 def boxes_of(artists, renderer=None) -> list[Box]:

@@ -39,9 +39,11 @@ from pyproj import Transformer
 from briefing import data as bdata
 from briefing.labels import boxes_of, place_labels
 from geo import palette
+from geo.atomic import write_bytes
 from geo.schema import CRS, METRIC_CRS, PARTIES
+from geo.vocabulary import TRUCE_CLASSES, class_label, filter_class_label, party_label
 from layers.choropleth import BREAKS, MEASURE_LABELS, ZERO_LINE, class_colour, class_index, class_labels
-from webapp.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, TRUCE_CLASSES, ViewState
+from webapp.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM, ViewState
 
 FORMATS = ("png", "pdf", "svg")
 #: Slide size in pixels (rendered at 100 dpi so inches = pixels / 100).
@@ -114,9 +116,9 @@ def filters_text(state: ViewState) -> str:
 
     parts = []
     if state.classes:
-        parts.append("events: " + ", ".join(bdata.class_label(c) for c in state.classes))
+        parts.append("events: " + ", ".join(filter_class_label(c) for c in state.classes))
     if state.parties:
-        parts.append("parties: " + ", ".join(PARTIES.get(p, p) for p in state.parties))
+        parts.append("parties: " + ", ".join(party_label(p) for p in state.parties))
     if state.govs:
         parts.append("governorates: " + ", ".join(ADMIN1.get(g, g) for g in state.govs))
     return "; ".join(parts) if parts else "none"
@@ -560,16 +562,16 @@ def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font,
         colour = palette.party_colour(party)
         if choro != "off":  # outlines over the district fills
             handles.append(Line2D([], [], color=colour, linewidth=1.8, linestyle="--" if party == "contested" else "-",
-                                  label=f"{bdata.party_label(party)} (zone outline)"))
+                                  label=f"{party_label(party)} (zone outline)"))
             continue
         handles.append(Patch(facecolor=colour, alpha=min(1.0, palette.ZONE_OPACITY + 0.25),
                              edgecolor=colour, hatch="///" if party == "contested" else None,
-                             label=bdata.party_label(party)))
+                             label=party_label(party)))
     ordered = [c for c in TRUCE_CLASSES if c in classes] + [c for c in classes if c not in TRUCE_CLASSES]
     ms = font * 0.65
     for cls in ordered:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor=palette.class_colour(cls),
-                              markeredgecolor="white", label=bdata.class_label(cls)))
+                              markeredgecolor="white", label=class_label(cls)))
     if any_precise and any_imprecise:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor="#9a9a9a",
                               markeredgecolor="white", label="Location exact or near"))
@@ -637,11 +639,7 @@ def render_briefing(state: ViewState, catalog, size="1920x1080", layers=None, ou
     render_briefing.last_facts = {**facts, "seconds": round(time.perf_counter() - t0, 2), "bytes": len(payload)}
     if out is None:
         return payload
-    path = Path(out)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
-    return path
+    return write_bytes(out, payload)
 
 
 render_briefing.last_facts = {}

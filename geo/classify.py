@@ -22,31 +22,14 @@ only, so a wildcard never swallows a mixed side), then split on ``,`` and ``;`` 
 and each group looked up; the side's parties are the set of its groups' parties
 (``party1``/``party2`` join them with ``+``, e.g. ``hts+opposition``).
 
-Party groups
-------------
-- truce parties: ``government`` (the state and its allies: Russia, Iran, Hezbollah, militias)
-  and ``opposition`` (signatory and other mainstream rebel groups);
-- excluded groups: ``islamic_state`` and ``hts`` (Jabhat Fateh al-Sham / Hayat Tahrir al-Sham
-  and groups linked to them);
-- outside forces, not parties to the truce: ``sdf``, ``euphrates_shield``, ``turkey``,
-  ``coalition`` (US-led), ``foreign_state`` (Iraq, Jordan, Israel);
-- ``civilians``; ``unknown`` (unidentified or unmapped).
-
-Rules (the first that applies wins)
------------------------------------
-1. ``before_truce``: the event started before the truce date (2016-12-30).
-2. ``other_fighting``: the event is not violence between armed actors (ACLED event types
-   Protests, Riots, Strategic developments; the app's type ``other``, used for evacuations and
-   take-overs without fighting); the reason says "not fighting".
-3. ``one_sided``: a side is ``civilians`` or the event type is one-sided violence / violence
-   against civilians.
-4. ``other_fighting``: one side consists only of outside forces (Turkey or Euphrates Shield
-   against IS or the SDF, the SDF against IS, coalition strikes...).
-5. ``excluded_group``: an excluded group is on either side.  **Mixed sides**: one excluded
-   group among several is enough ("mixed: ..." in the reason), because the truce's parties
-   treat such joint operations as outside it.
-6. ``truce_violation``: ``government`` on one side and ``opposition`` on the other.
-7. ``other_fighting``: anything else (rebel infighting, unidentified actors...).
+Party groups and rules
+----------------------
+The parties and their roles (truce parties, excluded groups, outside forces, civilians, unknown)
+are ``geo.vocabulary.PARTY``; the rules are :data:`RULES`, in the order they are applied (the
+first that applies wins): each :class:`Rule` gives a class, its wording (shown on the Rules page
+through :func:`rules_table`) and the test :func:`classify` runs.  **Mixed sides**: one excluded
+group among several is enough for ``excluded_group`` ("mixed: ..." in the reason), because the
+truce's parties treat such joint operations as outside it.
 
 Umbrella names (UCDP "Syrian insurgents", ACLED "Opposition Rebels (Syria)") cover every rebel,
 excluded groups included.  They count as ``opposition``; when the caller passes ``held_by``
@@ -62,41 +45,26 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from geo import vocabulary
 from geo.paths import DATA_DIR
 from geo.schema import TRUCE_DATE, InputError, Problem
 from geo.validate import parse_dates
 
-CLASSES: dict[str, str] = {
-    "truce_violation": "Truce violation (government side vs signatory opposition)",
-    "excluded_group": "Involves a group the truce excludes (IS, JFS/HTS)",
-    "other_fighting": "Other fighting (outside forces, rebel infighting, unidentified)",
-    "one_sided": "One-sided violence against civilians",
-    "before_truce": "Before the truce of 30 Dec 2016",
-}
-TRUCE_PARTIES = ("government", "opposition")
-EXCLUDED = ("islamic_state", "hts")
-OUTSIDE = ("sdf", "euphrates_shield", "turkey", "coalition", "foreign_state")
-ACTOR_PARTIES: dict[str, str] = {
-    "government": "Government and allies",
-    "opposition": "Opposition",
-    "hts": "JFS / HTS and linked groups",
-    "islamic_state": "Islamic State",
-    "sdf": "SDF / YPG",
-    "euphrates_shield": "Euphrates Shield (Turkish-backed rebels)",
-    "turkey": "Turkish forces",
-    "coalition": "US-led coalition",
-    "foreign_state": "Other foreign states",
-    "civilians": "Civilians",
-    "unknown": "Unidentified or unmapped",
-}
-KINDS = ("state", "ally", "armed_group", "umbrella", "excluded", "outside", "civilians", "unidentified")
+#: Truce parties, excluded groups and outside forces: the party groups the rules test (vocabulary roles).
+TRUCE_PARTIES = vocabulary.TRUCE_PARTIES
+EXCLUDED = vocabulary.EXCLUDED_PARTIES
+OUTSIDE = vocabulary.OUTSIDE_PARTIES
+#: Parties an actor table row may name (``contested`` is a zone state, not an actor's party).
+ACTOR_PARTIES = vocabulary.ACTOR_PARTIES
+ACTOR_KINDS = vocabulary.ACTOR_KINDS
 #: Kind :meth:`ActorTable.side` gives a group that no row matches on the event's date (party ``unknown``).
-UNMAPPED_KIND = "unmapped"
+UNMAPPED_KIND = vocabulary.UNMAPPED_KIND
 ACTOR_COLUMNS = ("pattern", "party", "kind", "valid_from", "valid_to", "note")
 #: Columns an actor table must have (``valid_from``/``valid_to`` may be absent: always valid).
 REQUIRED_ACTOR_COLUMNS = ("pattern", "party", "kind")
@@ -186,8 +154,8 @@ def check_actors(actors: pd.DataFrame) -> None:
             seen.setdefault(key, []).append((i, period))
         if row.party not in ACTOR_PARTIES:
             problems.append(Problem(i, "party", f"unknown party {row.party!r} (known: {', '.join(ACTOR_PARTIES)})"))
-        if row.kind not in KINDS:
-            problems.append(Problem(i, "kind", f"unknown kind {row.kind!r} (known: {', '.join(KINDS)})"))
+        if row.kind not in ACTOR_KINDS:
+            problems.append(Problem(i, "kind", f"unknown kind {row.kind!r} (known: {', '.join(ACTOR_KINDS)})"))
     if problems:
         raise InputError(problems)
 
@@ -334,12 +302,129 @@ def _describe(side: tuple[Actor, ...], stand_in: str = "") -> str:
     return "mixed: " + ", ".join(f"{_lit(a.name)} ({a.party})" for a in side)
 
 
-def _decide(side1, side2, one_sided_type: bool, held: str, non_violent: str = "") -> tuple[str, str, str, str]:
-    """(class, party1, party2, reason template with {date} and {when})."""
-    p1, p2 = _parties(side1), _parties(side2)
+@dataclass(frozen=True)
+class Case:
+    """What the rules look at for one event: its sides as named and as read, and its type.
+
+    ``eff1``/``eff2`` are the parties of each side as the rules read them (an umbrella side in a
+    place held by an excluded group read as that group; an unnamed side stood in for by the
+    holder); ``dyad`` and ``note`` are the start and the end of the reason.
+    """
+
+    side1: tuple[Actor, ...]
+    side2: tuple[Actor, ...]
+    eff1: frozenset
+    eff2: frozenset
+    dyad: str
+    note: str
+    one_sided_type: bool
+    non_violent: str
+    before: bool
+
+    @property
+    def both(self) -> frozenset:
+        """The parties of either side, as read."""
+        return self.eff1 | self.eff2
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One classification rule: the class it gives, its wording, and its test.
+
+    ``reason(case)`` returns the reason template (with ``{date}`` and ``{when}``) when the rule
+    applies to ``case``, else None.  :data:`RULES` is what :func:`classify` runs and what the Rules
+    page shows.
+    """
+
+    truce_class: str
+    text: str
+    reason: Callable[[Case], str | None]
+
+
+def _before(case: Case) -> str | None:
+    if not case.before:
+        return None
+    _cls, template = _first(case, RULES[1:])
+    return "before the truce of {when}: " + template.split(" on {date}")[0] + " on {date}"
+
+
+def _not_fighting(case: Case) -> str | None:
+    if not case.non_violent:
+        return None
+    return f"not fighting (event type {_lit(repr(case.non_violent))}): {case.dyad} on {{date}}{case.note}"
+
+
+def _one_sided(case: Case) -> str | None:
+    if case.one_sided_type or "civilians" in case.both:
+        return f"violence against civilians: {case.dyad} on {{date}}{case.note}"
+    return None
+
+
+def _outside_only(case: Case) -> str | None:
+    for eff in (case.eff1, case.eff2):
+        if eff and eff <= set(OUTSIDE):
+            who = "+".join(sorted(eff, key=_order))
+            return f"{case.dyad} on {{date}}: {who} is not a party to the truce{case.note}"
+    return None
+
+
+def _excluded(case: Case) -> str | None:
+    excluded = sorted(case.both & set(EXCLUDED), key=_order)
+    if not excluded:
+        return None
+    mixed = any(len(s) > 1 and {a.party for a in s} & set(EXCLUDED) for s in (case.side1, case.side2))
+    rule = "; one excluded group on a mixed side is enough" if mixed else ""
+    return f"{case.dyad} on {{date}} involves {' and '.join(excluded)}, excluded from the truce{rule}{case.note}"
+
+
+def _truce_sides(case: Case) -> str | None:
+    gov, opp = TRUCE_PARTIES
+    if (gov in case.eff1 and opp in case.eff2) or (opp in case.eff1 and gov in case.eff2):
+        return f"{case.dyad} on {{date}}, after the truce of {{when}}{case.note}"
+    return None
+
+
+def _anything_else(case: Case) -> str:
+    if not case.side1 and not case.side2:
+        return f"no actors named on {{date}}{case.note}"
+    why = "unidentified or unmapped actor" if "unknown" in case.both else "not between the truce's two sides"
+    return f"{case.dyad} on {{date}}: {why}{case.note}"
+
+
+def _names(codes) -> str:
+    return ", ".join(codes)
+
+
+#: The class rules in the order they are applied: the first that applies wins.
+RULES: tuple[Rule, ...] = (
+    Rule("before_truce", "The event started before the truce date (30 Dec 2016).", _before),
+    Rule("other_fighting", "Not violence between armed actors (ACLED protests, riots, strategic developments; "
+         "type other: evacuations and take-overs without fighting).", _not_fighting),
+    Rule("one_sided", "A side is civilians, or the event type is one-sided violence / violence against civilians.",
+         _one_sided),
+    Rule("other_fighting", f"One side consists only of outside forces ({_names(OUTSIDE)}): not parties to the truce.",
+         _outside_only),
+    Rule("excluded_group", f"An excluded group ({_names(EXCLUDED)}) is on either side; on a mixed side one is enough.",
+         _excluded),
+    Rule("truce_violation", "Government side against opposition.", _truce_sides),
+    Rule("other_fighting", "Anything else: rebel infighting, unidentified or unmapped actors.", _anything_else),
+)
+
+
+def _first(case: Case, rules) -> tuple[str, str]:
+    """(class, reason template) of the first of ``rules`` that applies to ``case``."""
+    for rule in rules:
+        template = rule.reason(case)
+        if template is not None:
+            return rule.truce_class, template
+    raise AssertionError("the last rule applies to every event")  # pragma: no cover
+
+
+def _read_sides(side1, side2, held: str) -> tuple[set, set, str, str, list[str]]:
+    """The parties of each side as the rules read them, the stand-ins and the notes saying why."""
+    eff1, eff2 = set(_parties(side1)), set(_parties(side2))
     notes = []
     # umbrella sides in a place held by an excluded group
-    eff1, eff2 = set(p1), set(p2)
     for side, eff in ((side1, eff1), (side2, eff2)):
         if held in EXCLUDED and len(side) == 1 and side[0].kind == "umbrella":
             eff.discard(side[0].party)
@@ -353,40 +438,19 @@ def _decide(side1, side2, one_sided_type: bool, held: str, non_violent: str = ""
             eff2, stand2 = {held}, held
     if stand1 or stand2:
         notes.append(f"the other side is not named; the holder of the place ({held}) stands in for it")
+    return eff1, eff2, stand1, stand2, notes
+
+
+def _decide(side1, side2, one_sided_type: bool, held: str, non_violent: str = "",
+            before: bool = False) -> tuple[str, str, str, str]:
+    """(class, party1, party2, reason template with {date} and {when}) by the first rule of :data:`RULES`."""
+    eff1, eff2, stand1, stand2, notes = _read_sides(side1, side2, held)
     d1, d2 = _describe(side1, stand1), _describe(side2, stand2)
     dyad = f"{d1} vs {d2}" if (side1 or stand1) and (side2 or stand2) else f"{d1 if side1 else d2}, other side not named"
-    party1, party2 = "+".join(p1), "+".join(p2)
     note = f" ({'; '.join(notes)})" if notes else ""
-    both = eff1 | eff2
-    if non_violent:
-        return "other_fighting", party1, party2, f"not fighting (event type {_lit(repr(non_violent))}): {dyad} on {{date}}{note}"
-    if one_sided_type or "civilians" in both:
-        return "one_sided", party1, party2, f"violence against civilians: {dyad} on {{date}}{note}"
-    for eff in (eff1, eff2):
-        if eff and eff <= set(OUTSIDE):
-            who = "+".join(sorted(eff, key=_order))
-            return (
-                "other_fighting",
-                party1,
-                party2,
-                f"{dyad} on {{date}}: {who} is not a party to the truce{note}",
-            )
-    excluded = sorted(both & set(EXCLUDED), key=_order)
-    if excluded:
-        mixed = any(len(s) > 1 and {a.party for a in s} & set(EXCLUDED) for s in (side1, side2))
-        rule = "; one excluded group on a mixed side is enough" if mixed else ""
-        return (
-            "excluded_group",
-            party1,
-            party2,
-            f"{dyad} on {{date}} involves {' and '.join(excluded)}, excluded from the truce{rule}{note}",
-        )
-    if ("government" in eff1 and "opposition" in eff2) or ("opposition" in eff1 and "government" in eff2):
-        return "truce_violation", party1, party2, f"{dyad} on {{date}}, after the truce of {{when}}{note}"
-    if not side1 and not side2:
-        return "other_fighting", party1, party2, f"no actors named on {{date}}{note}"
-    why = "unidentified or unmapped actor" if "unknown" in both else "not between the truce's two sides"
-    return "other_fighting", party1, party2, f"{dyad} on {{date}}: {why}{note}"
+    case = Case(side1, side2, frozenset(eff1), frozenset(eff2), dyad, note, one_sided_type, non_violent, before)
+    cls, template = _first(case, RULES)
+    return cls, "+".join(_parties(side1)), "+".join(_parties(side2)), template
 
 
 def _non_violent(event_type) -> str:
@@ -400,6 +464,13 @@ def _is_one_sided(event_type) -> bool:
     return text == "3" or any(t in text for t in _ONE_SIDED_TYPES)
 
 
+def _text_column(events: pd.DataFrame, col: str) -> pd.Series:
+    """``events[col]`` as text ("" when missing or absent)."""
+    if col not in events.columns:
+        return pd.Series("", index=events.index)
+    return events[col].fillna("").astype(str)
+
+
 def classify(
     events: pd.DataFrame,
     actors: pd.DataFrame,
@@ -407,7 +478,7 @@ def classify(
     *,
     held_by: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Classify each event against the truce (rules in the module docstring).
+    """Classify each event against the truce (the rules of :data:`RULES`, first that applies wins).
 
     Parameters
     ----------
@@ -426,8 +497,8 @@ def classify(
     Returns
     -------
     DataFrame
-        Indexed like ``events``: ``party1``, ``party2``, ``truce_class`` (one of ``CLASSES``)
-        and ``class_reason`` (a sentence saying why).
+        Indexed like ``events``: ``party1``, ``party2``, ``truce_class`` (one of
+        ``geo.vocabulary.TRUCE_CLASSES``) and ``class_reason`` (a sentence saying why).
     """
     cols = ["party1", "party2", "truce_class", "class_reason"]
     if len(events) == 0:
@@ -436,55 +507,53 @@ def classify(
     truce = pd.Timestamp(truce_date).normalize()
     when = truce.strftime("%Y-%m-%d")
     dates = pd.to_datetime(events["date_start"])
-    types = events["event_type"] if "event_type" in events.columns else pd.Series("", index=events.index)
     held = (
         held_by.reindex(events.index).fillna("").astype(str)
         if held_by is not None
         else pd.Series("", index=events.index)
     )
-    a1 = events["actor1"].fillna("").astype(str) if "actor1" in events.columns else pd.Series("", index=events.index)
-    a2 = events["actor2"].fillna("").astype(str) if "actor2" in events.columns else pd.Series("", index=events.index)
-    decided: dict[tuple, tuple[str, str, str, str]] = {}
-    kinds: dict = {}
+    sides = (_text_column(events, "actor1"), _text_column(events, "actor2"))
+    rows = zip(*sides, dates, _text_column(events, "event_type"), held, strict=True)
+    decide = _Decider(table, truce)
     out = []
-    for actor1, actor2, day, etype, holder in zip(a1, a2, dates, types, held, strict=True):
-        if etype not in kinds:
-            kinds[etype] = (_is_one_sided(etype), _non_violent(etype))
-        # each side is resolved at the event's first day (validity dates of the actor table)
-        key = (actor1, table.day_key(actor1, day), actor2, table.day_key(actor2, day), holder, *kinds[etype])
-        if key not in decided:
-            decided[key] = _decide(table.side(actor1, day), table.side(actor2, day), key[5], holder, key[6])
-        cls, party1, party2, template = decided[key]
+    for actor1, actor2, day, etype, holder in rows:
+        cls, party1, party2, template = decide(actor1, actor2, day, etype, holder)
         day_text = "an unknown date" if pd.isna(day) else day.strftime("%Y-%m-%d")
-        if not pd.isna(day) and day < truce:
-            cls = "before_truce"
-            template = "before the truce of {when}: " + template.split(" on {date}")[0] + " on {date}"
         out.append((party1, party2, cls, template.format(date=day_text, when=when)))
     return pd.DataFrame(out, columns=cols, index=events.index)
 
 
+class _Decider:
+    """:func:`_decide` for one event, cached on what decides it (sides on the day, type, holder)."""
+
+    def __init__(self, table: ActorTable, truce: pd.Timestamp):
+        self.table, self.truce = table, truce
+        self.decided: dict[tuple, tuple[str, str, str, str]] = {}
+        self.kinds: dict = {}
+
+    def __call__(self, actor1: str, actor2: str, day, etype, holder: str) -> tuple[str, str, str, str]:
+        if etype not in self.kinds:
+            self.kinds[etype] = (_is_one_sided(etype), _non_violent(etype))
+        before = bool(not pd.isna(day) and day < self.truce)
+        table = self.table
+        # each side is resolved at the event's first day (validity dates of the actor table)
+        key = (actor1, table.day_key(actor1, day), actor2, table.day_key(actor2, day), holder, *self.kinds[etype], before)
+        if key not in self.decided:
+            self.decided[key] = _decide(table.side(actor1, day), table.side(actor2, day), key[5], holder, key[6], before)
+        return self.decided[key]
+
+
 def rules_table() -> pd.DataFrame:
-    """The class rules in the order they are applied, for the rules page."""
+    """The class rules in the order they are applied (:data:`RULES`), for the Rules page.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``order`` ("1", "2"...), ``class`` (a truce class code), ``label`` (its label in
+        ``geo.vocabulary``) and ``rule`` (its wording).
+    """
     rows = [
-        ("1", "before_truce", "The event started before the truce date (30 Dec 2016)."),
-        (
-            "2",
-            "other_fighting",
-            "Not violence between armed actors (ACLED protests, riots, strategic developments; "
-            "type other: evacuations and take-overs without fighting).",
-        ),
-        ("3", "one_sided", "A side is civilians, or the event type is one-sided violence / violence against civilians."),
-        (
-            "4",
-            "other_fighting",
-            "One side consists only of outside forces (" + ", ".join(OUTSIDE) + "): not parties to the truce.",
-        ),
-        (
-            "5",
-            "excluded_group",
-            "An excluded group (" + ", ".join(EXCLUDED) + ") is on either side; on a mixed side one is enough.",
-        ),
-        ("6", "truce_violation", "Government side against opposition."),
-        ("7", "other_fighting", "Anything else: rebel infighting, unidentified or unmapped actors."),
+        (str(i), rule.truce_class, vocabulary.class_label(rule.truce_class), rule.text)
+        for i, rule in enumerate(RULES, start=1)
     ]
-    return pd.DataFrame(rows, columns=["order", "class", "rule"])
+    return pd.DataFrame(rows, columns=["order", "class", "label", "rule"])

@@ -54,12 +54,11 @@ import shapely
 from pyproj import Transformer
 
 from geo.schema import CRS, EQUAL_AREA_CRS, METRIC_CRS, PARTIES, ZONE_COLUMNS
+from geo.vocabulary import CONTESTED  # party given to a place whose records disagree on one day
 
 #: The optional limit of a locality's cell (km) that the Control change page offers.  Zones
 #: have no limit by default (``radius_km=None``): a limit cuts cells to discs.
 DEFAULT_RADIUS_KM: float = 40.0
-#: Party given to a place whose records disagree on one day.
-CONTESTED = "contested"
 #: Quadrant segments of the circles that bound cells (16 = 64 vertices per circle).
 _BUFFER_QUAD_SEGS = 16
 #: Precision grid (metres) of the dissolve: removes slivers between neighbouring cells.
@@ -723,28 +722,6 @@ def _sites_of(tess: _Tessellation, query: np.ndarray, radius_km: float | None) -
             near = np.where(dist <= float(radius_km) * 1000.0, near, -1)
         sites[rest[idx[0]]] = near
     return sites
-
-
-#: How a popup names the holder of a place ("shelling of an opposition-held town").
-HELD_ADJECTIVE: dict[str, str] = {
-    "government": "government-held",
-    "opposition": "opposition-held",
-    "hts": "HTS-held",
-    "islamic_state": "IS-held",
-    "sdf": "SDF-held",
-    "euphrates_shield": "Euphrates Shield-held",
-    "contested": "contested",
-}
-
-
-def held_label(party: str) -> str:
-    """Adjective for the holder of a place: ``"opposition"`` -> ``"opposition-held"``.
-
-    "" (no locality with a record within reach) gives "of unknown control".
-    """
-    if not party or (isinstance(party, float) and pd.isna(party)):
-        return "of unknown control"
-    return HELD_ADJECTIVE.get(str(party), f"{party}-held")
 
 
 # --- public: change over time ----------------------------------------------------

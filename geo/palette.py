@@ -1,36 +1,25 @@
 """The one colour palette of the project, shared by the folium map (layers/) and the briefing render.
 
-Pure data (hex strings): no folium, no matplotlib.  Colours are chosen to stay distinguishable for
-the common colour-vision deficiencies (Okabe-Ito based) and on both light and dark base maps.
+Pure data (hex strings): no folium, no matplotlib.  The colours of parties and truce classes are
+part of their vocabulary terms (``geo/vocabulary.py``); this module adds the colours that name
+no code (lines, towns, the choropleth) and the lookups.  Colours are chosen to stay
+distinguishable for the common colour-vision deficiencies (Okabe-Ito based) and on both light
+and dark base maps.
 """
 
 from __future__ import annotations
 
-from geo.schema import PARTIES
+from geo.vocabulary import CONTESTED, PARTY, TRUCE_CLASS, UNCLASSIFIED, ZONE_PARTIES
 
-#: Fill colour of each party's control zone (keys are geo.schema.PARTIES).
-PARTY_COLOURS: dict[str, str] = {
-    "government": "#D55E00",  # vermilion
-    "opposition": "#009E73",  # bluish green
-    "hts": "#56B4E9",  # sky blue
-    "islamic_state": "#404040",  # dark grey
-    "sdf": "#E6C200",  # yellow
-    "euphrates_shield": "#CC79A7",  # reddish purple
-    "contested": "#A0A0A0",  # grey (drawn hatched in the briefing)
-}
+#: Fill colour of each party's control zone (keys are ``geo.vocabulary.ZONE_PARTIES``).
+PARTY_COLOURS: dict[str, str] = {p: PARTY[p].colour for p in ZONE_PARTIES}
 #: Zone fill opacity on the map and in the briefing.
 ZONE_OPACITY = 0.35
 
-#: Marker colour of each truce class (viewstate.TRUCE_CLASSES).
-CLASS_COLOURS: dict[str, str] = {
-    "truce_violation": "#B2182B",  # dark red
-    "excluded_group": "#2166AC",  # dark blue
-    "other_fighting": "#7F3B08",  # brown
-    "one_sided": "#762A83",  # purple
-    "before_truce": "#6B6B6B",  # grey
-}
+#: Marker colour of each truce class (``geo.vocabulary.TRUCE_CLASSES``).
+CLASS_COLOURS: dict[str, str] = {c: t.colour for c, t in TRUCE_CLASS.items()}
 #: Colour of an event whose class is unknown.
-UNCLASSIFIED_COLOUR = "#333333"
+UNCLASSIFIED_COLOUR = UNCLASSIFIED.colour
 
 #: Boundary lines.
 COUNTRY_LINE = "#222222"
@@ -38,16 +27,39 @@ GOVERNORATE_LINE = "#666666"
 #: Town markers and labels.
 TOWN_COLOUR = "#111111"
 
-assert set(PARTY_COLOURS) == set(PARTIES), "every party needs a colour"
+assert all(PARTY_COLOURS.values()), "every zone party needs a colour"
+assert all(CLASS_COLOURS.values()), "every truce class needs a colour"
 
 
 def party_colour(party: str) -> str:
-    """Colour of ``party`` (grey for an unknown party, never an error)."""
-    return PARTY_COLOURS.get(party, PARTY_COLOURS["contested"])
+    """Colour of ``party`` (grey for an unknown party, never an error).
+
+    Parameters
+    ----------
+    party : str
+        A zone party (``geo.vocabulary.ZONE_PARTIES``).
+
+    Returns
+    -------
+    str
+        Hex colour.
+    """
+    return PARTY_COLOURS.get(party, PARTY_COLOURS[CONTESTED])
 
 
 def class_colour(cls: str) -> str:
-    """Marker colour of a truce class (dark grey when unknown)."""
+    """Marker colour of a truce class (dark grey when unknown).
+
+    Parameters
+    ----------
+    cls : str
+        A truce class code.
+
+    Returns
+    -------
+    str
+        Hex colour.
+    """
     return CLASS_COLOURS.get(cls, UNCLASSIFIED_COLOUR)
 
 

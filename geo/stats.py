@@ -15,7 +15,8 @@ import pandas as pd
 
 from geo import admin
 from geo.queries import blank_country_only, country_only, long_span
-from geo.schema import ADMIN1, LOCATION_UNKNOWN, LOCATION_UNKNOWN_PCODE, LONG_SPAN_ROW, PARTIES
+from geo.schema import ADMIN1, LOCATION_UNKNOWN, LOCATION_UNKNOWN_PCODE, LONG_SPAN_ROW
+from geo.vocabulary import TRUCE_CLASSES, ZONE_PARTIES
 
 NONE_LABEL = "(none)"
 
@@ -89,7 +90,7 @@ GROUPERS: dict[str, Grouper] = {
     "zone": Grouper(
         column="party",
         keys=_zone_keys,
-        all_keys=lambda **_: [p for p in PARTIES],
+        all_keys=lambda **_: list(ZONE_PARTIES),
         unknown_key=LOCATION_UNKNOWN,
     ),
     "day": Grouper(column="day", keys=_day_keys, all_keys=_day_all, long_span_key=LONG_SPAN_ROW),
@@ -117,9 +118,7 @@ def _class_keys(events, *, actors=None, control=None, localities=None, outline=N
 
 
 def _class_all(**_):
-    from geo.classify import CLASSES
-
-    return list(CLASSES)
+    return list(TRUCE_CLASSES)
 
 
 # ``class``: added by the ceasefire-analysis helper (issue 6); output header class,events,fatalities.
@@ -180,34 +179,42 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
     if by not in GROUPERS:
         raise ValueError(f"unknown grouping {by!r} (known: {', '.join(GROUPERS)})")
     g = GROUPERS[by]
-    keys = _set_apart(g, events, g.keys(events, **context)) if len(events) else pd.Series([], dtype=object)
-    fat = (
-        pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
-        if len(events)
-        else pd.Series([], dtype="int64")
-    )
-    frame = pd.DataFrame(
-        {"key": pd.Series(keys).to_numpy() if len(events) else [], "fatalities": fat.to_numpy()}
-    )
-    grouped = frame.groupby("key", sort=False, dropna=False).agg(
-        events=("fatalities", "size"), fatalities=("fatalities", "sum")
-    )
+    grouped = _grouped(g, events, context)
     order = list(g.all_keys(start=start, end=end, events=events, **context)) if g.all_keys else []
-    tail = [k for k in (g.unknown_key, g.long_span_key) if k is not None and k in grouped.index]
-    extra = [k for k in grouped.index if k not in set(order) and k != "" and k not in tail]
-    try:
-        extra = sorted(extra)
-    except TypeError:
-        pass
-    index = order + extra + tail + ([""] if "" in grouped.index else [])
-    out = (
-        grouped.reindex(index, fill_value=0)
-        .reset_index()
-        .rename(columns={"key": g.column, "index": g.column})
-    )
+    out = grouped.reindex(_row_order(g, grouped.index, order), fill_value=0).reset_index()
+    out = out.rename(columns={"key": g.column, "index": g.column})
     out["events"] = out["events"].astype("int64")
     out["fatalities"] = out["fatalities"].astype("int64")
-    if by == "day":
+    return _named(g, out, by == "day", context)
+
+
+def _grouped(g: Grouper, events: pd.DataFrame, context: dict) -> pd.DataFrame:
+    """Events and fatalities per key (index ``key``), in first-seen order."""
+    if len(events):
+        keys = pd.Series(_set_apart(g, events, g.keys(events, **context))).to_numpy()
+        fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
+    else:
+        keys, fat = [], pd.Series([], dtype="int64")
+    frame = pd.DataFrame({"key": keys, "fatalities": fat.to_numpy()})
+    return frame.groupby("key", sort=False, dropna=False).agg(
+        events=("fatalities", "size"), fatalities=("fatalities", "sum")
+    )
+
+
+def _row_order(g: Grouper, found: pd.Index, order: list) -> list:
+    """Known keys in order, then other keys sorted, then the set-apart rows, then "" (no group)."""
+    tail = [k for k in (g.unknown_key, g.long_span_key) if k is not None and k in found]
+    extra = [k for k in found if k not in set(order) and k != "" and k not in tail]
+    try:
+        extra = sorted(extra)
+    except TypeError:  # keys of mixed types (e.g. dates and strings) keep their first-seen order
+        pass
+    return order + extra + tail + ([""] if "" in found else [])
+
+
+def _named(g: Grouper, out: pd.DataFrame, by_day: bool, context: dict) -> pd.DataFrame:
+    """``out`` with its keys written out (ISO days, "(none)") and the grouper's name columns."""
+    if by_day:
         out[g.column] = out[g.column].map(lambda k: k if isinstance(k, str) else pd.Timestamp(k).strftime("%Y-%m-%d"))
     else:
         out[g.column] = (

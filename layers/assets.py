@@ -143,13 +143,6 @@ def base_map(center=(35.0, 38.5), zoom: int = 7, *, tiles: bool = False, height:
     return m
 
 
-def cdn_urls(html: str) -> list[str]:
-    """Every ``http(s)`` URL in a ``src=``/``href=`` attribute of ``html`` (for tests and checks)."""
-    import re
-
-    return re.findall(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)""", html)
-
-
 # --- the map's centre and zoom in the page's address bar ----------------------------------------
 #: Fixed script (no user text; the only inputs are the map's variable name and numbers from
 #: Python).  On every ``moveend`` (pan or zoom, by the user or by the app) it writes ``lat``,
@@ -159,14 +152,13 @@ def cdn_urls(html: str) -> list[str]:
 #: (``37.0``), integer zoom, defaults omitted, clamped to the ranges a link accepts; within a
 #: pixel of the centre the app asked for (Leaflet snaps to pixels) the app's own numbers stay.
 #:
-#: Streamlit 1.67's frontend sends its own copy of the query string with each rerun (set from
-#: the server's last write), not ``location.search``; so the script also hands the new query
-#: string to the app's ``syncQueryParams`` (what Streamlit does for ``bind="query-params"``
-#: widgets) and makes page switches carry ``lat``/``lon``/``z`` from the address bar.  Both
-#: hooks are optional: without them (another Streamlit version) the address bar is still right
-#: until the next run.  It never acts before streamlit-folium has applied the app's own centre
-#: and zoom (``__GLOBAL_DATA__.last_center``), so a map being set up never publishes its
-#: placeholder view; outside a same-origin parent frame (a standalone file) it does nothing.
+#: After each write it calls ``host_hooks(host, query)`` when given: a fixed JavaScript function
+#: from the app side (``webapp.internals.STREAMLIT_URL_HOOKS`` tells Streamlit's frontend about
+#: the new query string; this module knows nothing of Streamlit).  Without hooks the address
+#: bar is still right until the next run.  It never acts before streamlit-folium has applied
+#: the app's own centre and zoom (``__GLOBAL_DATA__.last_center``, a streamlit-folium frame
+#: global: see ``webapp.internals.STREAMLIT_FOLIUM_GLOBALS``), so a map being set up never
+#: publishes its placeholder view; outside a same-origin parent frame (a standalone file) it does nothing.
 #: A check every 0.7 s rewrites the view when a run that started mid-pan wrote an older one.
 _VIEW_SYNC_TEMPLATE = r"""
 {% macro script(this, kwargs) %}
@@ -180,7 +172,7 @@ _VIEW_SYNC_TEMPLATE = r"""
     }
   } catch (e) { host = null; }
   if (!host) { return; }
-  var app = null;
+  var hooks = {{ this.host_hooks }};
 
   function clamp(x, r) { return Math.min(r[1], Math.max(r[0], x)); }
   function round(x) { return Number(x.toFixed(cfg.decimals)) + 0; }
@@ -206,34 +198,6 @@ _VIEW_SYNC_TEMPLATE = r"""
     };
   }
   function same(a, b) { return (a === null && b === null) || (a !== null && b !== null && Number(a) === Number(b)); }
-  function findApp() {
-    if (app) { return app; }
-    var root = host.document.getElementById("root");
-    if (!root) { return null; }
-    var key = Object.keys(root).filter(function (k) { return k.indexOf("__reactContainer$") === 0; })[0];
-    var stack = key ? [root[key]] : [], seen = 0;
-    while (stack.length && seen < 20000) {
-      var f = stack.pop(); seen += 1;
-      if (!f) { continue; }
-      var s = f.stateNode;
-      if (s && typeof s.syncQueryParams === "function" && s.widgetMgr) { app = s; return app; }
-      if (f.sibling) { stack.push(f.sibling); }
-      if (f.child) { stack.push(f.child); }
-    }
-    return null;
-  }
-  function keepOnPageSwitch(a) {
-    var wm = a.widgetMgr;
-    if (!wm || wm.__scmKeepsMapView || typeof wm.filterParamsForPageChange !== "function") { return; }
-    // Built in the page's own realm, so it outlives this frame (fixed source, no user text).
-    var make = new host.Function("orig", "loc",
-      "return function (q) { var r = orig.call(this, q); try {" +
-      " var keep = String(loc.search).replace(/^\\?/, '').split('&').filter(function (p) {" +
-      " var k = p.split('=')[0]; return k === 'lat' || k === 'lon' || k === 'z'; });" +
-      " if (keep.length) { r = r ? r + '&' + keep.join('&') : keep.join('&'); } } catch (e) {} return r; };");
-    wm.filterParamsForPageChange = make(wm.filterParamsForPageChange, host.location);
-    wm.__scmKeepsMapView = true;
-  }
   function publish() {
     try {
       var g = window.__GLOBAL_DATA__;
@@ -251,8 +215,7 @@ _VIEW_SYNC_TEMPLATE = r"""
       }
       var q = kept.slice(0, at).concat(add, kept.slice(at)).join("&");
       host.history.replaceState(host.history.state, "", host.location.pathname + (q ? "?" + q : "") + host.location.hash);
-      var a = findApp();
-      if (a) { keepOnPageSwitch(a); a.syncQueryParams(q); }
+      if (hooks) { hooks(host, q); }
     } catch (e) { /* the address bar is a convenience: never break the map */ }
   }
   map.on("moveend", publish);
@@ -280,9 +243,10 @@ class ViewInAddressBar(MacroElement):
 
     _template = Template(_VIEW_SYNC_TEMPLATE)
 
-    def __init__(self, *, home, lat_range, lon_range, zoom_range, decimals: int = 5):
+    def __init__(self, *, home, lat_range, lon_range, zoom_range, decimals: int = 5, host_hooks: str | None = None):
         super().__init__()
         self._name = "ViewInAddressBar"
+        self.host_hooks = host_hooks or "null"  # fixed JavaScript from code, never user text
         config = {
             "home": [round(float(home[0]), decimals), round(float(home[1]), decimals), int(home[2])],
             "lat": [float(lat_range[0]), float(lat_range[1])],
@@ -293,7 +257,9 @@ class ViewInAddressBar(MacroElement):
         self.config = json.dumps(config)
 
 
-def add_view_in_address_bar(m: folium.Map, *, home, lat_range, lon_range, zoom_range, decimals: int = 5) -> None:
+def add_view_in_address_bar(
+    m: folium.Map, *, home, lat_range, lon_range, zoom_range, decimals: int = 5, host_hooks: str | None = None
+) -> None:
     """Write the map's centre and zoom into the page's address bar as the user pans and zooms.
 
     Parameters
@@ -306,6 +272,9 @@ def add_view_in_address_bar(m: folium.Map, *, home, lat_range, lon_range, zoom_r
         What a link accepts; the written values are clamped to them.
     decimals : int
         Decimals of ``lat`` and ``lon``.
+    host_hooks : str, optional
+        A fixed JavaScript function expression ``function (host, query)`` called after each write
+        (the app passes ``webapp.internals.STREAMLIT_URL_HOOKS``); never built from user text.
     """
     m.add_child(ViewInAddressBar(home=home, lat_range=lat_range, lon_range=lon_range, zoom_range=zoom_range,
-                                 decimals=decimals), name="scm_view_in_address_bar")
+                                 decimals=decimals, host_hooks=host_hooks), name="scm_view_in_address_bar")

@@ -14,39 +14,38 @@ import folium
 import numpy as np
 import pandas as pd
 
-from geo.control import held_label
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
-from geo.schema import PARTIES
+from geo.vocabulary import GEO_PRECISION, LAYER, PERPETRATOR_PARTIES, class_label, held_label, party_label
 from layers.points import PointRows, text_colour
 from layers.safe import esc, safe_colour
 
-LAYER_NAME = "Violation points"
+LAYER_NAME = LAYER["events"].label
 #: Precisions drawn as exact (filled) points.
 SOLID_PRECISIONS = ("exact", "near")
 #: Precisions drawn hollow, with the ring radius in pixels.
 HOLLOW_RADIUS = {"district": 9, "governorate": 12}
 SOLID_RADIUS = 5
 
-CLASS_LABELS = {
-    "truce_violation": "Truce violation",
-    "excluded_group": "Fighting involving excluded groups (IS, HTS)",
-    "other_fighting": "Other fighting",
-    "one_sided": "One-sided violence",
-    "before_truce": "Before the truce",
-}
-PRECISION_NOTE = {
-    "exact": "exact location",
-    "near": "near the named place",
-    "district": "located only to the district centre (true position unknown within the district)",
-    "governorate": "located only to the governorate centre (true position unknown within the governorate)",
-}
-
 
 def colour_scheme(color_by: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(value -> colour, value -> label) for ``color_by`` = ``"class"`` or ``"party"``."""
+    """(value -> colour, value -> label) for ``color_by`` = ``"class"`` or ``"party"``.
+
+    Parties are the alleged perpetrators (``party1``) that have a colour: ``contested`` is a
+    state of a zone, never an actor's party.
+
+    Parameters
+    ----------
+    color_by : {"class", "party"}
+        Colour by truce class or by alleged perpetrator.
+
+    Returns
+    -------
+    tuple of dict
+        Colours and labels (``geo.vocabulary``), keyed by code in display order.
+    """
     if color_by == "party":
-        return dict(PARTY_COLOURS), dict(PARTIES)
-    return dict(CLASS_COLOURS), dict(CLASS_LABELS)
+        return {p: PARTY_COLOURS[p] for p in PERPETRATOR_PARTIES}, {p: party_label(p) for p in PERPETRATOR_PARTIES}
+    return dict(CLASS_COLOURS), {c: class_label(c) for c in CLASS_COLOURS}
 
 
 def _iso(value) -> str:
@@ -90,22 +89,14 @@ def popup_fields(row: dict) -> list:
         ground,
         actors,
         row["event_type"],
-        CLASS_LABELS.get(row["truce_class"], row["truce_class"]),
+        class_label(row["truce_class"]) if row["truce_class"] else "",
         fat or "not reported",
         row["source"],
         corroborated,
-        PRECISION_NOTE.get(row["geo_precision"], row["geo_precision"]),
+        GEO_PRECISION[row["geo_precision"]].label if row["geo_precision"] in GEO_PRECISION else row["geo_precision"],
         row["dataset"],
     ]
     return [esc(v) for v in values] + [esc(row["event_id"]), 1 if row["dataset"] == "synthetic" else 0]
-
-
-def popup_html(fields: list) -> str:
-    """The popup HTML the browser builds from :func:`popup_fields` (same markup; for tests and exports)."""
-    n = len(POPUP_LABELS)
-    rows = "".join(f"<tr><th>{POPUP_LABELS[i]}</th><td>{fields[i]}</td></tr>" for i in range(n) if fields[i] != "")
-    head = f'<div class="scm-synthetic">{SYNTHETIC_NOTE}</div>' if fields[n + 1] else ""
-    return f'<div class="scm-popup">{head}<table>{rows}</table><small>{fields[n]}</small></div>'
 
 
 def _tooltip(row: dict) -> str:
@@ -124,6 +115,44 @@ class EventsLayer:
     not_drawn: int
     synthetic: int
     counts: dict[str, int]
+
+
+def _placed(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, geo_precision, drawable) of each event: drawable = a finite point with a drawn precision.
+
+    A point of unknown precision ("") is drawn hollow (not claimed exact); country-only events
+    have no place and are not drawn.
+    """
+    geom = events.geometry
+    valid = ~(geom.isna() | geom.is_empty).to_numpy()
+    x = np.where(valid, geom.x.to_numpy() if valid.any() else np.nan, np.nan)
+    y = np.where(valid, geom.y.to_numpy() if valid.any() else np.nan, np.nan)
+    prec = _text(events, "geo_precision")
+    finite = valid & np.isfinite(x) & np.isfinite(y)
+    drawable = finite & (np.isin(prec, list(SOLID_PRECISIONS) + list(HOLLOW_RADIUS)) | (prec == ""))
+    return x, y, prec, drawable
+
+
+_TEXT_COLUMNS = (
+    "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
+    "source", "truce_class", "party1", "held_by", "flags", "corroborated_by", "corroboration",
+)
+
+
+def _popup_rows(events: pd.DataFrame) -> list[dict]:
+    """One dict of popup inputs (text) per event: the text columns, ISO dates, fatalities."""
+    n = len(events)
+    columns = {c: _text(events, c) for c in _TEXT_COLUMNS}
+    columns["geo_precision"] = _text(events, "geo_precision")
+    for c in ("date_start", "date_end"):
+        columns[c] = [_iso(v) for v in events[c]] if c in events.columns else [""] * n
+    for c, k in (("fatalities", "fatalities"), ("fatalities_low", "fat_low"), ("fatalities_high", "fat_high")):
+        if c in events.columns:
+            vals = pd.to_numeric(events[c], errors="coerce")
+            columns[k] = ["" if pd.isna(v) else str(int(v)) for v in vals]
+        else:
+            columns[k] = [""] * n
+    return [{c: values[i] for c, values in columns.items()} for i in range(n)]
 
 
 def events_layer(
@@ -157,43 +186,17 @@ def events_layer(
     n = len(events)
     if n == 0:
         return EventsLayer(fg, 0, 0, 0, 0, {})
-    geom = events.geometry
-    valid = ~(geom.isna() | geom.is_empty).to_numpy()
-    x = np.where(valid, geom.x.to_numpy() if valid.any() else np.nan, np.nan)
-    y = np.where(valid, geom.y.to_numpy() if valid.any() else np.nan, np.nan)
-    prec = _text(events, "geo_precision")
-    drawable = valid & np.isin(prec, list(SOLID_PRECISIONS) + list(HOLLOW_RADIUS)) & np.isfinite(x) & np.isfinite(y)
-    # Unknown precision with a point: draw hollow (not claimed exact).
-    unknown = valid & (prec == "") & np.isfinite(x) & np.isfinite(y)
-    drawable |= unknown
-    cols = {
-        c: _text(events, c)
-        for c in (
-            "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
-            "source", "truce_class", "party1", "held_by", "flags", "corroborated_by", "corroboration",
-        )
-    }
-    dates = {c: [_iso(v) for v in events[c]] if c in events.columns else [""] * n for c in ("date_start", "date_end")}
-    fats = {}
-    for c, k in (("fatalities", "fatalities"), ("fatalities_low", "fat_low"), ("fatalities_high", "fat_high")):
-        if c in events.columns:
-            vals = pd.to_numeric(events[c], errors="coerce")
-            fats[k] = ["" if pd.isna(v) else str(int(v)) for v in vals]
-        else:
-            fats[k] = [""] * n
+    x, y, prec, drawable = _placed(events)
+    rows = _popup_rows(events)
     groups: dict[str, list] = {}
     hollow = synthetic = 0
-    keys = cols[key_col]
     for i in np.flatnonzero(drawable):
-        row = {c: cols[c][i] for c in cols}
-        row.update({c: dates[c][i] for c in dates})
-        row.update({k: fats[k][i] for k in fats})
-        row["geo_precision"] = prec[i]
+        row = rows[i]
         solid = prec[i] in SOLID_PRECISIONS
         radius = SOLID_RADIUS if solid else HOLLOW_RADIUS.get(prec[i], 9)
         hollow += not solid
         synthetic += row["dataset"] == "synthetic"
-        key = keys[i] if keys[i] in colours else ""
+        key = row[key_col] if row[key_col] in colours else ""
         groups.setdefault(key, []).append(
             [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
         )
@@ -207,11 +210,5 @@ def events_layer(
         synthetic_note=esc(SYNTHETIC_NOTE),
     ).add_to(fg)
     drawn = int(drawable.sum())
-    return EventsLayer(
-        group=fg,
-        drawn=drawn,
-        hollow=hollow,
-        not_drawn=n - drawn,
-        synthetic=synthetic,
-        counts={(k or "unclassified"): len(v) for k, v in groups.items()},
-    )
+    counts = {(k or "unclassified"): len(v) for k, v in groups.items()}
+    return EventsLayer(group=fg, drawn=drawn, hollow=hollow, not_drawn=n - drawn, synthetic=synthetic, counts=counts)

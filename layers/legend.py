@@ -7,7 +7,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.palette import ZONE_OPACITY, party_colour
-from geo.schema import PARTIES
+from geo.vocabulary import LAYER, PARTY, UNCLASSIFIED, ZONE_PARTIES
 from layers.events import colour_scheme
 from layers.safe import esc, safe_colour
 
@@ -41,55 +41,64 @@ class HtmlControl(MacroElement):
         self.css_class = css_class
 
 
-#: Short party names for the legend (the full names are in tooltips and popups).
-SHORT_PARTY = {
-    "government": "Government & allies",
-    "opposition": "Opposition (signatories)",
-    "hts": "HTS / JFS",
-    "islamic_state": "Islamic State",
-    "sdf": "SDF / YPG",
-    "euphrates_shield": "Euphrates Shield",
-    "contested": "Contested",
-}
-SHORT_CLASS = {
-    "truce_violation": "Truce violation",
-    "excluded_group": "Excluded groups (IS, HTS)",
-    "other_fighting": "Other fighting",
-    "one_sided": "One-sided violence",
-    "before_truce": "Before the truce",
-}
+def _zone_rows() -> str:
+    """One swatch per zone party, with its short label (the full names are in tooltips and popups)."""
+    return "".join(
+        f'<div><span class="scm-swatch" style="background:{safe_colour(party_colour(p))};'
+        f'opacity:{0.35 + ZONE_OPACITY}"></span>{esc(PARTY[p].short)}</div>'
+        for p in ZONE_PARTIES
+    )
+
+
+def _event_rows(color_by: str, synthetic: bool) -> str:
+    """One dot per class (full labels, as in the sidebar and popups) or per party (short labels)."""
+    colours, labels = colour_scheme(color_by)
+    if color_by == "party":
+        labels = {p: PARTY[p].short for p in labels}
+    rows = "".join(
+        f'<div><span class="scm-dot" style="background:{safe_colour(c)}"></span>{esc(labels.get(k, k))}</div>'
+        for k, c in colours.items()
+    )
+    rows += (
+        f'<div><span class="scm-dot" style="background:{safe_colour(UNCLASSIFIED.colour)}"></span>'
+        f"{esc(UNCLASSIFIED.label)}</div>"
+    )
+    rows += (
+        '<div><span class="scm-dot" style="background:transparent;border:2px dashed #333;width:8px;height:8px">'
+        "</span>hollow: place known only to district / governorate</div>"
+    )
+    if synthetic:
+        rows += '<div class="scm-synthetic">includes SYNTHETIC events (test data)</div>'
+    return rows
 
 
 def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, color_by: str = "class",
                 synthetic: bool = False) -> str:
-    """Legend HTML for the layers shown (all text escaped, colours validated)."""
+    """Legend HTML for the layers shown (all text escaped, colours validated).
+
+    Parameters
+    ----------
+    zones, events, towns : bool
+        Which layers the legend explains.
+    color_by : {"class", "party"}
+        How the events are coloured (as :func:`layers.events.events_layer`).
+    synthetic : bool
+        Add a warning that the events include synthetic test data.
+
+    Returns
+    -------
+    str
+        The legend's HTML ("" when no layer is shown).
+    """
     parts = []
     if zones:
-        rows = "".join(
-            f'<div><span class="scm-swatch" style="background:{safe_colour(party_colour(p))};'
-            f'opacity:{0.35 + ZONE_OPACITY}"></span>{esc(SHORT_PARTY.get(p, label))}</div>'
-            for p, label in PARTIES.items()
-        )
-        parts.append(f"<h4>Control zones</h4>{rows}")
+        parts.append(f"<h4>{esc(LAYER['zones'].label)}</h4>{_zone_rows()}")
     if events:
-        colours, labels = colour_scheme(color_by)
-        labels = {**labels, **(SHORT_PARTY if color_by == "party" else SHORT_CLASS)}
         title = "Events by alleged perpetrator" if color_by == "party" else "Events by truce class"
-        rows = "".join(
-            f'<div><span class="scm-dot" style="background:{safe_colour(c)}"></span>{esc(labels.get(k, k))}</div>'
-            for k, c in colours.items()
-        )
-        rows += '<div><span class="scm-dot" style="background:#333333"></span>unclassified</div>'
-        rows += (
-            '<div><span class="scm-dot" style="background:transparent;border:2px dashed #333;width:8px;height:8px">'
-            "</span>hollow: place known only to district / governorate</div>"
-        )
-        if synthetic:
-            rows += '<div class="scm-synthetic">includes SYNTHETIC events (test data)</div>'
-        parts.append(f"<h4>{esc(title)}</h4>{rows}")
+        parts.append(f"<h4>{esc(title)}</h4>{_event_rows(color_by, synthetic)}")
     if towns:
         parts.append(
-            "<h4>Cited towns</h4><div>size = citing sources; fill = holder on the control date</div>"
+            f"<h4>{esc(LAYER['towns'].label)}</h4><div>size = citing sources; fill = holder on the control date</div>"
         )
     if not parts:
         return ""

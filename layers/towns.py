@@ -10,10 +10,11 @@ import pandas as pd
 
 from geo.palette import TOWN_COLOUR, party_colour
 from geo.schema import ADMIN1, PARTIES
+from geo.vocabulary import LAYER
 from layers.points import PointRows
 from layers.safe import esc, safe_colour
 
-LAYER_NAME = "Cited towns"
+LAYER_NAME = LAYER["towns"].label
 MAX_CITATIONS_SHOWN = 8
 
 

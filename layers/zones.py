@@ -10,9 +10,10 @@ from folium.utilities import JsCode
 
 from geo.palette import ZONE_OPACITY, party_colour
 from geo.schema import PARTIES
+from geo.vocabulary import LAYER
 from layers.safe import esc, safe_colour
 
-LAYER_NAME = "Control zones"
+LAYER_NAME = LAYER["zones"].label
 #: Simplification tolerance in degrees (~200 m): invisible at the zooms the map is used at.
 SIMPLIFY_DEG = 0.002
 _DECIMALS = 4

@@ -31,9 +31,7 @@ MAP_HEIGHT = 560
 @st.cache_data(show_spinner=False, max_entries=4)
 def control_inputs(store: str, mtime: float):
     """(control records, localities, country outline, city neighbourhoods): shipped data plus the workspace."""
-    from geo.catalog import Catalog
-
-    cat = Catalog(store)
+    cat = session._catalog(store)  # the shipped data alone when the store is unreadable
     return cat.control(), cat.localities(), cat.boundaries(0), cat.neighbourhoods()
 
 

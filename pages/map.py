@@ -21,6 +21,7 @@ from streamlit_folium import st_folium
 
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
+from geo.vocabulary import LAYER
 from layers.assets import add_view_in_address_bar, base_map
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
@@ -31,22 +32,9 @@ from layers.towns import towns_layer
 from layers.zones import zones_layer
 from webapp import session
 from webapp import viewstate as vsm
+from webapp.internals import STREAMLIT_URL_HOOKS
 
 MAP_HEIGHT = 640
-LAYER_LABELS = {
-    "zones": "Zones",
-    "towns": "Towns",
-    "events": "Events",
-    "boundaries": "Boundaries",
-    "basemap": "Basemap",
-}
-LAYER_HELP = {
-    "zones": "control zones on the snapshot date",
-    "towns": "towns the sources cite",
-    "events": "violation points in the event range",
-    "boundaries": "governorate lines",
-    "basemap": "OpenStreetMap tiles, needs internet",
-}
 
 vs = st.session_state["vs"]
 store, mtime = session.store_key()
@@ -168,10 +156,10 @@ with c2:
 # --- layer toggles (in the URL) ---------------------------------------------------------
 for name, key in session.K_LAYER.items():
     session.restore_widget(key, name in vs.layers)
-cols = st.columns(len(LAYER_LABELS))
-for col, (name, label) in zip(cols, LAYER_LABELS.items(), strict=True):
-    col.checkbox(label, key=session.K_LAYER[name])
-st.caption(" · ".join(f"{LAYER_LABELS[n]}: {h}" for n, h in LAYER_HELP.items()))
+cols = st.columns(len(LAYER))
+for col, (name, term) in zip(cols, LAYER.items(), strict=True):
+    col.checkbox(term.label, key=session.K_LAYER[name])
+st.caption(" · ".join(f"{term.label}: {term.description}" for term in LAYER.values()))
 
 vs = session.sync()
 show = set(vs.layers)
@@ -196,6 +184,7 @@ add_view_in_address_bar(
     lon_range=vsm.LON_RANGE,
     zoom_range=(vsm.MIN_ZOOM, vsm.MAX_ZOOM),
     decimals=vsm.COORD_DECIMALS,
+    host_hooks=STREAMLIT_URL_HOOKS,  # tells Streamlit's frontend (webapp/internals.py)
 )
 add_boundary_pane(m)
 if "boundaries" in show:

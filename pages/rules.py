@@ -12,8 +12,19 @@ import pandas as pd
 import streamlit as st
 
 from geo.check import unknown_actors
-from geo.classify import ACTOR_PARTIES, CLASSES, EXCLUDED, OUTSIDE, ActorTable, load_actors, rules_table
+from geo.classify import ActorTable, load_actors, rules_table
 from geo.schema import InputError
+from geo.vocabulary import (
+    ACTOR_KIND,
+    ACTOR_PARTIES,
+    EXCLUDED_PARTIES,
+    OUTSIDE_PARTIES,
+    PARTY,
+    TRUCE_CLASS,
+    TRUCE_PARTIES,
+    UNMAPPED_KIND,
+    party_label,
+)
 from webapp import session
 from webapp import viewstate as vsm
 
@@ -23,18 +34,22 @@ K_PARTY = "ru_party"
 vs = st.session_state.get("vs", vsm.ViewState())
 store, mtime = session.store_key()
 
+
+def _parties(codes) -> str:
+    return "; ".join(f"`{p}` ({party_label(p)}: {PARTY[p].description})" for p in codes)
+
+
 st.title("Classification rules")
 st.markdown(
     "Every event is put in one class against the nationwide truce of **30 December 2016**. "
     "The first rule that applies wins; each event's popup and table row carry the reason it was given."
 )
+# rules_table() lists geo.classify.RULES, the rules classify() runs, in its order: never a copy.
 st.dataframe(rules_table(), width="stretch", hide_index=True)
 st.markdown(
-    "- **Truce parties**: `government` (the state and its allies: Russia, Iran, Hezbollah, militias) and "
-    "`opposition` (signatory and other rebel groups).\n"
-    f"- **Excluded groups**: {', '.join(f'`{p}`' for p in EXCLUDED)} (IS, Jabhat Fateh al-Sham / Hayat Tahrir al-Sham "
-    "and groups linked to them).\n"
-    f"- **Outside forces**, not parties to the truce: {', '.join(f'`{p}`' for p in OUTSIDE)}.\n"
+    f"- **Truce parties**: {_parties(TRUCE_PARTIES)}.\n"
+    f"- **Excluded groups**: {_parties(EXCLUDED_PARTIES)}.\n"
+    f"- **Outside forces**, not parties to the truce: {_parties(OUTSIDE_PARTIES)}.\n"
     "- **Mixed sides** (\"Ahrar al-Sham, Jabhat Fateh al-Sham, Southern Front\"): a side naming several groups "
     "is split on commas and semicolons (outside brackets); one excluded group on it is enough for "
     "`excluded_group`, and the reason starts the side with \"mixed:\".\n"
@@ -42,11 +57,11 @@ st.markdown(
     "(inclusive) until `valid_to` (exclusive; empty = open), and each event's actors are read on the event's first "
     "day: Nour al-Din al-Zenki is `opposition` until 27 Jan 2017 and `hts` from 28 Jan (a founder of HTS); "
     "Jund al-Aqsa / Liwa al-Aqsa are `hts` until 22 Jan and `islamic_state` from 23 Jan (expelled by JFS).\n"
-    "- **Umbrella names** (UCDP \"Syrian insurgents\", ACLED \"Opposition Rebels (Syria)\") count as `opposition`; "
+    f"- **Umbrella names** (kind `umbrella`: {ACTOR_KIND['umbrella'].description}) count as `opposition`; "
     "where the place was held by an excluded group that day (derived control zones) they are read as that group, "
     "and the reason says so. A side that is not named at all is stood in for by the holder of the place.\n"
     "- Names match ignoring case, accents, curly quotes and spacing; `*` in a pattern is a wildcard; "
-    "a name that matches nothing is `unknown`."
+    f"a name that matches nothing is `unknown` (kind `{UNMAPPED_KIND}`)."
 )
 
 st.subheader("Classes")
@@ -55,16 +70,15 @@ counts = events["truce_class"].value_counts() if len(events) and "truce_class" i
 st.dataframe(
     pd.DataFrame(
         {
-            "class": list(CLASSES),
-            "label": [session.CLASS_LABELS.get(c, c) for c in CLASSES],
-            "meaning": list(CLASSES.values()),
-            "events in the selection": [int(counts.get(c, 0)) for c in CLASSES],
+            "class": list(TRUCE_CLASS),
+            "label": [t.label for t in TRUCE_CLASS.values()],
+            "meaning": [t.description for t in TRUCE_CLASS.values()],
+            "events in the selection": [int(counts.get(c, 0)) for c in TRUCE_CLASS],
         }
     ),
     width="stretch",
     hide_index=True,
 )
-
 st.subheader("Actor table (data/actors.csv)")
 try:
     actors = load_actors()
@@ -73,7 +87,7 @@ except InputError as exc:
     st.stop()
 f1, f2 = st.columns([2, 1])
 query = f1.text_input("Search names and notes", key=K_SEARCH, placeholder="e.g. Ahrar, Turkey, YPG")
-party = f2.multiselect("Party", options=list(ACTOR_PARTIES), format_func=lambda p: f"{p} – {ACTOR_PARTIES[p]}", key=K_PARTY)
+party = f2.multiselect("Party", options=list(ACTOR_PARTIES), format_func=lambda p: f"{p} – {party_label(p)}", key=K_PARTY)
 shown = actors
 if query:
     hit = actors["pattern"].str.contains(query, case=False, regex=False) | actors["note"].str.contains(
@@ -95,6 +109,19 @@ st.caption(
     f"{len(shown)} of {len(actors)} rows. A name with several rows changes party on the dates shown. "
     "Edit data/actors.csv to change the rules; the app reads it at start."
 )
+
+with st.expander("Kinds of actor in the table"):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "kind": list(ACTOR_KIND),
+                "label": [t.label for t in ACTOR_KIND.values()],
+                "meaning": [t.description for t in ACTOR_KIND.values()],
+            }
+        ),
+        width="stretch",
+        hide_index=True,
+    )
 
 if len(events):
     unknown = unknown_actors(events, ActorTable(actors))

@@ -16,12 +16,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.admin import district_totals
-from geo.classify import ACTOR_PARTIES, CLASSES
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS
 from geo.queries import blank_country_only
 from geo.schema import ADMIN1, COUNTRY_ONLY, LOCATION_UNKNOWN_PCODE, LONG_SPAN
 from geo.stats import counts_by
 from geo.trends import before_after, counts_over_time, long_spans
+from geo.vocabulary import TRUCE_CLASS, class_label, party_label
 from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
 from webapp import session
 from webapp import viewstate as vsm
@@ -51,24 +51,19 @@ GROUPINGS = {
 @st.cache_data(show_spinner=False, max_entries=4)
 def held_by(store: str, mtime: float) -> pd.Series:
     """Party holding each event's place on its own date, indexed by ``event_id``."""
-    from geo.catalog import Catalog
-
     events = session.load_events(store, mtime)
     if len(events) == 0:
         return pd.Series(dtype=object)
-    try:
-        parties = Catalog(store).party_at(events)
-    except Exception:  # noqa: BLE001 - an enrichment; the page works without it
-        return pd.Series("", index=events["event_id"].to_numpy(), dtype=object)
+    parties = session._catalog(store).party_at(events)  # shipped data alone when the store is unreadable
     parties = blank_country_only(pd.Series(pd.Series(parties).to_numpy(), index=events.index), events)
     return pd.Series(parties.to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
 
 
 def _group_label(by: str, group: str) -> str:
     if by == "truce_class":
-        return session.CLASS_LABELS.get(group, group)
+        return class_label(group) if group else group
     if by in ("party", "held_by"):
-        return ACTOR_PARTIES.get(group, group) if group != "(unknown)" else "(unknown)"
+        return party_label(group) if group != "(unknown)" else "(unknown)"
     if by == "admin1_pcode":
         return ADMIN1.get(group, group)
     return group
@@ -301,5 +296,5 @@ else:
     )
 
 with st.expander("What the classes mean"):
-    st.markdown("\n".join(f"- **{session.CLASS_LABELS.get(c, c)}**: {d}" for c, d in CLASSES.items()))
+    st.markdown("\n".join(f"- **{t.label}**: {t.description}" for t in TRUCE_CLASS.values()))
     st.caption("The full rules and the actor table are on the Rules page.")

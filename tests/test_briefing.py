@@ -200,9 +200,9 @@ def test_view_filter_parties_match_either_side_and_joined_parties(catalog):
 
 
 def test_cited_towns_most_cited_first(catalog):
-    from geo.view import cited_towns
+    from geo.citations import cited_towns
 
-    towns = cited_towns(catalog)
+    towns = cited_towns(catalog=catalog)
     assert len(towns) == len(catalog.locs)
     assert list(towns["n_sources"])[:3] == [2, 2, 1]
     assert set(towns["name_en"][:2]) == {"Delta", "Golf"}

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 
 from geo.classify import (
-    CLASSES,
     UNMAPPED_KIND,
     ActorTable,
     check_actors,
@@ -16,6 +15,7 @@ from geo.classify import (
     rules_table,
 )
 from geo.schema import InputError
+from geo.vocabulary import TRUCE_CLASSES
 
 T = pd.Timestamp
 
@@ -144,7 +144,7 @@ def test_output_is_aligned_with_the_events_index():
     out = classify(events, ACTORS)
     assert list(out.index) == [7, 3]
     assert list(out.truce_class) == ["other_fighting", "before_truce"]
-    assert set(out.truce_class) <= set(CLASSES)
+    assert set(out.truce_class) <= set(TRUCE_CLASSES)
     assert classify(events.iloc[:0], ACTORS).empty
 
 
@@ -390,7 +390,7 @@ def test_every_shipped_actor_resolves(tmp_path):
 
 
 def test_rules_table_lists_every_class():
-    assert set(rules_table()["class"]) == set(CLASSES)
+    assert set(rules_table()["class"]) == set(TRUCE_CLASSES)
 
 
 def test_stats_by_class_counts_every_class_with_its_header():
@@ -405,7 +405,7 @@ def test_stats_by_class_counts_every_class_with_its_header():
     ).assign(fatalities=pd.array([2, None, 5], dtype="Int64"))
     out = counts_by(events, "class", actors=ACTORS)
     assert list(out.columns) == ["class", "events", "fatalities"]
-    assert list(out["class"]) == list(CLASSES)
+    assert list(out["class"]) == list(TRUCE_CLASSES)
     table = out.set_index("class")
     assert table.loc["truce_violation"].tolist() == [2, 5]
     assert table.loc["other_fighting"].tolist() == [1, 2]
@@ -423,6 +423,6 @@ _NAMES = st.one_of(st.sampled_from(list(ACTORS["pattern"]) + ["", "Unknown Briga
 def test_every_event_gets_one_known_class_with_a_reason(a1, a2, offset, etype):
     day = T("2016-12-30") + pd.Timedelta(days=offset)
     row = _one(a1, a2, day.strftime("%Y-%m-%d"), etype)
-    assert row.truce_class in CLASSES
+    assert row.truce_class in TRUCE_CLASSES
     assert row.class_reason and day.strftime("%Y-%m-%d") in row.class_reason
     assert (row.truce_class == "before_truce") == (offset < 0)

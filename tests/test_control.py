@@ -225,9 +225,11 @@ def test_bad_arguments_are_refused(control, localities, outline):
 
 
 def test_held_label_names_the_holder_for_popups():
-    assert C.held_label("opposition") == "opposition-held"
-    assert C.held_label("islamic_state") == "IS-held"
-    assert C.held_label("") == "of unknown control"
+    from geo.vocabulary import held_label
+
+    assert held_label("opposition") == "opposition-held"
+    assert held_label("islamic_state") == "IS-held"
+    assert held_label("") == "of unknown control"
 
 
 def test_party_at_with_duplicate_index_and_one_date_for_all(control, localities, outline):

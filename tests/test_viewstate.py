@@ -29,7 +29,7 @@ def valid_states(draw):
         start=start,
         end=end,
         layers=draw(subsets(vs.LAYERS)),
-        classes=draw(subsets(vs.CLASSES)),
+        classes=draw(subsets(vs.FILTER_CLASSES)),
         parties=draw(subsets(vs.PARTY_CODES)),
         govs=draw(subsets(vs.GOV_CODES)),
         lat=draw(st.floats(*vs.LAT_RANGE)),

@@ -21,9 +21,11 @@ import pandas as pd
 import streamlit as st
 
 from geo.paths import store_path as resolve_store
-from geo.schema import ADMIN1, COUNTRY_ONLY, CRS, EVENT_COLUMNS, LONG_SPAN, PARTIES, PARTLY_IN_RANGE
+from geo.schema import ADMIN1, COUNTRY_ONLY, LONG_SPAN, PARTLY_IN_RANGE
+from geo.vocabulary import IMPRECISE, filter_class_label, party_label
 from layers.safe import esc
 from webapp import viewstate as vsm
+from webapp.internals import app_shell_guard  # Streamlit internals live there, each justified
 
 # --- widget keys (one place) ----------------------------------------------------------
 K_DATE = "w_date"
@@ -46,55 +48,77 @@ K_VIEW_KNOWN = "vs_view_known"
 #: on a town" callback), so the map must be moved; False when the view came from the browser.
 K_VIEW_COMMANDED = "vs_view_commanded"
 
-CLASS_LABELS = {
-    "truce_violation": "Truce violation",
-    "excluded_group": "Fighting with excluded groups",
-    "other_fighting": "Other fighting",
-    "one_sided": "One-sided violence",
-    "before_truce": "Before the truce",
-}
-
-
-# --- the app shell must run ---------------------------------------------------------------
-def app_shell_guard() -> None:
-    """Make sure this run goes through ``app.py`` (navigation, sidebar, URL state).
-
-    With a ``pages/`` folder next to ``app.py``, Streamlit starts in its legacy multipage mode
-    until some session calls ``st.navigation``: a deep link (``/trends``) opened first after the
-    server starts -- and every AppTest rerun -- would run the page script alone, without the
-    shared sidebar and the URL state.  Switch that mode off and rerun through ``app.py``.
-    (Relies on ``PagesManager.uses_pages_directory``, Streamlit 1.67.)
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - other Streamlit versions
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
 
 # --- store and cached loaders ----------------------------------------------------------
+def _mtime(path) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:  # no store yet: nothing imported
+        return 0.0
+
+
 def store_key() -> tuple[str, float]:
     """(store path, modification time): part of every cache key, so an import refreshes data."""
     app_shell_guard()
     path = resolve_store()
+    return str(path), _mtime(path)
+
+
+#: A store path that is never a file: a catalog on it reads the shipped data alone.
+NO_STORE = os.devnull
+#: How the page words a ``geo.store.StoreError`` code (the file is named by the caller).
+STORE_WORDS = {
+    "unreadable": "is not a GeoPackage, is damaged, or cannot be read",
+    "is_folder": "is a folder, not a GeoPackage file",
+    "foreign_layers": "holds other data than this app's",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def store_problem(store: str, mtime: float) -> tuple[str, str] | None:
+    """(code, file name) when the workspace store cannot be read, else None.
+
+    Reads every layer once per modification time, so a file damaged inside is found too.
+    """
+    from geo.store import Store, StoreError
+
+    workspace = Store(store)
     try:
-        mtime = os.path.getmtime(path)
-    except OSError:
-        mtime = 0.0
-    return str(path), mtime
+        for kind in workspace.layers():
+            workspace.read(kind)
+    except StoreError as exc:  # the one failure expected here: the page says so and goes on
+        return exc.code, exc.path.name
+    return None
+
+
+def readable_store(store: str) -> str:
+    """``store``, or :data:`NO_STORE` when it cannot be read (then only shipped data is read)."""
+    return NO_STORE if store_problem(store, _mtime(store)) is not None else store
 
 
 def _catalog(store: str):
+    """The catalog of ``store``; the shipped data alone when the store cannot be read.
+
+    Every page then still shows the shipped data, and :func:`show_notices` says which file
+    could not be read and what to do.
+    """
     from geo.catalog import Catalog
 
-    return Catalog(store)
+    return Catalog(readable_store(store))
 
 
-def _empty_events() -> gpd.GeoDataFrame:
-    df = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+def show_store_problem(store: str, mtime: float) -> None:
+    """An error naming the store file that cannot be read (its name, not a server path), if any."""
+    problem = store_problem(store, mtime)
+    if problem is None:
+        return
+    code, name = problem
+    st.error(
+        f"The workspace store {md_text(name)} {STORE_WORDS.get(code, 'cannot be used')}. "
+        "The pages show the shipped data only, without your imported data. To fix it, replace "
+        "the file with a backup, or move it away: the next import creates a new store "
+        "(MONITOR_STORE names another file)."
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -102,12 +126,8 @@ def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
     """All events (shipped + workspace), classified (``party1``, ``party2``, ``truce_class``)."""
     from geo.view import classify_events
 
-    try:
-        cat = _catalog(store)
-        events = cat.events()
-    except Exception:  # noqa: BLE001 - a broken store must not take the app down
-        return _empty_events()
-    return classify_events(events, cat)
+    cat = _catalog(store)
+    return classify_events(cat.events(), cat)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -122,10 +142,7 @@ def boundaries_official(store: str, mtime: float) -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_milestones(store: str, mtime: float) -> pd.DataFrame:
-    try:
-        return _catalog(store).milestones()
-    except Exception:  # noqa: BLE001
-        return pd.DataFrame(columns=["milestone_id", "date_start", "date_end", "label", "kind", "source_id"])
+    return _catalog(store).milestones()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -141,9 +158,9 @@ def load_towns(store: str, mtime: float, day: str, start: str | None = None, end
     Only sources published in the event range [``start``, ``end``] (ISO dates) count; undated
     ones are kept.
     """
-    from geo.view import cited_towns
+    from geo.citations import cited_towns
 
-    return cited_towns(_catalog(store), day, start=start, end=end)
+    return cited_towns(catalog=_catalog(store), day=day, start=start, end=end)
 
 
 # --- view state ----------------------------------------------------------------------
@@ -258,6 +275,7 @@ def show_notices() -> None:
     notices = st.session_state.pop("vs_notices", [])
     for n in notices:
         st.warning(md_text(n))  # each notice names the parameter and what was done (webapp/viewstate.py)
+    show_store_problem(*store_key())  # every run: the user must not mistake the data shown for theirs
 
 
 # --- filters and key figures ------------------------------------------------------------
@@ -271,12 +289,8 @@ def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool
     return filter_view(events, vs, with_range=with_range)
 
 
-#: How the pages word the condition codes of imprecise events (``geo.schema``).
-IMPRECISE_WORDS = {
-    COUNTRY_ONLY: 'located only to Syria ("Syria, location unknown"): counted, but not on the map or in a governorate',
-    LONG_SPAN: "dated only to a span longer than a week: counted, but on no day or week of the Trends charts",
-    PARTLY_IN_RANGE: "only partly in the range (their dates overlap it): not counted",
-}
+#: How the pages word the condition codes of imprecise events (``geo.vocabulary.IMPRECISE``).
+IMPRECISE_WORDS = {code: term.description for code, term in IMPRECISE.items()}
 RANGE_RULE = "An event counts in the date range when its whole date span lies inside it."
 
 
@@ -322,15 +336,15 @@ def sidebar(vs: vsm.ViewState) -> None:
         st.markdown("### Filters")
         st.multiselect(
             "Event class",
-            options=list(vsm.CLASSES),
-            format_func=lambda c: CLASS_LABELS.get(c, c.replace("_", " ")),
+            options=list(vsm.FILTER_CLASSES),
+            format_func=filter_class_label,
             key=K_CLASS,
             placeholder="all classes",
         )
         st.multiselect(
             "Party or actor",
             options=list(vsm.PARTY_CODES),
-            format_func=lambda p: PARTIES.get(p, p),
+            format_func=party_label,
             key=K_PARTY,
             placeholder="all parties",
         )

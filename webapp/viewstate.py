@@ -12,8 +12,8 @@ Link parameters (all optional; a missing one means the default)::
     start   first day of the event range         start=2017-01-01
     end     last day of the event range          end=2017-01-31
     layers  comma list of LAYERS, or "none"      layers=zones,events
-    class   comma list of CLASSES                class=truce_violation,airstrike
-    party   comma list of geo.schema.PARTIES     party=government,hts
+    class   comma list of FILTER_CLASSES         class=truce_violation,airstrike
+    party   comma list of PARTY_CODES            party=government,hts
     gov     comma list of admin1 P-codes         gov=SY02,SY07
     lat,lon map centre (Syria-region box)        lat=36.2&lon=37.15
     z       zoom, integer MIN_ZOOM..MAX_ZOOM     z=9
@@ -33,14 +33,14 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from geo.schema import ADMIN1, PARTIES
+from geo.schema import ADMIN1
+from geo.vocabulary import EVENT_TYPES, LAYERS, PERPETRATOR_PARTIES, TRUCE_CLASSES
 
 WINDOW_START = date(2016, 12, 1)
 WINDOW_END = date(2017, 3, 31)
 DEFAULT_CONTROL_DATE = date(2016, 12, 30)
 
 PAGES = ("map", "trends", "control", "sources", "data", "rules")
-LAYERS = ("zones", "towns", "events", "boundaries", "basemap")
 DEFAULT_LAYERS = ("zones", "towns", "events", "boundaries")
 VIEWS = ("app", "briefing")
 #: "Colour districts by" on the Map page (layers/choropleth.py): off, event count, fatalities.
@@ -49,23 +49,11 @@ DEFAULT_CENTER = (35.0, 38.5)
 DEFAULT_ZOOM = 7
 MIN_ZOOM, MAX_ZOOM = 5, 16
 
-# --- the one vocabulary of the ``class`` filter ----------------------------------------------
-#: Truce classes (geo/classify.py assigns one per event, with a reason).
-TRUCE_CLASSES = ("truce_violation", "excluded_group", "other_fighting", "one_sided", "before_truce")
-#: Event types: ACLED-style types and UCDP types of violence, as they appear in ``event_type``.
-EVENT_TYPES = (
-    "battle",
-    "shelling",
-    "airstrike",
-    "violence_against_civilians",
-    "explosion",
-    "other",
-    "state-based",
-    "non-state",
-    "one-sided",
-)
-CLASSES = TRUCE_CLASSES + EVENT_TYPES
-PARTY_CODES = tuple(PARTIES)
+# --- the ``class`` filter: truce classes (geo/classify.py) and event types, from geo/vocabulary.py ---
+#: Values of the ``class`` filter: an event matches on its ``truce_class`` or its ``event_type``.
+FILTER_CLASSES = TRUCE_CLASSES + EVENT_TYPES
+#: Values of the ``party`` filter: alleged perpetrators (``party1``/``party2``); never ``contested``.
+PARTY_CODES = PERPETRATOR_PARTIES
 GOV_CODES = tuple(ADMIN1)
 
 #: The Syria-region box a map centre must fall in (lat, lon; generous around the country).
@@ -119,7 +107,7 @@ class ViewState:
         # Normalise so that equal views compare equal and links round-trip exactly.
         set_ = object.__setattr__
         set_(self, "layers", _ordered(self.layers, LAYERS))
-        set_(self, "classes", _ordered(self.classes, CLASSES))
+        set_(self, "classes", _ordered(self.classes, FILTER_CLASSES))
         set_(self, "parties", _ordered(self.parties, PARTY_CODES))
         set_(self, "govs", _ordered(self.govs, GOV_CODES))
         set_(self, "lat", round(float(self.lat), COORD_DECIMALS) + 0.0)
@@ -150,66 +138,9 @@ class ViewState:
             Every refused parameter is at its default, with a notice in ``.notices``.
         """
         notices: list[str] = []
-        try:
-            raw = normalise_params(params)
-        except Exception:  # noqa: BLE001 - a link must never crash the app
-            return cls(notices=("The link could not be read; showing the default view.",))
-        values: dict[str, str] = {}
-        for key, vals in raw.items():
-            if key in STREAMLIT_KEYS:
-                continue
-            if key not in KEYS:
-                notices.append(f"Ignored unknown link parameter '{_short(key)}'.")
-                continue
-            if len(vals) != 1:
-                notices.append(f"Link parameter '{key}' was given {len(vals)} times; using the default.")
-                continue
-            value = vals[0]
-            if len(value) > MAX_VALUE_LENGTH:
-                notices.append(
-                    f"Link parameter '{key}' is too long ({len(value)} characters, limit "
-                    f"{MAX_VALUE_LENGTH}); using the default."
-                )
-                continue
-            values[key] = value.strip()
-
-        kw: dict = {}
-        kw["page"] = _choice(values, "page", PAGES, notices)
-        kw["view"] = _choice(values, "view", VIEWS, notices)
-        kw["choro"] = _choice(values, "choro", CHORO_MODES, notices)
-        for key in ("date", "start", "end"):
-            parsed = _date(values, key, notices)
-            if parsed is not None:
-                kw[key] = parsed
-        start, end = kw.get("start", WINDOW_START), kw.get("end", WINDOW_END)
-        if start > end:
-            notices.append(
-                f"The event range starts ({start.isoformat()}) after it ends ({end.isoformat()}); "
-                "using the whole window."
-            )
-            kw.pop("start")
-            kw.pop("end", None)
-        layers = _list(values, "layers", LAYERS, "map layer", notices, allow_none=True)
-        if layers is not None:
-            kw["layers"] = layers
-        for key, attr, vocab, what in (
-            ("class", "classes", CLASSES, "event class"),
-            ("party", "parties", PARTY_CODES, "party"),
-            ("gov", "govs", GOV_CODES, "governorate P-code"),
-        ):
-            chosen = _list(values, key, vocab, what, notices)
-            if chosen is not None:
-                kw[attr] = chosen
-        for key, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
-            coord = _float(values, key, lo, hi, notices)
-            if coord is not None:
-                kw[key] = coord
-        zoom = _zoom(values, notices)
-        if zoom is not None:
-            kw["zoom"] = zoom
-        town = _town(values, towns, notices)
-        if town:
-            kw["town"] = town
+        raw = normalise_params(params)  # never raises on a link's text (parse_qs replaces bad bytes)
+        values = _single_values(raw, notices)
+        kw = {**_choices_and_dates(values, notices), **_lists(values, notices), **_map_view(values, towns, notices)}
         kw = {k: v for k, v in kw.items() if v is not None}
         return cls(notices=tuple(notices), **kw)
 
@@ -286,10 +217,7 @@ def map_view_in(params) -> tuple[float, float, int] | None:
         view, e.g. Streamlit dropped the query on a page switch) or a bad ``lat``/``lon``/``z``;
         otherwise the centre and zoom, a missing key meaning its default.
     """
-    try:
-        raw = normalise_params(params)
-    except Exception:  # noqa: BLE001 - unreadable: nothing known
-        return None
+    raw = normalise_params(params)  # never raises on a link's text (parse_qs replaces bad bytes)
     if not any(key in raw for key in KEYS):
         return None
     parsed = ViewState.from_query({key: raw[key] for key in MAP_VIEW_KEYS if key in raw})
@@ -420,3 +348,82 @@ def _town(values, towns, notices):
         notices.append(f"The town '{_short(value)}' is not in the gazetteer; no town selected.")
         return None
     return value
+
+
+# --- from_query, part by part: each returns the fields it could read and appends notices --------
+def _single_values(raw: dict[str, list[str]], notices: list[str]) -> dict[str, str]:
+    """The one (stripped) value of each known parameter; unknown, repeated and overlong ones refused."""
+    values: dict[str, str] = {}
+    for key, vals in raw.items():
+        if key in STREAMLIT_KEYS:
+            continue
+        if key not in KEYS:
+            notices.append(f"Ignored unknown link parameter '{_short(key)}'.")
+            continue
+        if len(vals) != 1:
+            notices.append(f"Link parameter '{key}' was given {len(vals)} times; using the default.")
+            continue
+        value = vals[0]
+        if len(value) > MAX_VALUE_LENGTH:
+            notices.append(
+                f"Link parameter '{key}' is too long ({len(value)} characters, limit "
+                f"{MAX_VALUE_LENGTH}); using the default."
+            )
+            continue
+        values[key] = value.strip()
+    return values
+
+
+def _choices_and_dates(values: dict[str, str], notices: list[str]) -> dict:
+    """``page``, ``view``, ``choro`` and the dates (a range that ends before it starts: whole window)."""
+    kw: dict = {
+        "page": _choice(values, "page", PAGES, notices),
+        "view": _choice(values, "view", VIEWS, notices),
+        "choro": _choice(values, "choro", CHORO_MODES, notices),
+    }
+    for key in ("date", "start", "end"):
+        parsed = _date(values, key, notices)
+        if parsed is not None:
+            kw[key] = parsed
+    start, end = kw.get("start", WINDOW_START), kw.get("end", WINDOW_END)
+    if start > end:
+        notices.append(
+            f"The event range starts ({start.isoformat()}) after it ends ({end.isoformat()}); "
+            "using the whole window."
+        )
+        kw.pop("start")
+        kw.pop("end", None)
+    return kw
+
+
+def _lists(values: dict[str, str], notices: list[str]) -> dict:
+    """``layers`` and the filters (``class``, ``party``, ``gov``)."""
+    kw: dict = {}
+    layers = _list(values, "layers", LAYERS, "map layer", notices, allow_none=True)
+    if layers is not None:
+        kw["layers"] = layers
+    for key, attr, vocab, what in (
+        ("class", "classes", FILTER_CLASSES, "event class"),
+        ("party", "parties", PARTY_CODES, "party"),
+        ("gov", "govs", GOV_CODES, "governorate P-code"),
+    ):
+        chosen = _list(values, key, vocab, what, notices)
+        if chosen is not None:
+            kw[attr] = chosen
+    return kw
+
+
+def _map_view(values: dict[str, str], towns, notices: list[str]) -> dict:
+    """The map centre and zoom, and the selected town."""
+    kw: dict = {}
+    for key, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+        coord = _float(values, key, lo, hi, notices)
+        if coord is not None:
+            kw[key] = coord
+    zoom = _zoom(values, notices)
+    if zoom is not None:
+        kw["zoom"] = zoom
+    town = _town(values, towns, notices)
+    if town:
+        kw["town"] = town
+    return kw
