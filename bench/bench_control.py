@@ -7,16 +7,12 @@ cities drawn by neighbourhood) and with the optional 40 km limit.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from geo import control as ctl  # noqa: E402
-from geo.catalog import Catalog  # noqa: E402
+from geo import control as ctl
+from geo.catalog import Catalog
 
 
 def main() -> None:

@@ -9,21 +9,19 @@ HTML document (scripts stay links to /app/static/vendor; their size is printed s
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from geo.catalog import Catalog  # noqa: E402
-from geo.view import cited_towns, classify_events, filter_events  # noqa: E402
-from layers.assets import VENDOR_FILES, base_map  # noqa: E402
-from layers.boundaries import add_boundary_pane, boundaries_layer  # noqa: E402
-from layers.events import events_layer  # noqa: E402
-from layers.legend import add_legend  # noqa: E402
-from layers.towns import towns_layer  # noqa: E402
-from layers.zones import zones_layer  # noqa: E402
+from geo.catalog import Catalog
+from geo.citations import cited_towns
+from geo.view import classify_events, filter_events
+from layers.assets import VENDOR_FILES, base_map
+from layers.boundaries import add_boundary_pane, boundaries_layer
+from layers.events import events_layer
+from layers.legend import add_legend
+from layers.towns import towns_layer
+from layers.zones import zones_layer
 
 
 def main() -> None:
@@ -36,7 +34,7 @@ def main() -> None:
     t0 = time.perf_counter()
     events = filter_events(classify_events(cat.events(), cat), start=args.start, end=args.end)
     zones = cat.zones(args.date)
-    towns = cited_towns(cat, args.date)
+    towns = cited_towns(catalog=cat, day=args.date)
     gov, country = cat.boundaries(1), cat.boundaries(0)
     t1 = time.perf_counter()
     m = base_map()

@@ -22,21 +22,19 @@ imported through the project's importer into a temporary store.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.catalog import Catalog
+from geo.classify import ActorTable, load_actors
+from geo.schema import EQUAL_AREA_CRS, METRIC_CRS
+from geo.store import Store
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-
-from geo.catalog import Catalog  # noqa: E402
-from geo.classify import ActorTable, load_actors  # noqa: E402
-from geo.schema import EQUAL_AREA_CRS, METRIC_CRS  # noqa: E402
-from geo.store import Store  # noqa: E402
 
 DEFAULT_CSV = ROOT.parent / "shared" / "reference" / "ucdp-ged-syria" / "ged_syria_2016-12-01_2017-03-31.csv"
 WINDOW = ("2016-12-01", "2017-03-31")

@@ -18,13 +18,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from geo.citations import find_mentions
+from geo.datasets import load_localities
+from geo.gazetteer import Gazetteer
 
-from geo.citations import find_mentions  # noqa: E402
-from geo.datasets import load_localities  # noqa: E402
-from geo.gazetteer import Gazetteer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FOLDER = ROOT / "tests" / "fixtures" / "citations_annotated"
 _MARK = re.compile(r"\[\[(.+?)\|([^\]|]+)\]\]", re.S)

@@ -21,10 +21,9 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from geo.schema import EQUAL_AREA_CRS
 
-from geo.schema import EQUAL_AREA_CRS  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_OCHA = ROOT.parent / "shared" / "reference" / "ocha-cod-ab-syria"
 #: shipped file -> (OCHA layer, OCHA P-code column)

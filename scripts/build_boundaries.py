@@ -35,10 +35,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from geo.atomic import write_text
+from geo.schema import CRS, EQUAL_AREA_CRS
 
-from geo.schema import CRS, EQUAL_AREA_CRS  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_OCHA = ROOT.parent / "shared" / "reference" / "ocha-cod-ab-syria"
 SOURCE = "OCHA/UNCS COD-AB v02 (HDX), CC BY 3.0 IGO"
@@ -172,7 +172,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> int:
     data = json.loads(gdf.to_json(drop_id=True))
     data = {"type": "FeatureCollection", "features": data["features"]}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_text(path, text)
     return len(text.encode("utf-8"))
 
 

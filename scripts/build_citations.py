@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from geo.atomic import write_text
+from geo.citations import find_mentions
+from geo.datasets import load_localities
+from geo.gazetteer import Gazetteer
 
-from geo.citations import find_mentions  # noqa: E402
-from geo.datasets import load_localities  # noqa: E402
-from geo.gazetteer import Gazetteer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_SEEDS = Path(os.environ.get("MONITOR_SEEDS_DIR", "/work/shared/seeds"))
 
@@ -67,10 +67,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "data" / "citations.csv"))
     args = parser.parse_args()
     rows = build(Path(args.seeds)) + event_citations(ROOT / "data" / "events.csv")
-    with open(args.out, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["source_id", "locality_id", "start", "end"])
-        writer.writerows(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["source_id", "locality_id", "start", "end"])
+    writer.writerows(rows)
+    write_text(args.out, buffer.getvalue())
     print(f"wrote {args.out}: {len(rows)} mentions")
 
 

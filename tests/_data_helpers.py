@@ -17,8 +17,6 @@ from shapely.geometry import Polygon, box
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_INPUTS = Path(__file__).resolve().parent / "bad_inputs"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 OUTLINE_COORDS = [
     (35.75, 35.0),

@@ -1,12 +1,10 @@
 """Shared pytest set-up.
 
-AppTest (Streamlit 1.67) resets ``PagesManager.uses_pages_directory`` before every run, and with a
-``pages/`` folder next to ``app.py`` Streamlit then re-enters its legacy multipage mode, in which a
-rerun executes the page script alone (no ``app.py``: no navigation, sidebar or URL state).  A real
-server leaves that mode for good as soon as ``app.py`` has called ``st.navigation`` once (and
-``state.app_shell_guard`` covers a deep link opened first).  This fixture gives every AppTest run
-that steady state, so reruns -- and button clicks, which a guard rerun would lose -- behave as in
-the browser.
+``steady_navigation``: for AppTest runs that click buttons or rerun.  AppTest (Streamlit 1.67)
+resets Streamlit's legacy ``pages/`` mode before every run; a real server leaves it for good after
+the first ``st.navigation``.  The fixture gives AppTest runs that steady state, so a button click
+is not lost to the app's guard rerun (``webapp.internals``, where the private parts are, and why).
+Request it by name (``pytestmark = pytest.mark.usefixtures("steady_navigation")``).
 """
 
 from __future__ import annotations
@@ -14,16 +12,9 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _streamlit_navigation_steady_state(monkeypatch):
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover
-        return
-    original = PagesManager.__init__
+@pytest.fixture
+def steady_navigation(monkeypatch):
+    """AppTest runs go through ``app.py`` at once, as on a running server."""
+    from webapp.internals import steady_navigation_for_apptest
 
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    steady_navigation_for_apptest(monkeypatch)

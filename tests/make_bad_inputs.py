@@ -5,17 +5,14 @@ UCDP press-text columns hold placeholder words.
 """
 
 import json
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import geopandas as gpd  # noqa: E402
-import pyogrio  # noqa: E402
-from _data_helpers import BAD_INPUTS, ucdp_row, write_ucdp  # noqa: E402
-from shapely.geometry import Point  # noqa: E402
+import geopandas as gpd
+import pyogrio
+from _data_helpers import BAD_INPUTS, ucdp_row, write_ucdp
+from shapely.geometry import Point
 
 B = BAD_INPUTS
 B.mkdir(exist_ok=True)

@@ -7,7 +7,7 @@ import hashlib
 import geopandas as gpd
 import pandas as pd
 import pytest
-from _data_helpers import OUTLINE  # noqa: F401  (puts the repo root on sys.path)
+from _data_helpers import OUTLINE
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo.frames import empty_frame
