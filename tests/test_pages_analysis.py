@@ -10,11 +10,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest  # streamlit is a dependency: no skip
 
 ROOT = Path(__file__).resolve().parent.parent
+# AppTest runs as on a running server (webapp.internals.steady_navigation_for_apptest).
+pytestmark = pytest.mark.usefixtures("steady_navigation")
 
 
 @pytest.fixture(autouse=True)

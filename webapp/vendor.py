@@ -7,11 +7,10 @@ writes them to ``static/vendor/`` at start (Streamlit serves ``./static`` at ``/
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from geo.atomic import write_text
 from layers.assets import VENDOR_FILES, VENDOR_URL
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository root: Streamlit serves ./static
@@ -36,11 +35,7 @@ def ensure_vendor(static_dir: Path = STATIC_DIR) -> Path:
         return target
     target.mkdir(parents=True, exist_ok=True)
     for name in missing:
-        data = vendor_text(name).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{name}.")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target / name)
+        write_text(target / name, vendor_text(name))
     return target
 
 

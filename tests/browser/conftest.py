@@ -75,7 +75,7 @@ def running_app(store: Path, log_path: Path):
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
                         break
-            except OSError:
+            except OSError:  # not listening yet: poll again (no browser here, so a plain sleep)
                 time.sleep(0.3)
         else:
             raise RuntimeError("streamlit did not become healthy within 90 s")
@@ -97,9 +97,12 @@ def start_app():
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start ``streamlit run app.py`` on a free port with an empty workspace store."""
+    """Start ``streamlit run app.py`` on a free port with an empty workspace store.
+
+    Shared by the whole session: tests only read through it.  A test that writes to a store
+    starts an app of its own on a temporary store (:func:`start_app`).
+    """
     store = tmp_path_factory.mktemp("store") / "store.gpkg"
-    os.environ["MONITOR_STORE_FOR_TESTS"] = str(store)  # tests that import into the app's store
     with running_app(store, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
 

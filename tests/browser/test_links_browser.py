@@ -11,10 +11,11 @@ Fixtures ``app_url``, ``browser`` and ``watched`` come from tests/browser/confte
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _waits import frame_with, poll, wait_idle
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from webapp.viewstate import ViewState
 
@@ -44,11 +45,7 @@ def _wait_app(page, timeout_s: float = 60) -> None:
     """Wait until the app has drawn its sidebar and finished running."""
     page.wait_for_selector('[data-testid="stSidebar"]', state="attached", timeout=timeout_s * 1000)
     page.get_by_text("Selection").first.wait_for(state="attached", timeout=timeout_s * 1000)
-    page.wait_for_timeout(400)
-    deadline = time.time() + timeout_s
-    while time.time() < deadline and page.query_selector('[data-testid="stStatusWidget"]'):
-        page.wait_for_timeout(150)
-    page.wait_for_timeout(300)
+    wait_idle(page, timeout_s)
 
 
 def _assert_no_error_text(page) -> None:
@@ -88,13 +85,15 @@ def test_standalone_html_draws_the_map_with_no_network(browser, standalone_html)
     try:
         page.goto(path.as_uri())
         page.wait_for_selector(".leaflet-container", timeout=20000)
-        counts = None
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            counts = page.evaluate(STANDALONE_COUNT_JS)
-            if counts and counts["event"] >= facts["events_drawn"] and counts["zone"] >= 1:
-                break
-            page.wait_for_timeout(150)
+        last = None
+
+        def drawn():
+            nonlocal last
+            last = page.evaluate(STANDALONE_COUNT_JS)
+            return last and last["event"] >= facts["events_drawn"] and last["zone"] >= 1
+
+        poll(page, drawn, 20, step_ms=150)
+        counts = last
         assert counts is not None, "no Leaflet map object in the page"
         assert counts["zone"] >= 1 and counts["boundary"] >= 14
         assert counts["event"] == facts["events_drawn"] > 0
@@ -152,7 +151,7 @@ def _view_of(page, timeout_s: float = 20) -> dict:
     """The view parameters in the address bar, once the app has written them (end of its run)."""
     try:
         page.wait_for_function("() => location.search.includes('date=')", timeout=timeout_s * 1000)
-    except Exception:  # noqa: BLE001 - compared (and reported) below
+    except PlaywrightTimeoutError:  # no view in the address bar: compared (and reported) below
         pass
     q = parse_qs(urlsplit(page.url).query)
     return {k: q.get(k, [""])[0] for k in ("date", "start", "end", "layers", "gov")}
@@ -194,7 +193,7 @@ def test_map_page_share_panel_gives_the_link_of_the_view(browser, app_url):
         page.goto(f"{app_url}/?{LINK}")
         _wait_app(page)
         page.get_by_text("Share and export this view").click()
-        page.wait_for_timeout(800)
+        page.get_by_role("button", name="Counts table CSV").wait_for(timeout=20000)  # the panel is open
         codes = page.locator('[data-testid="stCode"] code').all_inner_texts()
         link = next(c for c in codes if "view=briefing" not in c).strip()
         assert link.startswith(app_url)
@@ -220,18 +219,7 @@ def test_presentation_view_hides_the_chrome_and_draws_the_map(browser, app_url):
     page = context.new_page()
     try:
         page.goto(f"{app_url}/?{LINK}&view=briefing")
-        frame = None
-        deadline = time.time() + 60
-        while time.time() < deadline and frame is None:
-            for f in page.frames:
-                try:
-                    if f.query_selector(".scm-title"):
-                        frame = f
-                        break
-                except Exception:  # noqa: BLE001 - frames come and go while Streamlit renders
-                    pass
-            page.wait_for_timeout(200)
-        assert frame is not None, "no map with a title box"
+        frame = frame_with(page, ".scm-title")  # the map with a title box
         title = frame.locator(".scm-title").inner_text()
         assert "Control on 15 Feb 2017" in title and "governorates: Aleppo" in title
         assert "Legend" in frame.locator(".scm-legend").inner_text()
