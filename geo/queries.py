@@ -103,24 +103,6 @@ def blank_country_only(values: pd.Series, events: pd.DataFrame, fill: str = "") 
     return values.astype(object).where(~country_only(events).reindex(values.index, fill_value=False), fill)
 
 
-def localities_within(localities: gpd.GeoDataFrame, lat: float, lon: float, km: float) -> gpd.GeoDataFrame:
-    """Localities within ``km`` of (``lat``, ``lon``), nearest first, with a ``distance_km`` column.
-
-    Distances are measured in ``geo.schema.METRIC_CRS`` (metres), not in degrees.
-    """
-    if len(localities) == 0:
-        return localities.assign(distance_km=pd.Series(dtype=float))
-    pts = (
-        localities.to_crs(METRIC_CRS)
-        if localities.crs is not None
-        else localities.set_crs(CRS).to_crs(METRIC_CRS)
-    )
-    centre = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
-    dist = pts.geometry.distance(centre) / 1000.0
-    out = localities.assign(distance_km=dist.to_numpy())
-    return out.loc[out["distance_km"] <= km].sort_values("distance_km", kind="stable")
-
-
 def assign_admin1(
     points: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, nearest_km: float = NEAREST_ADMIN1_KM
 ) -> pd.Series:
@@ -168,7 +150,6 @@ __all__ = [
     "country_only",
     "day_range",
     "events_in_range",
-    "localities_within",
     "long_span",
     "range_masks",
     "span_days",

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.frames import canonical
-from geo.queries import assign_admin1, events_in_range, localities_within
+from geo.queries import assign_admin1, events_in_range
 from geo.stats import GROUPERS, Grouper, counts_by, register_grouper
 
 
@@ -60,19 +60,6 @@ def test_filter_events():
     assert filter_events(ev, classes=["truce_violation"], parties=["sdf"])["event_id"].tolist() == ["t:2"]
     assert filter_events(ev, parties=["hts"])["event_id"].tolist() == ["t:1", "t:2"]
     assert len(filter_events(ev)) == 3
-
-
-def test_localities_within_uses_metres():
-    # 0.1 degree of longitude at 36 N is ~9.0 km; of latitude ~11.1 km
-    loc = gpd.GeoDataFrame(
-        {"locality_id": ["a", "b", "c"]},
-        geometry=gpd.points_from_xy([37.0, 37.1, 37.0], [36.0, 36.0, 36.1]),
-        crs="EPSG:4326",
-    )
-    near = localities_within(loc, 36.0, 37.0, 10)
-    assert near["locality_id"].tolist() == ["a", "b"]
-    assert near["distance_km"].iloc[1] == pytest.approx(9.0, abs=0.2)
-    assert localities_within(loc, 36.0, 37.0, 12)["locality_id"].tolist() == ["a", "b", "c"]
 
 
 def test_assign_admin1_point_in_polygon_and_nearby():

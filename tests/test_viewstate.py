@@ -196,12 +196,6 @@ def test_arbitrary_value_for_each_key_never_raises(key, value):
     assert set(state.layers) <= set(vs.LAYERS)
 
 
-def test_filters_text():
-    assert ViewState().filters_text() == "no filters"
-    text = ViewState(parties=("hts",), govs=("SY07",)).filters_text()
-    assert "hts" in text and "Idleb (SY07)" in text
-
-
 # --- the map view a later query carries (address bar written by the map's script) ---------------
 @settings(max_examples=200, deadline=None)
 @given(valid_states())

@@ -371,8 +371,4 @@ def sidebar(vs: vsm.ViewState) -> None:
             st.caption("No events loaded yet (shipped data or workspace).")
 
 
-def date_window() -> tuple[date, date]:
-    return vsm.WINDOW_START, vsm.WINDOW_END
-
-
 ONE_DAY = timedelta(days=1)

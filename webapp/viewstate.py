@@ -34,6 +34,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from geo.schema import ADMIN1
+from geo.validate import parse_date
 from geo.vocabulary import EVENT_TYPES, LAYERS, PERPETRATOR_PARTIES, TRUCE_CLASSES
 
 WINDOW_START = date(2016, 12, 1)
@@ -183,16 +184,6 @@ class ViewState:
         qs = self.query_string()
         return f"{base}?{qs}" if qs else base
 
-    def filters_text(self) -> str:
-        """The active filters in words, e.g. for a briefing caption; "no filters" if none."""
-        parts = []
-        if self.classes:
-            parts.append("classes: " + ", ".join(self.classes))
-        if self.parties:
-            parts.append("parties: " + ", ".join(self.parties))
-        if self.govs:
-            parts.append("governorates: " + ", ".join(f"{ADMIN1[g]} ({g})" for g in self.govs))
-        return "; ".join(parts) if parts else "no filters"
 
 
 FIELD_NAMES = tuple(f.name for f in fields(ViewState))
@@ -267,14 +258,14 @@ def _date(values, key, notices):
         return None
     value = values[key]
     label = {"date": "control date", "start": "start date", "end": "end date"}[key]
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # a link holds the canonical form only
         notices.append(f"The {label} '{_short(value)}' is not a YYYY-MM-DD date; using the default.")
         return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
+    stamp = parse_date(value, iso_only=True)  # the project's one date parser (geo.validate)
+    if stamp is None:
         notices.append(f"The {label} '{_short(value)}' is not a calendar date; using the default.")
         return None
+    parsed = stamp.date()
     if not WINDOW_START <= parsed <= WINDOW_END:
         notices.append(
             f"The {label} {parsed.isoformat()} is outside the data window "

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from geo import validate as v
-from geo.frames import canonical, empty_frame
+from geo.frames import canonical
 from geo.paths import DATA_DIR
 from geo.schema import (
     CRS,
@@ -67,17 +67,20 @@ class Context:
     options: dict
 
     def opt(self, name, default=None):
+        """The import option ``name`` (e.g. ``fix``, ``layer``, ``order``), or ``default`` when unset."""
         value = self.options.get(name)
         return default if value is None else value
 
     @functools.cached_property
     def catalog(self):
+        """The catalog the import checks against (shipped data plus the target store)."""
         from geo.catalog import Catalog
 
         return Catalog(self.store_path, data_dir=self.opt("data_dir", DATA_DIR))
 
     @functools.cached_property
     def outline(self):
+        """Syria's outline that points are checked against (the ``outline`` option, else the catalog's)."""
         if self.options.get("outline") is not None:
             return self.options["outline"]
         gdf = self.catalog.boundaries(0)
@@ -85,6 +88,7 @@ class Context:
 
     @functools.cached_property
     def admin1(self):
+        """The governorates events are assigned to (the ``admin1`` option, else the catalog's)."""
         if self.options.get("admin1") is not None:
             return self.options["admin1"]
         return self.catalog.boundaries(1)
@@ -96,6 +100,7 @@ class Context:
 
     @functools.cached_property
     def batch(self) -> str:
+        """The ``import_batch`` value of this import: UTC time, format and file name."""
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return f"{stamp} {self.fmt} {self.file_name}"
 
@@ -345,6 +350,3 @@ def refuse(problems: list[Problem]):
     raise InputError(problems)
 
 
-def empty_events() -> gpd.GeoDataFrame:
-    """An empty canonical events frame."""
-    return empty_frame("events")
