@@ -164,13 +164,36 @@ def with_admin(events: gpd.GeoDataFrame, catalog) -> gpd.GeoDataFrame:
     Governorates imported into the workspace over shipped districts: the districts are not
     used (they belong to other governorate lines, and a district's parent decides the
     governorate), so ``admin2_pcode`` is "" and the governorate comes from the imported lines.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Event points to place in governorates and districts.
+    catalog : Catalog
+        The data catalog whose ``boundaries(1)`` and districts (see :func:`district_units`) are joined.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``events`` with ``admin1_pcode`` and ``admin2_pcode`` (see :func:`assign_admin`).
     """
     return assign_admin(events, catalog.boundaries(1), district_units(catalog))
 
 
 def district_units(catalog) -> gpd.GeoDataFrame | None:
     """The catalog's districts, or None when governorates were imported over shipped districts
-    (see :func:`with_admin`)."""
+    (see :func:`with_admin`).
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The data catalog (its ``boundaries`` and ``boundaries_are_imported``).
+
+    Returns
+    -------
+    GeoDataFrame or None
+        The level-2 boundaries, or None when imported governorates replace shipped districts.
+    """
     if catalog.boundaries_are_imported(1) and not catalog.boundaries_are_imported(2):
         return None
     return catalog.boundaries(2)
@@ -186,6 +209,23 @@ def district_keys(events: pd.DataFrame, *, admin1=None, admin2=None, **_) -> pd.
     governorate centroid, or no districts loaded); ``geo.schema.LOCATION_UNKNOWN_PCODE`` for an
     event located only to the country; "" when nothing is known. Events without an
     ``admin2_pcode`` column are joined first (``admin1``, ``admin2`` boundaries).
+
+    Parameters
+    ----------
+    events : DataFrame
+        The events; ``admin2_pcode``/``admin1_pcode`` are used when present, else they are joined from
+        ``admin1``/``admin2``. An optional ``geo_precision`` column marks country-only events.
+    admin1 : GeoDataFrame, optional
+        Governorate boundaries, used only when ``events`` lacks ``admin2_pcode``.
+    admin2 : GeoDataFrame, optional
+        District boundaries, used only when ``events`` lacks ``admin2_pcode``.
+    **_
+        Other keyword arguments, accepted and ignored.
+
+    Returns
+    -------
+    Series
+        One key (str) per event, on the index of ``events``.
     """
     if "admin2_pcode" not in events.columns:
         events = assign_admin(events, admin1, admin2)
@@ -205,6 +245,22 @@ def district_all_keys(*, admin2=None, admin1=None, events=None, **_) -> list[str
 
     (Events located only to the country come after them, in ``geo.stats``' row of
     ``geo.schema.LOCATION_UNKNOWN``.)
+
+    Parameters
+    ----------
+    admin2 : GeoDataFrame, optional
+        District boundaries (their ``pcode`` column); None or empty for no districts.
+    admin1 : GeoDataFrame, optional
+        Governorate boundaries, passed on to :func:`district_keys`.
+    events : DataFrame, optional
+        The events whose governorate-only keys are added; None or empty for none.
+    **_
+        Other keyword arguments, accepted and ignored.
+
+    Returns
+    -------
+    list of str
+        The sorted district P-codes, then the sorted governorate P-codes found among the event keys.
     """
     districts = sorted(admin2["pcode"].astype(str)) if admin2 is not None and len(admin2) else []
     present = (
@@ -216,13 +272,41 @@ def district_all_keys(*, admin2=None, admin1=None, events=None, **_) -> list[str
 
 
 def district_labels(*, admin2=None, **_) -> list[tuple[str, object]]:
-    """``[("district", key -> name), ("governorate", key -> name)]`` for the district counts."""
+    """``[("district", key -> name), ("governorate", key -> name)]`` for the district counts.
+
+    Parameters
+    ----------
+    admin2 : GeoDataFrame, optional
+        District boundaries (``pcode``, ``name_en`` and parent P-codes); None or empty: keys are labelled by
+        governorate only.
+    **_
+        Other keyword arguments, accepted and ignored.
+
+    Returns
+    -------
+    list of (str, callable)
+        Two pairs: ``"district"`` and ``"governorate"``, each with a function mapping a key (str) to its
+        display name (str).
+    """
     names, parents = {}, {}
     if admin2 is not None and len(admin2):
         names = dict(zip(admin2["pcode"].astype(str), _str(admin2["name_en"]), strict=True))
         parents = _parents(admin2)
 
     def district(key) -> str:
+        """Display name of one district key (see :func:`district_keys`).
+
+        Parameters
+        ----------
+        key : str
+            A district or governorate P-code, ``LOCATION_UNKNOWN_PCODE``, or "" when nothing is known.
+
+        Returns
+        -------
+        str
+            The district's name (the key itself when unnamed); "<governorate>, district unknown" for a
+            governorate key; ``LOCATION_UNKNOWN`` for the country; ``geo.stats.NONE_LABEL`` for "".
+        """
         if not key:
             from geo.stats import NONE_LABEL  # lazily: geo.stats imports this module
 
@@ -234,6 +318,19 @@ def district_labels(*, admin2=None, **_) -> list[tuple[str, object]]:
         return names.get(key, key)
 
     def governorate(key) -> str:
+        """Governorate name of one district key (see :func:`district_keys`).
+
+        Parameters
+        ----------
+        key : str
+            A district or governorate P-code, or ``LOCATION_UNKNOWN_PCODE``.
+
+        Returns
+        -------
+        str
+            The name of the governorate (the key's parent, else its first four characters); "" when
+            not a known governorate; ``LOCATION_UNKNOWN`` for the country.
+        """
         if key == LOCATION_UNKNOWN_PCODE:
             return LOCATION_UNKNOWN
         gov = key if key in ADMIN1 else parents.get(key, str(key)[:4])
@@ -247,6 +344,13 @@ def district_totals(events: pd.DataFrame, admin2: gpd.GeoDataFrame) -> gpd.GeoDa
 
     Only events placed in a district count: those located only to a governorate or to the
     country have no district (see :func:`assign_admin`). Missing fatalities count 0.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The events (a ``fatalities`` column; ``admin2_pcode`` is joined from ``admin2`` when missing).
+    admin2 : GeoDataFrame
+        District boundaries (``pcode`` and parent P-codes).
 
     Returns
     -------

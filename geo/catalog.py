@@ -152,6 +152,16 @@ class Catalog:
         the workspace replace them level by level. Canonical boundary columns, among them
         ``pcode`` and ``parent_pcode`` (for imported rows without one: the P-code's prefix,
         OCHA's P-codes being hierarchical: SY0202 -> SY02).
+
+        Parameters
+        ----------
+        level : int, default 1
+            Administrative level: 0 country, 1 governorates, 2 districts, 3 sub-districts.
+
+        Returns
+        -------
+        GeoDataFrame
+            The boundaries in canonical columns (an empty frame when none exist at ``level``).
         """
         stored = self._stored_boundaries(level)
         if len(stored):
@@ -174,12 +184,34 @@ class Catalog:
         return canonical("boundaries", datasets.load_neighbourhoods(data_dir=self.data_dir))
 
     def boundaries_are_official(self, level: int = 1) -> bool:
-        """True when every boundary in use at ``level`` is official (shipped OCHA or imported)."""
+        """True when every boundary in use at ``level`` is official (shipped OCHA or imported).
+
+        Parameters
+        ----------
+        level : int, default 1
+            Administrative level, as in :meth:`boundaries`.
+
+        Returns
+        -------
+        bool
+            True when there are boundaries and every one has ``precision`` ``official``.
+        """
         b = self.boundaries(level)
         return bool(len(b)) and bool((b["precision"] == "official").all())
 
     def boundaries_are_imported(self, level: int = 1) -> bool:
-        """True when the boundaries at ``level`` come from the workspace (an import)."""
+        """True when the boundaries at ``level`` come from the workspace (an import).
+
+        Parameters
+        ----------
+        level : int, default 1
+            Administrative level, as in :meth:`boundaries`.
+
+        Returns
+        -------
+        bool
+            True when the workspace store holds boundaries at ``level``.
+        """
         return bool(len(self._stored_boundaries(level)))
 
     def outline(self):
@@ -222,6 +254,16 @@ class Catalog:
         Zones derived from the control table fill the country; imported zone polygons valid on
         ``date`` replace them where they lie (so a small imported layer, e.g. one front line,
         does not hide the rest of the map).
+
+        Parameters
+        ----------
+        date : date-like
+            The day whose zones are drawn (anything :func:`geo.control.zones_at` accepts).
+
+        Returns
+        -------
+        GeoDataFrame
+            The control zones of that day: derived zones, overlaid by the imported ones valid then.
         """
         from geo import control as control_mod  # lazily: heavy, and optional in tests
 
@@ -241,6 +283,19 @@ class Catalog:
         polygon valid that day containing the point (``contested`` where valid zones of
         different parties overlap), else the zones derived from the control table
         (:func:`geo.control.party_at`).
+
+        Parameters
+        ----------
+        events : GeoDataFrame
+            Event points (``date_start`` is their date unless ``dates`` is given).
+        dates : Series, array or one date, optional
+            One date per event, or one date for all (as in :func:`geo.control.party_at`); None uses
+            ``events["date_start"]``.
+
+        Returns
+        -------
+        Series
+            The party (str) holding each event's place; "" where none is known.
         """
         from geo import control as control_mod
 
@@ -299,6 +354,26 @@ class Catalog:
         rows = []
 
         def add(name, n, source, licence, origin):
+            """Append one dataset row to the summary.
+
+            Parameters
+            ----------
+            name : str
+                The dataset's name (``dataset`` column).
+            n : int
+                Its number of rows (``rows`` column).
+            source : str
+                Where the data comes from (``source`` column).
+            licence : str
+                The data's licence (``licence`` column).
+            origin : str
+                Where the rows live, e.g. ``shipped``, ``derived`` (``origin`` column).
+
+            Returns
+            -------
+            None
+                The row is appended to the summary's rows.
+            """
             rows.append(
                 {"dataset": name, "rows": int(n), "source": source, "licence": licence, "origin": origin}
             )

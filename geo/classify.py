@@ -76,7 +76,19 @@ _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "
 
 
 def normalize_actor(name) -> str:
-    """Case-, accent-, quote- and space-insensitive form of an actor name."""
+    """Case-, accent-, quote- and space-insensitive form of an actor name.
+
+    Parameters
+    ----------
+    name : str or None
+        An actor name; None or NaN gives "".
+
+    Returns
+    -------
+    str
+        The normalised name (casefolded, accents dropped, typographic quotes and dashes made plain,
+        spaces collapsed).
+    """
     if name is None or (isinstance(name, float) and pd.isna(name)):
         return ""
     text = unicodedata.normalize("NFKD", str(name).translate(_PUNCT))
@@ -86,6 +98,11 @@ def normalize_actor(name) -> str:
 
 def load_actors(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Read and check the actor table ``data/actors.csv``.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
 
     Returns
     -------
@@ -134,6 +151,16 @@ def check_actors(actors: pd.DataFrame) -> None:
 
     A pattern may repeat (once normalised) only on rows whose validity periods never overlap;
     ``valid_from`` must come before ``valid_to``.
+
+    Parameters
+    ----------
+    actors : DataFrame
+        An actor table (``pattern``, ``party``, ``kind``, ``valid_from``, ``valid_to``).
+
+    Returns
+    -------
+    None
+        Returns only when the table is valid.
     """
     problems = [Problem(None, c, "missing column") for c in REQUIRED_ACTOR_COLUMNS if c not in actors.columns]
     if problems:
@@ -229,7 +256,20 @@ class ActorTable:
         return self._keys[key]
 
     def match(self, name: str, day=None) -> tuple[str, str] | None:
-        """(party, kind) of one actor name on ``day`` (a date; None: the earliest row), or None."""
+        """(party, kind) of one actor name on ``day`` (a date; None: the earliest row), or None.
+
+        Parameters
+        ----------
+        name : str
+            One actor name (normalised with :func:`normalize_actor` before matching).
+        day : date-like, optional
+            The day the name is resolved on; None or NaT: the earliest row.
+
+        Returns
+        -------
+        (str, str) or None
+            The matching row's (party, kind), or None when no pattern matches.
+        """
         day = None if day is None or pd.isna(day) else pd.Timestamp(day)
         for rows in self._candidates(normalize_actor(name)):
             hit = _pick(rows, day)
@@ -245,6 +285,18 @@ class ActorTable:
         """``day`` as a Timestamp when the side ``text`` resolves differently on some dates, else None.
 
         Sides whose rows are all undated resolve once, whatever the day (a cheap cache key).
+
+        Parameters
+        ----------
+        text : str or None
+            One side of an event (one or more actor names); None or NaN counts as "".
+        day : date-like, optional
+            The event's day.
+
+        Returns
+        -------
+        Timestamp or None
+            ``day`` as a Timestamp when some row for the side is dated and ``day`` is given, else None.
         """
         raw = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
         if raw not in self._dated:
@@ -260,7 +312,20 @@ class ActorTable:
         return pd.Timestamp(day)
 
     def side(self, text, day=None) -> tuple[Actor, ...]:
-        """The groups named by one side on ``day`` (empty tuple when nothing is named)."""
+        """The groups named by one side on ``day`` (empty tuple when nothing is named).
+
+        Parameters
+        ----------
+        text : str or None
+            One side of an event (one or more actor names); None or NaN counts as "".
+        day : date-like, optional
+            The event's day; None resolves on the earliest rows.
+
+        Returns
+        -------
+        tuple of Actor
+            One Actor per group named (party ``unknown``, kind ``unmapped`` when not in the table).
+        """
         raw = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).strip()
         day = self.day_key(raw, day)
         if (raw, day) in self._cache:

@@ -82,6 +82,21 @@ class _LRU(OrderedDict):
         self.lock = threading.RLock()  # Streamlit sessions run in threads
 
     def get_or(self, key, build):
+        """The cached value of ``key``, built with ``build()`` and stored when missing.
+
+        Parameters
+        ----------
+        key : hashable
+            The cache key; a hit moves it to the most recently used end.
+        build : callable
+            Called without arguments (outside the lock) to make the value on a miss; the oldest
+            entry is dropped when the memo grows past its size.
+
+        Returns
+        -------
+        object
+            The cached or newly built value.
+        """
         with self.lock:
             if key in self:
                 self.move_to_end(key)
@@ -731,6 +746,18 @@ def _locality_timeline(records: pd.DataFrame, d1: pd.Timestamp, d2: pd.Timestamp
     """(party at d1, party at d2, [change days in (d1, d2]], [parties in order])."""
 
     def party_on(day):
+        """The party of the locality's records valid on ``day``.
+
+        Parameters
+        ----------
+        day : Timestamp
+            The day.
+
+        Returns
+        -------
+        str
+            The party; ``contested`` when the valid records disagree; "" when none is valid.
+        """
         valid = records.loc[_valid_mask(records, day), "party"]
         if valid.empty:
             return ""
@@ -813,6 +840,25 @@ def changed_areas(
     outside every cell on either day is not drawn).  Pieces smaller than ``min_area_km2``
     are dropped (slivers).  ``radius_km`` and ``neighbourhoods`` as in :func:`zones_at`.
 
+    Parameters
+    ----------
+    control : DataFrame
+        Locality-level control records.
+    localities : GeoDataFrame
+        Locality points the control records refer to.
+    outline : GeoDataFrame, GeoSeries or shapely geometry
+        The country outline, as in :func:`zones_at`.
+    d1 : date-like
+        The first day.
+    d2 : date-like
+        The second day.
+    radius_km : float, optional
+        Farthest distance (km) from a locality its cell reaches, as in :func:`zones_at`; None: no limit.
+    min_area_km2 : float, default 0.5
+        Smallest changed piece kept (km²).
+    neighbourhoods : GeoDataFrame, optional
+        City neighbourhood polygons, as in :func:`zones_at`.
+
     Returns
     -------
     GeoDataFrame
@@ -853,6 +899,21 @@ def area_by_party(
     """Area held by each party (km², in ``geo.schema.EQUAL_AREA_CRS``) on each date.
 
     ``radius_km`` and ``neighbourhoods`` as in :func:`zones_at`.
+
+    Parameters
+    ----------
+    control : DataFrame
+        Locality-level control records.
+    localities : GeoDataFrame
+        Locality points the control records refer to.
+    outline : GeoDataFrame, GeoSeries or shapely geometry
+        The country outline, as in :func:`zones_at`.
+    dates : iterable of date-like
+        The days to measure.
+    radius_km : float, optional
+        Farthest distance (km) from a locality its cell reaches, as in :func:`zones_at`; None: no limit.
+    neighbourhoods : GeoDataFrame, optional
+        City neighbourhood polygons, as in :func:`zones_at`.
 
     Returns
     -------

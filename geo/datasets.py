@@ -81,6 +81,16 @@ def load_neighbourhoods(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     The boundary columns (``parent_pcode`` is the sub-district) plus ``city`` (OCHA's city
     unit: Aleppo, Damascus, Yarmuk, Homs) and ``area`` (OCHA's area name in Damascus, e.g.
     Jowbar, Qaboun, Burza; "" elsewhere).
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    GeoDataFrame
+        The neighbourhood polygons (``neighbourhoods.geojson``).
     """
     gdf = _read_boundary_file(Path(data_dir) / "neighbourhoods.geojson")
     for col in ("city", "area"):
@@ -89,36 +99,102 @@ def load_neighbourhoods(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
 
 
 def load_localities(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
-    """The gazetteer: GeoNames cities500 places in Syria plus curated localities."""
+    """The gazetteer: GeoNames cities500 places in Syria plus curated localities.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``geo.schema.LOCALITY_COLUMNS`` and point geometry (``localities.csv``).
+    """
     gdf = _points(_read_csv(Path(data_dir) / "localities.csv"))
     _ints(gdf, ["population"])
     return gdf[[*LOCALITY_COLUMNS, "geometry"]]
 
 
 def load_control(data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """Locality-level control records (valid_from inclusive, valid_to exclusive, NaT = open)."""
+    """Locality-level control records (valid_from inclusive, valid_to exclusive, NaT = open).
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    DataFrame
+        The ``control.csv`` table.
+    """
     return _read_csv(Path(data_dir) / "control.csv")
 
 
 def load_milestones(data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """Dated milestones of the ceasefire process."""
+    """Dated milestones of the ceasefire process.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    DataFrame
+        The ``milestones.csv`` table, sorted by ``date_start``.
+    """
     return _read_csv(Path(data_dir) / "milestones.csv").sort_values("date_start", ignore_index=True)
 
 
 def load_sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """Reports and datasets the shipped data rests on."""
+    """Reports and datasets the shipped data rests on.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    DataFrame
+        The ``sources.csv`` table.
+    """
     return _read_csv(Path(data_dir) / "sources.csv")
 
 
 def load_citations(data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """Which localities each shipped source cites, with character offsets."""
+    """Which localities each shipped source cites, with character offsets.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    DataFrame
+        The ``citations.csv`` table (``start`` and ``end`` as integers).
+    """
     df = _read_csv(Path(data_dir) / "citations.csv")
     _ints(df, ["start", "end"])
     return df
 
 
 def load_events(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
-    """The curated, documented incidents shipped with the app (canonical event columns)."""
+    """The curated, documented incidents shipped with the app (canonical event columns).
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``geo.schema.EVENT_COLUMNS``, any extra columns, then point geometry (``events.csv``).
+    """
     gdf = _points(_read_csv(Path(data_dir) / "events.csv"))
     _ints(gdf, ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"])
     extra = [c for c in gdf.columns if c not in EVENT_COLUMNS and c != "geometry"]
@@ -129,7 +205,18 @@ def load_ucdp_events(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     """The shipped UCDP GED 19.1 events of the window (``ucdp_events.csv``, built by
     ``scripts/build_ucdp.py``): canonical event columns, then UCDP's own precision codes and
     governorate / district names (``ucdp_where_prec``, ``ucdp_date_prec``, ``ucdp_adm_1``,
-    ``ucdp_adm_2``)."""
+    ``ucdp_adm_2``).
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        The folder holding the shipped data files (default ``geo.paths.DATA_DIR``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``geo.schema.EVENT_COLUMNS``, the UCDP columns, then point geometry.
+    """
     gdf = _points(_read_csv(Path(data_dir) / "ucdp_events.csv"))
     _ints(gdf, ["fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities"])
     extra = [c for c in gdf.columns if c not in EVENT_COLUMNS and c != "geometry"]

@@ -86,7 +86,18 @@ class Document:
 
 
 def content_id(text: str) -> str:
-    """``doc:`` + the first 16 hex digits of the SHA-256 of the (NFC) text."""
+    """``doc:`` + the first 16 hex digits of the SHA-256 of the (NFC) text.
+
+    Parameters
+    ----------
+    text : str
+        The document text.
+
+    Returns
+    -------
+    str
+        The content id, e.g. ``doc:0123456789abcdef``.
+    """
     digest = hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
     return f"doc:{digest[:16]}"
 
@@ -96,6 +107,16 @@ def parse_date(value: str) -> str:
 
     The first date written in ``value`` is found by pattern and read by the one date parser
     (:func:`geo.validate.parse_date`).
+
+    Parameters
+    ----------
+    value : str
+        Text that may hold a date; None or empty gives "".
+
+    Returns
+    -------
+    str
+        The first date found as ``YYYY-MM-DD``, or "".
     """
     value = (value or "").strip()
     if not value:
@@ -112,6 +133,16 @@ def check_date_option(value: str | None) -> str | None:
     """An explicit publication date: ISO ``YYYY-MM-DD`` or None; raises ``InputError`` otherwise.
 
     The problem's column is the option's name, ``date`` (code ``bad_option``); front ends word it.
+
+    Parameters
+    ----------
+    value : str or None
+        The date option as given; None when not given.
+
+    Returns
+    -------
+    str or None
+        The date as ``YYYY-MM-DD``, or None.
     """
     try:
         return _check_option_date(value)
@@ -149,6 +180,20 @@ class _HTMLText(HTMLParser):
         self.times: list[str] = []
 
     def handle_starttag(self, tag, attrs):
+        """Note an opening tag: meta values, canonical link, ``<time>`` dates, title/h1, skipped/block tags.
+
+        Parameters
+        ----------
+        tag : str
+            The tag name (lower case, as :class:`html.parser.HTMLParser` gives it).
+        attrs : list of (str, str or None)
+            The tag's attributes.
+
+        Returns
+        -------
+        None
+            The parser's state is updated.
+        """
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag == "meta":
             key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
@@ -170,6 +215,18 @@ class _HTMLText(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        """Note a closing tag: end of title/h1 or of a skipped element; a line break after a block.
+
+        Parameters
+        ----------
+        tag : str
+            The tag name (lower case).
+
+        Returns
+        -------
+        None
+            The parser's state is updated.
+        """
         if tag == "title":
             self._in_title = False
         if tag == "h1":
@@ -180,6 +237,18 @@ class _HTMLText(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
+        """Collect text into the title, else the h1 heading and the body text (outside skipped tags).
+
+        Parameters
+        ----------
+        data : str
+            A run of text between tags.
+
+        Returns
+        -------
+        None
+            The parser's state is updated.
+        """
         if self._in_title:
             self.title += data
             return
@@ -424,6 +493,18 @@ def _text_and_metadata(raw: str, fmt: str) -> tuple[str, dict]:
 
 def read_document(path, **options) -> Document:
     """Read a report from a file (see :func:`parse_document` for the options).
+
+    Parameters
+    ----------
+    path : str or Path
+        The report file.
+    **options
+        Keyword options passed on to :func:`parse_document`.
+
+    Returns
+    -------
+    Document
+        The parsed document (its file name is the file's name).
 
     Raises
     ------

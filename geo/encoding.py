@@ -23,6 +23,16 @@ _ARABIC = range(0x0600, 0x0700)
 def detect_encoding(data: bytes) -> str:
     """The encoding of ``data``: "utf-8-sig", "utf-16", "utf-8" or "cp1256".
 
+    Parameters
+    ----------
+    data : bytes
+        The raw file contents.
+
+    Returns
+    -------
+    str
+        The encoding name.
+
     Raises
     ------
     InputError
@@ -76,6 +86,16 @@ def binary_kind(data: bytes) -> str:
     """Why ``data`` is not a text file ("a zip archive ...; save the sheet as ..."), "" if it may be.
 
     UTF-16 text (with its byte-order mark) is text; other bytes holding NUL are binary.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw file contents (only the first 8192 bytes are searched for NUL).
+
+    Returns
+    -------
+    str
+        A message saying what the file is and what to do, or "" when it may be text.
     """
     for magic, what, advice in _MAGIC:
         if data.startswith(magic):
@@ -88,7 +108,21 @@ def binary_kind(data: bytes) -> str:
 
 
 def read_text(path, encoding: str | None = None) -> tuple[str, str]:
-    """The decoded text of a file (gzip-compressed or not) and the encoding used."""
+    """The decoded text of a file (gzip-compressed or not) and the encoding used.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read (gzip-compressed files are decompressed).
+    encoding : str, optional
+        The encoding to use; None to detect it (see :func:`decode`).
+
+    Returns
+    -------
+    (str, str)
+        The text and the encoding used. Raises ``InputError`` for a damaged gzip file, an empty file, a
+        binary file or undecodable bytes.
+    """
     data = Path(path).read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:
@@ -136,6 +170,18 @@ def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
     The delimiter is sniffed among comma, semicolon and tab. Raises ``InputError`` for an
     empty file, a file with a header but no data row, duplicated column names or rows that
     do not split into the header's fields.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file (read with :func:`read_text`).
+    encoding : str, optional
+        The encoding to use; None to detect it.
+
+    Returns
+    -------
+    (DataFrame, str)
+        The table (all columns str) and the encoding used.
     """
     text, enc = read_text(path, encoding)
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""

@@ -43,6 +43,16 @@ def wkt_exact(geom) -> str:
 
     GEOS' own WKT writer rounds; this one does not, so ``shapely.from_wkt`` gives back the
     same doubles.
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        The geometry to write.
+
+    Returns
+    -------
+    str
+        The WKT text, or "" for None or an empty geometry.
     """
     if geom is None or geom.is_empty:
         return ""
@@ -75,7 +85,20 @@ def _text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
-    """The CSV text of a canonical frame (see module doc)."""
+    """The CSV text of a canonical frame (see module doc).
+
+    Parameters
+    ----------
+    kind : str
+        The canonical kind of ``frame`` (point kinds get ``lat``/``lon`` columns, others WKT).
+    frame : GeoDataFrame
+        The records to write.
+
+    Returns
+    -------
+    str
+        The CSV text (with a header row, newline line endings).
+    """
     text = _text(kind, frame)
     df = pd.DataFrame(text.drop(columns=text.geometry.name))
     geoms = text.geometry.values
@@ -88,7 +111,20 @@ def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
 
 
 def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
-    """The GeoJSON FeatureCollection text of a canonical frame (see module doc)."""
+    """The GeoJSON FeatureCollection text of a canonical frame (see module doc).
+
+    Parameters
+    ----------
+    kind : str
+        The canonical kind of ``frame``.
+    frame : GeoDataFrame
+        The records to write.
+
+    Returns
+    -------
+    str
+        The GeoJSON text (one Feature per row).
+    """
     text = _text(kind, frame)
     schema = KIND_COLUMNS[kind]
     attrs = [c for c in text.columns if c != text.geometry.name]
@@ -109,7 +145,25 @@ def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
 
 
 def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
-    """Write ``frame`` (canonical ``kind``) to ``out`` in ``fmt``; returns the row count."""
+    """Write ``frame`` (canonical ``kind``) to ``out`` in ``fmt``; returns the row count.
+
+    Parameters
+    ----------
+    kind : str
+        The canonical kind of ``frame``.
+    frame : GeoDataFrame
+        The records to write.
+    fmt : str
+        One of ``FORMATS``: ``csv``, ``geojson`` or ``gpkg``.
+    out : str or Path
+        The file to write (replaced atomically; its folder is created).
+
+    Returns
+    -------
+    int
+        The number of rows written. Raises ``ValueError`` for an unknown format and ``InputError`` when
+        ``out`` is a folder or not a regular file.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     out = Path(out)
@@ -136,6 +190,26 @@ def select(catalog, what: str, *, date=None, start=None, end=None, workspace_onl
 
     ``zones`` are the zones at ``date`` (required); ``start``/``end`` limit events by
     ``date_start`` (inclusive).
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The data catalog (its ``store`` for the workspace data).
+    what : str
+        One of ``WHATS``: ``events``, ``boundaries``, ``zones`` or ``localities``.
+    date : date-like, optional
+        The day of the zones; required for ``zones``.
+    start : date-like, optional
+        Start of the event range (see :func:`geo.queries.events_in_range`); None: open.
+    end : date-like, optional
+        End of the event range (inclusive); None: open.
+    workspace_only : bool, default False
+        Export the workspace records only.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        The records. Raises ``ValueError`` for an unknown ``what`` or ``zones`` without a date.
     """
     from geo.queries import events_in_range
 

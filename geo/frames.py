@@ -40,13 +40,36 @@ KINDS = tuple(KIND_COLUMNS)
 
 
 def check_kind(kind: str) -> None:
-    """Raise ``ValueError`` for an unknown kind."""
+    """Raise ``ValueError`` for an unknown kind.
+
+    Parameters
+    ----------
+    kind : str
+        Name of a stored kind; must be one of ``KINDS``.
+
+    Returns
+    -------
+    None
+        Returns nothing when ``kind`` is known; raises ``ValueError`` otherwise.
+    """
     if kind not in KIND_COLUMNS:
         raise ValueError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
 
 
 def empty_frame(kind: str) -> pd.DataFrame:
-    """An empty canonical frame of ``kind`` (a GeoDataFrame in EPSG:4326 for spatial kinds)."""
+    """An empty canonical frame of ``kind`` (a GeoDataFrame in EPSG:4326 for spatial kinds).
+
+    Parameters
+    ----------
+    kind : str
+        Name of a stored kind (one of ``KINDS``).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Zero rows with the schema columns and dtypes of ``kind``; a plain DataFrame for the
+        ``TABLE_KINDS``, a GeoDataFrame in ``CRS`` otherwise.
+    """
     check_kind(kind)
     cols = {c: pd.Series(dtype=_pandas_dtype(t)) for c, t in KIND_COLUMNS[kind].items()}
     if kind in TABLE_KINDS:
@@ -62,7 +85,19 @@ def _pandas_dtype(t: str):
 
 
 def date_to_text(values: pd.Series) -> pd.Series:
-    """Dates as ISO strings: ``YYYY-MM-DD`` at midnight, full ISO otherwise, "" for NaT."""
+    """Dates as ISO strings: ``YYYY-MM-DD`` at midnight, full ISO otherwise, "" for NaT.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Dates or datetimes (anything ``pandas.to_datetime`` accepts).
+
+    Returns
+    -------
+    pandas.Series
+        Strings on the same index: ``YYYY-MM-DD`` for midnight values, the full ISO timestamp
+        for values with a time of day, ``""`` for missing values.
+    """
     ts = pd.to_datetime(values)
     out = ts.dt.strftime("%Y-%m-%d")
     timed = ts.notna() & (ts != ts.dt.normalize())
@@ -72,18 +107,54 @@ def date_to_text(values: pd.Series) -> pd.Series:
 
 
 def text_to_date(values: pd.Series) -> pd.Series:
-    """Inverse of :func:`date_to_text` (also accepts datetimes): ``geo.validate.iso_dates``."""
+    """Inverse of :func:`date_to_text` (also accepts datetimes): ``geo.validate.iso_dates``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ISO date strings (as written by :func:`date_to_text`) or datetimes.
+
+    Returns
+    -------
+    pandas.Series
+        The values parsed by ``geo.validate.iso_dates``.
+    """
     return iso_dates(values)
 
 
 def int_to_text(values: pd.Series) -> pd.Series:
-    """Nullable integers as decimal digits, "" for missing."""
+    """Nullable integers as decimal digits, "" for missing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Integers, possibly with missing values (anything convertible to ``Int64``).
+
+    Returns
+    -------
+    pandas.Series
+        Strings on the same index: the decimal digits, or ``""`` for a missing value.
+    """
     ints = pd.array(values, dtype="Int64")
     return pd.Series([("" if pd.isna(v) else str(int(v))) for v in ints], index=values.index, dtype=str)
 
 
 def text_to_int(values: pd.Series, nullable: bool = True) -> pd.Series:
-    """Inverse of :func:`int_to_text` (also accepts numbers)."""
+    """Inverse of :func:`int_to_text` (also accepts numbers).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Decimal-digit strings (``""`` or missing for no value) or an integer / float series.
+    nullable : bool, default True
+        Return a nullable ``Int64`` series when true; otherwise cast to ``int64`` (which fails
+        when a value is missing).
+
+    Returns
+    -------
+    pandas.Series
+        ``Int64`` (or ``int64`` when ``nullable`` is false) values on the same index.
+    """
     if pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values):
         out = values.astype("Int64")
     else:
@@ -93,7 +164,18 @@ def text_to_int(values: pd.Series, nullable: bool = True) -> pd.Series:
 
 
 def str_clean(values: pd.Series) -> pd.Series:
-    """Strings with missing values as ""."""
+    """Strings with missing values as "".
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values of any type.
+
+    Returns
+    -------
+    pandas.Series
+        The values as strings on the same index, missing values replaced by ``""``.
+    """
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
@@ -104,6 +186,20 @@ def to_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The on-disk form of a canonical frame: every attribute column as text.
 
     Missing schema columns are added empty; extra columns are kept (as text).
+
+    Parameters
+    ----------
+    kind : str
+        Name of a stored kind (one of ``KINDS``).
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        A frame of ``kind``, canonical dtypes or not.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Schema columns first, then the extra columns, all as strings on the frame's index; a
+        GeoDataFrame with the same geometry (CRS defaulting to ``CRS``) when ``frame`` has a
+        geometry and ``kind`` is spatial.
     """
     check_kind(kind)
     schema = KIND_COLUMNS[kind]
@@ -135,7 +231,22 @@ def to_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Canonical dtypes from the on-disk (text) form; schema columns first, extras after."""
+    """Canonical dtypes from the on-disk (text) form; schema columns first, extras after.
+
+    Parameters
+    ----------
+    kind : str
+        Name of a stored kind (one of ``KINDS``).
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The on-disk (text) form of a frame of ``kind``; missing schema columns are filled empty.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        A frame with the dtypes of the schema, extra columns as strings, and a fresh
+        ``RangeIndex``; for spatial kinds a GeoDataFrame reprojected to ``CRS`` (empty geometries
+        when ``frame`` has none).
+    """
     check_kind(kind)
     schema = KIND_COLUMNS[kind]
     geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
@@ -168,5 +279,18 @@ def from_text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Coerce a frame to the canonical dtypes of ``kind`` (via the text form: exact)."""
+    """Coerce a frame to the canonical dtypes of ``kind`` (via the text form: exact).
+
+    Parameters
+    ----------
+    kind : str
+        Name of a stored kind (one of ``KINDS``).
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        A frame of ``kind``.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        ``from_text(kind, to_text(kind, frame))``.
+    """
     return from_text(kind, to_text(kind, frame))

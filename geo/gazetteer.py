@@ -52,7 +52,18 @@ _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\uf
 
 
 def is_arabic(text: str) -> bool:
-    """True when ``text`` contains Arabic-script letters."""
+    """True when ``text`` contains Arabic-script letters.
+
+    Parameters
+    ----------
+    text : str
+        Any text (``None`` or empty gives ``False``).
+
+    Returns
+    -------
+    bool
+        Whether ``text`` contains at least one Arabic-script letter.
+    """
     return bool(_ARABIC_LETTER.search(text or ""))
 
 
@@ -65,6 +76,16 @@ def fold(text: str) -> str:
     """Case-fold and strip accents, diacritics, tashkeel and apostrophes; keep separators.
 
     Arabic alef forms (أ إ آ ٱ) become ا, ة becomes ه, ى becomes ي.  No article handling.
+
+    Parameters
+    ----------
+    text : str
+        A name or other text (converted with ``str`` first).
+
+    Returns
+    -------
+    str
+        The folded text, NFC-normalised.
     """
     text = _strip_marks(str(text)).casefold()
     text = text.translate(_MARKS).translate(_ARABIC_MAP)
@@ -123,6 +144,16 @@ def skeleton(name: str) -> str:
     Drops vowels (and w/y inside words), a final -h, doubled letters and common digraph
     differences, so that Idlib/Idleb, Zor/Zour/Zawr, Sheikh/Shaykh share a skeleton.
     Returns ``""`` for Arabic-script names.
+
+    Parameters
+    ----------
+    name : str
+        A place name.
+
+    Returns
+    -------
+    str
+        The skeleton words of the normalised name separated by single spaces, or ``""``.
     """
     key = normalize(name)
     if not key or is_arabic(key):
@@ -211,6 +242,18 @@ class Gazetteer:
         Exact matches on the normalised key come first (those where it is the locality's
         primary name, then by population).  When nothing matches exactly and ``fuzzy`` is
         true, localities sharing the consonant skeleton (at least four consonants) are returned.
+
+        Parameters
+        ----------
+        name : str
+            A place name or alias in Latin or Arabic script.
+        fuzzy : bool, default True
+            Fall back to the consonant skeleton when there is no exact match.
+
+        Returns
+        -------
+        list of str
+            Matching locality ids, best first (empty when nothing matches).
         """
         key = normalize(name)
         if not key:
@@ -225,11 +268,33 @@ class Gazetteer:
         return []
 
     def get(self, locality_id: str) -> pd.Series | None:
-        """The locality row for ``locality_id`` (``None`` when unknown)."""
+        """The locality row for ``locality_id`` (``None`` when unknown).
+
+        Parameters
+        ----------
+        locality_id : str
+            A locality id (converted with ``str``).
+
+        Returns
+        -------
+        pandas.Series or None
+            The row of ``localities``, or ``None`` when the id is unknown.
+        """
         i = self._rows.get(str(locality_id))
         return None if i is None else self.localities.iloc[i]
 
     def name(self, locality_id: str) -> str:
-        """English name of a locality (the id itself when unknown)."""
+        """English name of a locality (the id itself when unknown).
+
+        Parameters
+        ----------
+        locality_id : str
+            A locality id.
+
+        Returns
+        -------
+        str
+            The ``name_en`` of the locality, or ``str(locality_id)`` when unknown.
+        """
         row = self.get(locality_id)
         return str(locality_id) if row is None else str(row["name_en"])

@@ -220,7 +220,20 @@ def link_incidents(events, actors=None) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def best_links(candidates: pd.DataFrame) -> pd.DataFrame:
-    """One link per UCDP event: its nearest curated event in time, then in space (then first)."""
+    """One link per UCDP event: its nearest curated event in time, then in space (then first).
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        Candidate links with at least ``ucdp_id``, ``curated_id``, ``days_apart`` and ``km``
+        (as from ``candidate_links``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most one row per ``ucdp_id``, sorted by ``curated_id`` then ``ucdp_id``, with
+        ``days_apart`` as ``int64`` and ``km`` as float; a fresh ``RangeIndex``.
+    """
     if len(candidates) == 0:
         return candidates.reset_index(drop=True)
     links = candidates.assign(_order=range(len(candidates)))
@@ -245,6 +258,20 @@ def fold(events, links: pd.DataFrame):
     words, '|'-joined).  A curated incident with no toll of its own takes the sum of its linked
     UCDP rows' tolls (``fatalities``, ``fatalities_low``, ``fatalities_high``,
     ``civilian_fatalities``), flagged ``fatalities_from_ucdp``; a curated toll is never replaced.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        One row per record (``event_id``, ``dataset``, ``flags``, the toll columns, ...), not
+        already folded.
+    links : pandas.DataFrame
+        One link per UCDP record: ``ucdp_id`` -> ``curated_id`` (as from :func:`best_links`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``events`` without the linked UCDP rows, with the three added columns, on a fresh
+        ``RangeIndex``.
     """
     ids = events["event_id"].astype(str)
     linked = ids.isin(set(links["ucdp_id"])).to_numpy() & (events["dataset"] == UCDP).to_numpy()

@@ -11,7 +11,18 @@ DEFAULT_STORE = ROOT / "workspace" / "store.gpkg"
 
 
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The workspace store: ``explicit``, else ``$MONITOR_STORE``, else the default."""
+    """The workspace store: ``explicit``, else ``$MONITOR_STORE``, else the default.
+
+    Parameters
+    ----------
+    explicit : str or os.PathLike, optional
+        A store path given by the caller; ``~`` is expanded.  Empty or ``None`` for none.
+
+    Returns
+    -------
+    pathlib.Path
+        The store path to use (``$MONITOR_STORE`` also ``~``-expanded; ``DEFAULT_STORE`` last).
+    """
     if explicit:
         return Path(explicit).expanduser()
     env = os.environ.get("MONITOR_STORE")

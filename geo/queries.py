@@ -24,7 +24,19 @@ def _day(value) -> pd.Timestamp | None:
 
 
 def span_days(events: pd.DataFrame) -> pd.Series:
-    """Days each event's date span covers (``date_end - date_start + 1``; no ``date_end``: 1)."""
+    """Days each event's date span covers (``date_end - date_start + 1``; no ``date_end``: 1).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (``date_start``, optionally ``date_end``).
+
+    Returns
+    -------
+    pandas.Series
+        ``Int64`` day counts on the index of ``events`` (a ``date_end`` missing or before
+        ``date_start`` counts as ``date_start``; missing where ``date_start`` is missing).
+    """
     start = pd.to_datetime(events["date_start"]).dt.normalize()
     end = _span_end(events, start)
     return ((end - start).dt.days + 1).astype("Int64")
@@ -42,6 +54,16 @@ def country_only(events: pd.DataFrame) -> pd.Series:
 
     Such an event has a point (the centre of Syria) but no place: it is never drawn, never in a
     governorate, district or zone and never given a holder; it counts in national totals only.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events, with ``geo_precision`` when known.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on the index of ``events`` (all false without a ``geo_precision`` column).
     """
     if "geo_precision" not in events.columns:
         return pd.Series(False, index=events.index)
@@ -53,6 +75,16 @@ def long_span(events: pd.DataFrame) -> pd.Series:
 
     A span longer than ``LONG_SPAN_DAYS`` days, or a ``date_precision`` of month or year
     (``LONG_SPAN_PRECISIONS``).  Counts by day or week never put such an event on a day.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``date_start`` (and optionally ``date_end`` and ``date_precision``).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on the index of ``events``.
     """
     if len(events) == 0:
         return pd.Series(False, index=events.index)
@@ -70,6 +102,20 @@ def range_masks(events: pd.DataFrame, start=None, end=None) -> tuple[pd.Series, 
     PARTLY_IN_RANGE) when its span overlaps the range without lying inside it.  Partly-in-range
     events are reported apart, never counted in a range's totals.  An event without
     ``date_start`` is in no range (but in the open range ``None, None``).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (``date_start``, optionally ``date_end``).
+    start : str or datetime-like, optional
+        First day of the range; ``None`` or a blank string for an open start.
+    end : str or datetime-like, optional
+        Last day of the range (inclusive); ``None`` or a blank string for an open end.
+
+    Returns
+    -------
+    tuple of (pandas.Series, pandas.Series)
+        Boolean masks on the index of ``events``: in range, and partly in range.
     """
     first = pd.to_datetime(events["date_start"]).dt.normalize()
     last = _span_end(events, first)
@@ -92,13 +138,42 @@ def events_in_range(events: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
 
     The range part of ``geo.view.filter_events`` (the one filter of a view), for callers
     without the view's other filters (``stats``, ``export``).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (``date_start``, optionally ``date_end``).
+    start : str or datetime-like, optional
+        First day of the range (inclusive); ``None`` for an open start.
+    end : str or datetime-like, optional
+        Last day of the range (inclusive); ``None`` for an open end.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``events`` in range.
     """
     return events.loc[range_masks(events, start, end)[0]]
 
 
 def blank_country_only(values: pd.Series, events: pd.DataFrame, fill: str = "") -> pd.Series:
     """``values`` (aligned on ``events``, e.g. the holder of each place) with ``fill`` where
-    the event is located only to the country (:func:`country_only`)."""
+    the event is located only to the country (:func:`country_only`).
+
+    Parameters
+    ----------
+    values : pandas.Series or array-like
+        One value per event; a non-Series is put on the index of ``events``.
+    events : pandas.DataFrame
+        The events ``values`` belong to (``geo_precision`` is read).
+    fill : str, default ""
+        The value put in place of country-only events' values.
+
+    Returns
+    -------
+    pandas.Series
+        ``values`` as object dtype, with ``fill`` for country-only events.
+    """
     values = pd.Series(values, index=events.index) if not isinstance(values, pd.Series) else values
     return values.astype(object).where(~country_only(events).reindex(values.index, fill_value=False), fill)
 
@@ -110,6 +185,21 @@ def assign_admin1(
 
     Points in no governorate but within ``nearest_km`` of one (a camp on the border, a
     coastal point just off an outline) take the nearest one, measured in the metric CRS.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Points to place (no CRS means ``CRS``); missing or empty geometries get ``""``.
+    admin1 : geopandas.GeoDataFrame
+        Governorate polygons with a ``pcode`` column (no CRS means ``CRS``); ``None`` or empty
+        gives ``""`` everywhere.
+    nearest_km : float, default NEAREST_ADMIN1_KM
+        Largest distance (km) to the nearest governorate for points in none; 0 disables it.
+
+    Returns
+    -------
+    pandas.Series
+        Governorate P-codes (object dtype) on the index of ``points``, named ``admin1_pcode``.
     """
     result = pd.Series("", index=points.index, dtype=object, name="admin1_pcode")
     if len(points) == 0 or admin1 is None or len(admin1) == 0:
@@ -140,7 +230,20 @@ def assign_admin1(
 
 
 def day_range(start, end) -> pd.DatetimeIndex:
-    """Every day from ``start`` to ``end`` inclusive."""
+    """Every day from ``start`` to ``end`` inclusive.
+
+    Parameters
+    ----------
+    start : str or datetime-like
+        First day (its time of day is dropped).
+    end : str or datetime-like
+        Last day, inclusive (its time of day is dropped).
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        Daily dates from ``start`` to ``end``.
+    """
     return pd.date_range(_day(start), _day(end), freq="D")
 
 

@@ -136,7 +136,19 @@ GROUPERS["district"] = Grouper(
 
 
 def register_grouper(name: str, grouper: Grouper) -> None:
-    """Add (or replace) a grouping usable as ``counts_by(events, name)``."""
+    """Add (or replace) a grouping usable as ``counts_by(events, name)``.
+
+    Parameters
+    ----------
+    name : str
+        The grouping's name (the ``by`` of :func:`counts_by`); an existing one is replaced.
+    grouper : Grouper
+        How to key events and list the groups.
+
+    Returns
+    -------
+    None
+    """
     GROUPERS[name] = grouper
 
 

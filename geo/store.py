@@ -110,14 +110,36 @@ class Store:
             raise StoreError("unreadable", self.path, f"the store {self.path} cannot be read ({exc})") from None
 
     def read(self, kind: str) -> pd.DataFrame:
-        """The stored records of ``kind`` in canonical form (empty canonical frame when absent)."""
+        """The stored records of ``kind`` in canonical form (empty canonical frame when absent).
+
+        Parameters
+        ----------
+        kind : str
+            Name of a stored kind (one of ``geo.frames.KINDS``).
+
+        Returns
+        -------
+        pandas.DataFrame or geopandas.GeoDataFrame
+            The records as given by ``geo.frames.from_text``, or ``empty_frame(kind)``.
+        """
         check_kind(kind)
         if kind not in self.layers():
             return empty_frame(kind)
         return from_text(kind, self._read_raw(kind))
 
     def count(self, kind: str) -> int:
-        """Number of stored records of ``kind``."""
+        """Number of stored records of ``kind``.
+
+        Parameters
+        ----------
+        kind : str
+            Name of a stored kind (one of ``geo.frames.KINDS``).
+
+        Returns
+        -------
+        int
+            The feature count of the layer (0 when the store has no such layer).
+        """
         check_kind(kind)
         if kind not in self.layers():
             return 0
@@ -141,6 +163,17 @@ class Store:
 
         Kinds not named keep their stored content. An empty frame removes the layer.
         ``write(kind, frame)`` is short for ``write({kind: frame})``.
+
+        Parameters
+        ----------
+        changes : dict of str to pandas.DataFrame, or str
+            Kind -> new content (canonical frame); or one kind name, with its content in ``frame``.
+        frame : pandas.DataFrame, optional
+            The content of the kind named by ``changes`` when that is a string.
+
+        Returns
+        -------
+        None
         """
         if isinstance(changes, str):
             changes = {changes: frame}
@@ -168,7 +201,23 @@ class Store:
 
 
 def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False) -> None:
-    """Write one text-form layer into a GeoPackage (created or extended)."""
+    """Write one text-form layer into a GeoPackage (created or extended).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The layer in text form (see ``geo.frames.to_text``).
+    path : pathlib.Path
+        The GeoPackage file.
+    layer : str
+        The layer name (a kind); table kinds are written without geometry.
+    allow_empty : bool, default False
+        Write the layer even when ``frame`` has no rows (otherwise nothing is written).
+
+    Returns
+    -------
+    None
+    """
     if len(frame) == 0 and not allow_empty:
         return
     kwargs = {"driver": "GPKG", "layer": layer}

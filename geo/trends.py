@@ -47,7 +47,19 @@ LONG_SPAN_COLUMNS = (
 
 
 def split_long_spans(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(events that can be put on a day, events dated only to a span longer than a week)."""
+    """(events that can be put on a day, events dated only to a span longer than a week).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``date_start`` (and optionally ``date_end`` and ``date_precision``).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        The rows of ``events`` (index kept) that are not long spans, and those that are (see
+        ``geo.queries.long_span``); both are ``events`` itself when it is empty.
+    """
     if len(events) == 0:
         return events, events
     longer = long_span(events)
@@ -56,6 +68,12 @@ def split_long_spans(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def long_spans(events: pd.DataFrame) -> pd.DataFrame:
     """The events no daily or weekly count holds (code ``LONG_SPAN``), listed apart.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``date_start`` (and optionally ``date_end``, ``date_precision`` and the
+        other :data:`LONG_SPAN_COLUMNS`; missing ones are filled with "").
 
     Returns
     -------
@@ -74,7 +92,21 @@ def long_spans(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_start(dates: pd.Series, freq: str = "D") -> pd.Series:
-    """The first day of the period (day, or the Monday of the week) of each date."""
+    """The first day of the period (day, or the Monday of the week) of each date.
+
+    Parameters
+    ----------
+    dates : pandas.Series
+        Dates or datetimes (their time of day is dropped).
+    freq : str, default "D"
+        ``"D"`` for days or ``"W"`` for weeks starting on Monday; anything else raises
+        ``ValueError``.
+
+    Returns
+    -------
+    pandas.Series
+        The normalised first day of each date's period, on the index of ``dates``.
+    """
     days = pd.to_datetime(dates).dt.normalize()
     if freq == "D":
         return days

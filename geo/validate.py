@@ -71,14 +71,40 @@ _NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{2,4})$")
 
 
 def require_columns(columns, required, hint: str = "") -> list[Problem]:
-    """A problem for each required column missing from ``columns``."""
+    """A problem for each required column missing from ``columns``.
+
+    Parameters
+    ----------
+    columns : iterable
+        The column names present (compared as strings).
+    required : iterable of str
+        The column names that must be present.
+    hint : str, default ""
+        Added in parentheses to each problem's reason when given.
+
+    Returns
+    -------
+    list of Problem
+        One file-level problem per missing column, in the order of ``required``.
+    """
     present = {str(c) for c in columns}
     reason = "required column is missing" + (f" ({hint})" if hint else "")
     return [Problem(None, col, reason) for col in required if col not in present]
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """Strings stripped, NUL characters removed, line endings as ``\\n``; missing = ""."""
+    """Strings stripped, NUL characters removed, line endings as ``\\n``; missing = "".
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values of any type (converted with ``str``).
+
+    Returns
+    -------
+    pandas.Series
+        The cleaned strings on the index of ``values``.
+    """
     s = values.astype(object).where(values.notna(), "").astype(str)
     return (
         s.str.replace("\x00", "", regex=False)
@@ -89,7 +115,22 @@ def clean_text(values: pd.Series) -> pd.Series:
 
 
 def duplicate_ids(ids: pd.Series, rows: pd.Series, column: str) -> list[Problem]:
-    """A problem for each row repeating an ID seen on an earlier row of the same file."""
+    """A problem for each row repeating an ID seen on an earlier row of the same file.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        The IDs, in file order; empty strings are never duplicates.
+    rows : pandas.Series
+        The file row number of each value (quoted in the problems).
+    column : str
+        The column named in the problems.
+
+    Returns
+    -------
+    list of Problem
+        One problem per repeating row, naming the row where the ID first appeared.
+    """
     ids = ids.reset_index(drop=True)
     rows = pd.Series(rows).reset_index(drop=True)
     dup = ids.duplicated(keep="first") & (ids != "")
@@ -104,7 +145,22 @@ def duplicate_ids(ids: pd.Series, rows: pd.Series, column: str) -> list[Problem]
 
 
 def missing_values(values: pd.Series, rows: pd.Series, column: str) -> list[Problem]:
-    """A problem for each empty cell of a required column."""
+    """A problem for each empty cell of a required column.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column's values (a cell of only whitespace counts as empty).
+    rows : pandas.Series
+        The file row number of each value (quoted in the problems).
+    column : str
+        The column named in the problems.
+
+    Returns
+    -------
+    list of Problem
+        One ``value is missing`` problem per empty cell.
+    """
     empty = values.astype(str).str.strip() == ""
     return [Problem(int(r), column, "value is missing") for r in pd.Series(rows)[empty.to_numpy()]]
 
@@ -112,7 +168,27 @@ def missing_values(values: pd.Series, rows: pd.Series, column: str) -> list[Prob
 def parse_ints(
     values: pd.Series, rows: pd.Series, column: str, *, required: bool = False, minimum: int | None = 0
 ) -> tuple[pd.Series, list[Problem]]:
-    """Whole numbers (``"12"``, ``"12.0"``) as ``Int64``; empty = missing (a problem if required)."""
+    """Whole numbers (``"12"``, ``"12.0"``) as ``Int64``; empty = missing (a problem if required).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The cells (cleaned with :func:`clean_text` first).
+    rows : pandas.Series
+        The file row number of each value (quoted in the problems).
+    column : str
+        The column named in the problems.
+    required : bool, default False
+        Give a problem for each empty cell.
+    minimum : int or None, default 0
+        Smallest accepted value; ``None`` for no lower bound.
+
+    Returns
+    -------
+    tuple of (pandas.Series, list of Problem)
+        ``Int64`` values on the index of ``values`` (missing where empty or refused), and a problem
+        for each cell that is not a whole number, is below ``minimum`` or (if required) is empty.
+    """
     text = clean_text(values)
     num = pd.to_numeric(text.where(text != "", None), errors="coerce")
     rows = pd.Series(rows).reset_index(drop=True)
@@ -255,21 +331,75 @@ class _Cells:
         self.problems: list[Problem] = []
 
     def refuse(self, i: int, reason: str, code: str = "bad_date") -> None:
-        """Refuse cell ``i`` (a problem on its row)."""
+        """Refuse cell ``i`` (a problem on its row).
+
+        Parameters
+        ----------
+        i : int
+            Position of the cell in the column.
+        reason : str
+            The problem's reason.
+        code : str, default "bad_date"
+            The problem's code.
+
+        Returns
+        -------
+        None
+            The problem is added to ``problems`` and the cell marked done.
+        """
         self.problems.append(Problem(int(self.rows[i]), self.column, reason, code=code))
         self.done[i] = True
 
     def found(self, i: int, year: int, month: int, day: int) -> None:
-        """Cell ``i`` reads as this day."""
+        """Cell ``i`` reads as this day.
+
+        Parameters
+        ----------
+        i : int
+            Position of the cell in the column.
+        year : int
+            The year read.
+        month : int
+            The month read (1-12, checked later by :meth:`calendar_dates`).
+        day : int
+            The day of the month read (checked later by :meth:`calendar_dates`).
+
+        Returns
+        -------
+        None
+            The day is recorded and the cell marked done.
+        """
         self.y[i], self.m[i], self.d[i] = year, month, day
         self.done[i] = True
 
     def cell(self, i: int) -> str:
-        """Row ``i`` and its text, as messages quote them."""
+        """Row ``i`` and its text, as messages quote them.
+
+        Parameters
+        ----------
+        i : int
+            Position of the cell in the column.
+
+        Returns
+        -------
+        str
+            ``row N: 'text'``.
+        """
         return f"row {int(self.rows[i])}: {self.text[i]!r}"
 
     def refuse_unread(self, required: bool) -> None:
-        """A problem for each cell no form read (and each empty one, when required)."""
+        """A problem for each cell no form read (and each empty one, when required).
+
+        Parameters
+        ----------
+        required : bool
+            Also give a ``date is missing`` problem for each empty cell.
+
+        Returns
+        -------
+        None
+            The problems are added to ``problems``.
+        """
         empty = (self.text == "").to_numpy()
         for i in np.flatnonzero(~self.done & ~empty):
             self.problems.append(
@@ -375,7 +505,19 @@ def _read_day_month(cells: _Cells, i: int, a: int, b: int, year: int, order: str
 
 
 def outline_geometry(outline):
-    """A single shapely geometry (EPSG:4326) from a GeoDataFrame, GeoSeries or geometry."""
+    """A single shapely geometry (EPSG:4326) from a GeoDataFrame, GeoSeries or geometry.
+
+    Parameters
+    ----------
+    outline : geopandas.GeoDataFrame or geopandas.GeoSeries or shapely geometry or None
+        The outline; frames and series are reprojected to EPSG:4326 when needed and unioned, a
+        geometry is returned as given.
+
+    Returns
+    -------
+    shapely.Geometry or None
+        The geometry, or ``None`` for ``None`` or an empty frame or series.
+    """
     if outline is None:
         return None
     if isinstance(outline, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -527,6 +669,23 @@ def check_areas_in_outline(geoms: gpd.GeoSeries, rows, outline, *, what: str = "
     """A problem for each polygon that does not touch Syria's outline (wrong place, CRS or axis order).
 
     ``geoms`` are valid geometries in EPSG:4326; ``outline`` as in :func:`check_points` (None: no check).
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoSeries
+        The polygons (missing or empty ones are skipped).
+    rows : pandas.Series or array-like
+        The file row number of each geometry (quoted in the problems).
+    outline : geopandas.GeoDataFrame or geopandas.GeoSeries or shapely geometry or None
+        Syria's outline (see :func:`outline_geometry`).
+    what : str, default "zone"
+        The word for a feature in the problems' reasons.
+
+    Returns
+    -------
+    list of Problem
+        One problem per geometry outside the outline, on column ``geometry``, with the distance
+        and a hint (swapped axes, or wrong coordinates or CRS).
     """
     geom = outline_geometry(outline)
     if geom is None or len(geoms) == 0:
@@ -572,7 +731,21 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 def check_crs(gdf: gpd.GeoDataFrame, what: str = "the file") -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Reproject to EPSG:4326; a problem when no CRS is declared."""
+    """Reproject to EPSG:4326; a problem when no CRS is declared.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The features read from a file.
+    what : str, default "the file"
+        How the problem's reason names the source.
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, list of Problem)
+        The frame in EPSG:4326 and no problem, or ``gdf`` unchanged and one problem on column
+        ``geometry`` when it has no CRS.
+    """
     if gdf.crs is None:
         return gdf, [
             Problem(

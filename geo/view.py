@@ -78,6 +78,28 @@ def filter_events(
     Empty filters do not filter.  ``partly=True`` returns instead the events that pass the other
     filters and are only partly in the range (code ``PARTLY_IN_RANGE``: their span overlaps it
     without lying inside it), which a view reports apart and never counts.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events.
+    start : str or datetime-like, optional
+        First day of the range (inclusive); ``None`` for an open start.
+    end : str or datetime-like, optional
+        Last day of the range (inclusive); ``None`` for an open end.
+    classes : iterable of str, default ()
+        Truce classes or event types to keep.
+    parties : iterable of str, default ()
+        Parties to keep (matched on either side).
+    govs : iterable of str, default ()
+        Governorate P-codes to keep.
+    partly : bool, default False
+        Return the events only partly in the range instead of those in it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows of ``events`` (``events`` itself when it is empty).
     """
     if len(events) == 0:
         return events
@@ -103,7 +125,24 @@ def filter_events(
 
 
 def filter_view(events: pd.DataFrame, state, *, with_range: bool = True, partly: bool = False) -> pd.DataFrame:
-    """``filter_events`` with the fields of a ``viewstate.ViewState`` (``partly``: see there)."""
+    """``filter_events`` with the fields of a ``viewstate.ViewState`` (``partly``: see there).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events.
+    state : viewstate.ViewState
+        The view; its ``start``, ``end``, ``classes``, ``parties`` and ``govs`` are used.
+    with_range : bool, default True
+        Apply the view's date range; when false the range is open on both sides.
+    partly : bool, default False
+        Return the events only partly in the range (passed to :func:`filter_events`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows of ``events``.
+    """
     return filter_events(
         events,
         start=state.start if with_range else None,
@@ -121,6 +160,17 @@ def imprecise_counts(events: pd.DataFrame) -> dict[str, tuple[int, int]]:
     Codes ``COUNTRY_ONLY`` (located only to Syria: not on the map, in no governorate) and
     ``LONG_SPAN`` (dated only to a span longer than a week: on no day or week).  The front
     ends word them.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events (see ``geo.queries.country_only`` and ``geo.queries.long_span``).
+
+    Returns
+    -------
+    dict of str to tuple of (int, int)
+        For each of the two codes, the number of such events and the sum of their
+        ``fatalities`` (missing or non-numeric counted as 0).  An event can count under both.
     """
     out = {}
     for code, mask in ((COUNTRY_ONLY, country_only(events)), (LONG_SPAN, long_span(events))):

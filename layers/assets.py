@@ -35,7 +35,18 @@ _BY_CDN = {url: name for name, url in VENDOR_FILES.items()}
 
 
 def local_url(name: str) -> str:
-    """URL of vendor file ``name`` as served by the app."""
+    """URL of vendor file ``name`` as served by the app.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`VENDOR_FILES`, e.g. ``"leaflet.js"``.
+
+    Returns
+    -------
+    str
+        ``VENDOR_URL/name``.  Raises ``KeyError`` for a name not in :data:`VENDOR_FILES`.
+    """
     if name not in VENDOR_FILES:
         raise KeyError(f"unknown vendor file {name!r}")
     return f"{VENDOR_URL}/{name}"
@@ -86,6 +97,16 @@ def localize(element) -> None:
 
     Links whose CDN URL we do not ship are dropped (and so never requested); a layer that
     needs one must add it to :data:`VENDOR_FILES` first.
+
+    Parameters
+    ----------
+    element : branca.element.Element
+        A map or any element; its ``default_js``/``default_css`` lists and those of all its
+        ``_children`` (recursively) are rewritten in place.
+
+    Returns
+    -------
+    None
     """
     stack = [element]
     while stack:

@@ -31,7 +31,18 @@ _ON_EACH = JsCode(
 
 
 def boundaries_note(official: bool) -> str:
-    """The note shown on the map and the page about which boundaries are in use (plain text)."""
+    """The note shown on the map and the page about which boundaries are in use (plain text).
+
+    Parameters
+    ----------
+    official : bool
+        Whether the governorate boundaries in use are the official OCHA COD-AB ones.
+
+    Returns
+    -------
+    str
+        :data:`OFFICIAL_NOTE` or :data:`NOT_OFFICIAL_NOTE` (not escaped).
+    """
     return OFFICIAL_NOTE if official else NOT_OFFICIAL_NOTE
 
 
@@ -73,6 +84,26 @@ def boundaries_layer(
     ``boundary`` in ``layers/canvas.py``), so they stay visible through the zone fills; not
     interactive, so they never catch the mouse. Boundaries not marked official (an import
     without that precision) are dashed and labelled "(not official)".
+
+    Parameters
+    ----------
+    governorates : GeoDataFrame
+        Governorate polygons or lines (EPSG:4326), optional ``name_en``; drawn as thin lines.
+        ``None`` or empty draws nothing.
+    country : GeoDataFrame, optional
+        The country outline, drawn as a thicker line (never dashed); ``None`` or empty skips it.
+    official : bool
+        Whether the boundaries are official; if not, the governorate lines are dashed and the
+        layer name gets " (not official)".
+    name : str
+        Layer name (escaped).
+    simplify : float
+        Simplification tolerance in degrees (0 = none).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One non-interactive GeoJson per non-empty input, not listed in the layer control.
     """
     label = name if official else f"{name} (not official)"
     fg = folium.FeatureGroup(name=esc(label))
@@ -96,6 +127,15 @@ def add_boundary_pane(m: folium.Map) -> None:
     The boundaries used to have a pane of their own (z-index between zones and markers).  With
     canvas rendering that pane got a canvas of its own; they are now ordered inside the map's one
     shared canvas instead (``layers/canvas.py``, set up by ``layers.assets.base_map``).
+
+    Parameters
+    ----------
+    m : folium.Map
+        Ignored.
+
+    Returns
+    -------
+    None
     """
     del m
 
@@ -118,5 +158,15 @@ class Attribution(MacroElement):
 
 
 def add_boundary_attribution(m: folium.Map) -> None:
-    """Credit the OCHA / UNCS COD-AB boundaries in the map's attribution control."""
+    """Credit the OCHA / UNCS COD-AB boundaries in the map's attribution control.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map; an :class:`Attribution` with ``geo.datasets.BOUNDARY_ATTRIBUTION`` is added to it.
+
+    Returns
+    -------
+    None
+    """
     Attribution(BOUNDARY_ATTRIBUTION).add_to(m)

@@ -39,7 +39,23 @@ def _label(party: str) -> str:
 
 
 def change_tooltip(from_party: str, to_party: str, area_km2: float, d1: str, d2: str) -> str:
-    """Tooltip HTML of one changed area (escaped)."""
+    """Tooltip HTML of one changed area (escaped).
+
+    Parameters
+    ----------
+    from_party, to_party : str
+        Party codes of the old and new holder, shown by their ``geo.schema.PARTIES`` names
+        (an unknown code as is, an empty one as "no record").
+    area_km2 : float
+        Area of the changed region in km², shown rounded to whole km².
+    d1, d2 : str
+        The two dates, as shown.
+
+    Returns
+    -------
+    str
+        HTML with all text escaped.
+    """
     return (
         f"<b>{esc(_label(from_party))} → {esc(_label(to_party))}</b><br>"
         f"{esc(f'{area_km2:,.0f} km²')} changed hands between {esc(d1)} and {esc(d2)}"
@@ -47,7 +63,24 @@ def change_tooltip(from_party: str, to_party: str, area_km2: float, d1: str, d2:
 
 
 def changes_geojson(areas, d1: str, d2: str, simplify: float = SIMPLIFY_DEG) -> dict:
-    """FeatureCollection of changed areas with escaped tooltips and plain style properties."""
+    """FeatureCollection of changed areas with escaped tooltips and plain style properties.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        ``from_party``, ``to_party``, ``area_km2``, geometry (EPSG:4326), from
+        :func:`geo.control.changed_areas`.
+    d1, d2 : str
+        The two dates, as shown in tooltips.
+    simplify : float
+        Simplification tolerance in degrees (0 = none); coordinates are rounded to 4 decimals.
+
+    Returns
+    -------
+    dict
+        GeoJSON FeatureCollection; each feature's ``style`` has the old holder's colour as
+        outline (dashed) and the new holder's as fill.  Empty geometries are skipped.
+    """
     features = []
     if len(areas):
         geoms = areas.geometry.to_numpy()
@@ -83,7 +116,22 @@ def changes_geojson(areas, d1: str, d2: str, simplify: float = SIMPLIFY_DEG) -> 
 
 
 def towns_geojson(changes, localities) -> dict:
-    """Points of the localities in ``changes`` (geo.control.changes_between) with escaped tooltips."""
+    """Points of the localities in ``changes`` (geo.control.changes_between) with escaped tooltips.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Output of ``geo.control.changes_between``: ``locality_id``, ``name_en``, ``path``,
+        ``change_dates`` and ``to_party`` (the fill colour) per locality.
+    localities : GeoDataFrame or None
+        Localities with ``locality_id`` and Point geometry (EPSG:4326); the first row of each
+        id is used.  ``None`` or empty gives no features.
+
+    Returns
+    -------
+    dict
+        GeoJSON FeatureCollection of Points; localities without a geometry are skipped.
+    """
     features = []
     if len(changes) and localities is not None and len(localities):
         pts = localities.drop_duplicates("locality_id").set_index("locality_id").geometry
@@ -130,7 +178,22 @@ def changes_layer(areas, d1: str, d2: str, *, name: str = LAYER_NAME) -> folium.
 
 
 def changed_towns_layer(changes, localities, *, name: str = TOWNS_NAME) -> folium.FeatureGroup:
-    """FeatureGroup of dots on the localities that changed hands, with their dates of change."""
+    """FeatureGroup of dots on the localities that changed hands, with their dates of change.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Output of ``geo.control.changes_between`` (see :func:`towns_geojson`).
+    localities : GeoDataFrame or None
+        Localities with ``locality_id`` and Point geometry (EPSG:4326).
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Empty when no changed locality has a geometry.
+    """
     fg = folium.FeatureGroup(name=esc(name))
     data = towns_geojson(changes, localities)
     if data["features"]:

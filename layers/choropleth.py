@@ -85,7 +85,18 @@ def class_index(values, breaks) -> np.ndarray:
 
 
 def class_labels(breaks) -> list[str]:
-    """Legend text of each class, e.g. ``["0", "1–2", "3–5", …, "more than 100"]``."""
+    """Legend text of each class, e.g. ``["0", "1–2", "3–5", …, "more than 100"]``.
+
+    Parameters
+    ----------
+    breaks : sequence of int
+        Increasing class bounds, the first 0 (a value of :data:`BREAKS`).
+
+    Returns
+    -------
+    list of str
+        ``len(breaks) + 1`` labels: the zero class, one per range, then the open top class.
+    """
     labels = ["0"]
     for lo, hi in zip(breaks[:-1], breaks[1:], strict=True):
         labels.append(f"{lo + 1:,}" if hi == lo + 1 else f"{lo + 1:,}–{hi:,}")
@@ -94,12 +105,37 @@ def class_labels(breaks) -> list[str]:
 
 
 def class_colour(index: int) -> str | None:
-    """Fill colour of class ``index`` (None for the zero class: unfilled)."""
+    """Fill colour of class ``index`` (None for the zero class: unfilled).
+
+    Parameters
+    ----------
+    index : int
+        Class index as given by :func:`class_index`; values above the last class get its colour.
+
+    Returns
+    -------
+    str or None
+        A colour of ``geo.palette.CHOROPLETH_COLOURS``, or None for ``index <= 0``.
+    """
     return None if index <= 0 else CHOROPLETH_COLOURS[min(index, len(CHOROPLETH_COLOURS)) - 1]
 
 
 def district_tooltip(row: dict, range_label: str = "") -> str:
-    """Tooltip HTML of one district: English and Arabic names, governorate, events, fatalities (escaped)."""
+    """Tooltip HTML of one district: English and Arabic names, governorate, events, fatalities (escaped).
+
+    Parameters
+    ----------
+    row : dict
+        One district record; ``name_en``, ``name_ar``, ``governorate``, ``pcode``, ``events``
+        and ``fatalities`` are read (missing keys count as empty or 0).
+    range_label : str
+        The event range, added on a last line when not empty.
+
+    Returns
+    -------
+    str
+        HTML with all text escaped.
+    """
     name = esc(row.get("name_en", ""))
     ar = row.get("name_ar", "")
     if ar:
@@ -179,6 +215,24 @@ def choropleth_layer(
     """FeatureGroup of the districts filled by ``measure`` (see :func:`choropleth_geojson`).
 
     Add it before the zones and events so they are drawn over it.
+
+    Parameters
+    ----------
+    districts : GeoDataFrame
+        :func:`geo.admin.district_totals` output (see :func:`choropleth_geojson`).
+    measure : str
+        One of :data:`MEASURES`.
+    range_label : str
+        The event range, shown in each district's tooltip.
+    name : str
+        Layer name; the measure is appended (e.g. "Districts: events"), escaped.
+    simplify : float
+        Simplification tolerance in degrees (0 = none).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Empty when there are no districts.
     """
     fg = folium.FeatureGroup(name=esc(f"{name}: {MEASURE_LABELS[measure].split(' per ')[0].lower()}"))
     data = choropleth_geojson(districts, measure, range_label=range_label, simplify=simplify)
@@ -189,7 +243,21 @@ def choropleth_layer(
 
 def zones_outline_layer(zones, *, name: str = "Control zones (outlines)") -> folium.FeatureGroup:
     """The control zones as party-coloured outlines on a white casing, no fill, not interactive:
-    drawn over the choropleth, they keep the front lines visible without mixing colours."""
+    drawn over the choropleth, they keep the front lines visible without mixing colours.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Control zones as taken by :func:`layers.zones.zones_geojson` (``party``, geometry);
+        contested zones are dashed.
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        The white casing, then the coloured lines; empty when there are no zones.
+    """
     fg = folium.FeatureGroup(name=esc(name))
     data = zones_geojson(zones)
     if not data["features"]:
@@ -235,7 +303,20 @@ def zones_outline_layer(zones, *, name: str = "Control zones (outlines)") -> fol
 
 
 def legend_html(measure: str, *, zones: bool = False) -> str:
-    """The choropleth legend: one swatch per class with its range (all text escaped)."""
+    """The choropleth legend: one swatch per class with its range (all text escaped).
+
+    Parameters
+    ----------
+    measure : str
+        One of :data:`MEASURES`; any other value gives no legend.
+    zones : bool
+        Add a note that the control zones are drawn as outlines.
+
+    Returns
+    -------
+    str
+        The legend's HTML ("" for an unknown measure).
+    """
     if measure not in MEASURES:
         return ""
     rows = []
@@ -264,7 +345,24 @@ def legend_html(measure: str, *, zones: bool = False) -> str:
 def add_choropleth_legend(
     m: folium.Map, measure: str, *, zones: bool = False, position: str = "bottomleft"
 ) -> HtmlControl | None:
-    """Add the choropleth legend to ``m`` (fixed breaks: it belongs to the map's base); None when off."""
+    """Add the choropleth legend to ``m`` (fixed breaks: it belongs to the map's base); None when off.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map the legend control is added to.
+    measure : str
+        One of :data:`MEASURES`; any other value (e.g. "off") adds nothing.
+    zones : bool
+        Mention the zone outlines in the legend (see :func:`legend_html`).
+    position : str
+        Leaflet control corner ("topleft", "topright", "bottomleft", "bottomright").
+
+    Returns
+    -------
+    HtmlControl or None
+        The control added, or None when there is no legend.
+    """
     html = legend_html(measure, zones=zones)
     if not html:
         return None

@@ -68,7 +68,22 @@ SYNTHETIC_NOTE = "SYNTHETIC EVENT (not a real incident)"
 
 
 def popup_fields(row: dict) -> list:
-    """Escaped popup values of one event: one per :data:`POPUP_LABELS`, then the id, then 1/0 synthetic."""
+    """Escaped popup values of one event: one per :data:`POPUP_LABELS`, then the id, then 1/0 synthetic.
+
+    Parameters
+    ----------
+    row : dict
+        One event record with text values: ``date_start``, ``date_end``, ``date_precision``,
+        ``actor1``, ``actor2``, ``fatalities``, ``fat_low``, ``fat_high``, ``place``,
+        ``event_type``, ``truce_class``, ``source``, ``geo_precision``, ``dataset`` and
+        ``event_id``; optional ``flags``, ``held_by``, ``corroboration``/``corroborated_by``.
+
+    Returns
+    -------
+    list
+        ``len(POPUP_LABELS)`` escaped strings, the escaped event id, then 1 if the event is
+        synthetic else 0.
+    """
     date = row["date_start"] + (f" – {row['date_end']}" if row["date_end"] and row["date_end"] != row["date_start"] else "")
     if row["date_precision"] and row["date_precision"] != "day":
         date += f" (date precision: {row['date_precision']})"

@@ -106,14 +106,46 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
 
 
 def add_legend(m: folium.Map, position: str = "bottomright", **kwargs) -> HtmlControl:
-    """Add the legend control to ``m`` (bottom right: over the desert and Iraq, where little happens)."""
+    """Add the legend control to ``m`` (bottom right: over the desert and Iraq, where little happens).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map the legend control is added to.
+    position : str
+        Leaflet control corner ("topleft", "topright", "bottomleft", "bottomright"; others
+        fall back to "bottomright").
+    **kwargs
+        Passed to :func:`legend_html` (``zones``, ``events``, ``towns``, ``color_by``, ``synthetic``).
+
+    Returns
+    -------
+    HtmlControl
+        The control added.
+    """
     ctl = HtmlControl(legend_html(**kwargs), position=position, css_class="scm-legend")
     ctl.add_to(m)
     return ctl
 
 
 def add_note(m: folium.Map, text: str, position: str = "bottomleft") -> HtmlControl:
-    """Add a small plain-text note (escaped) to the map, e.g. the boundaries' source note."""
+    """Add a small plain-text note (escaped) to the map, e.g. the boundaries' source note.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map the note control is added to.
+    text : str
+        Plain text of the note (escaped here).
+    position : str
+        Leaflet control corner ("topleft", "topright", "bottomleft", "bottomright"; others
+        fall back to "bottomright").
+
+    Returns
+    -------
+    HtmlControl
+        The control added.
+    """
     ctl = HtmlControl(f"<small>{esc(text)}</small>", position=position, css_class="scm-note")
     ctl.add_to(m)
     return ctl

@@ -173,7 +173,18 @@ class PointRows(JSCSSMixin, MacroElement):
 
 
 def text_colour(hex_colour: str) -> str:
-    """Black or white, whichever reads better on ``hex_colour``."""
+    """Black or white, whichever reads better on ``hex_colour``.
+
+    Parameters
+    ----------
+    hex_colour : str
+        A ``#rgb`` or ``#rrggbb`` colour (the ``#`` is optional).
+
+    Returns
+    -------
+    str
+        ``"#000000"`` when the colour's relative luminance is above 0.5, else ``"#ffffff"``.
+    """
     h = hex_colour.lstrip("#")
     if len(h) == 3:
         h = "".join(c * 2 for c in h)

@@ -57,6 +57,18 @@ def safe_colour(value: str, default: str = "#333333") -> str:
     """Return ``value`` if it is a ``#rgb``/``#rrggbb`` hex colour, else ``default``.
 
     Colours are written into style attributes and JavaScript; only hex strings pass.
+
+    Parameters
+    ----------
+    value : str
+        The colour to check; anything but a ``#rgb``/``#rrggbb`` string (``None`` included) fails.
+    default : str
+        Returned when ``value`` is not a hex colour.
+
+    Returns
+    -------
+    str
+        ``value`` unchanged, or ``default``.
     """
     v = str(value or "")
     if len(v) in (4, 7) and v[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in v[1:]):

@@ -19,7 +19,18 @@ MAX_CITATIONS_SHOWN = 8
 
 
 def town_radius(n_sources) -> float:
-    """Marker radius in pixels: grows with the square root of the number of citing sources."""
+    """Marker radius in pixels: grows with the square root of the number of citing sources.
+
+    Parameters
+    ----------
+    n_sources : int or None
+        Number of citing sources; ``None``, NaN and negative values count as 0.
+
+    Returns
+    -------
+    float
+        ``4 + 2.5 * sqrt(n)``, rounded to one decimal.
+    """
     n = 0 if n_sources is None or pd.isna(n_sources) else max(0, int(n_sources))
     return round(4 + 2.5 * math.sqrt(n), 1)
 
@@ -49,7 +60,21 @@ def _citations(value) -> list[str]:
 
 
 def town_popup(row: dict, date_label: str) -> str:
-    """Popup HTML: English and Arabic names, governorate, holder at the date, citations (escaped)."""
+    """Popup HTML: English and Arabic names, governorate, holder at the date, citations (escaped).
+
+    Parameters
+    ----------
+    row : dict
+        One town record; ``name_en``, ``name_ar``, ``admin1_pcode``, ``party``, ``n_sources``,
+        ``citations`` (or ``documents``) and ``locality_id`` are read when present.
+    date_label : str
+        The control date, shown as "Held on ...".
+
+    Returns
+    -------
+    str
+        HTML with all text escaped; at most :data:`MAX_CITATIONS_SHOWN` citations are listed.
+    """
     gov = ADMIN1.get(row.get("admin1_pcode", ""), row.get("admin1_pcode", "")) or "unknown"
     party = row.get("party", "")
     held = PARTIES.get(party, party) if party else "no control record for this date"

@@ -35,7 +35,25 @@ TOOLTIP_SOURCES = 3
 
 
 def zone_tooltip(party: str, valid_from, valid_to, method: str = "", source: str = "") -> str:
-    """Tooltip HTML naming the party and the dates of that control (escaped)."""
+    """Tooltip HTML naming the party and the dates of that control (escaped).
+
+    Parameters
+    ----------
+    party : str
+        Party code, shown by its ``geo.schema.PARTIES`` name (unknown codes as is).
+    valid_from, valid_to : date-like or None
+        Start and (exclusive) end of control; the last day held is shown as ``valid_to`` minus
+        one day.  ``None``/NaT means not recorded.
+    method : str
+        How the zone was made (e.g. "derived"), shown as "zone <method>" when not empty.
+    source : str
+        ``;``-joined source IDs; the first :data:`TOOLTIP_SOURCES` are named, the rest counted.
+
+    Returns
+    -------
+    str
+        HTML with all text escaped.
+    """
     label = PARTIES.get(party, party or "unknown")
     start, end = _iso(valid_from), _iso(valid_to)
     if start and end:
@@ -74,7 +92,22 @@ def _simplified(zones, geoms: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def zones_geojson(zones, simplify: float = SIMPLIFY_DEG) -> dict:
-    """GeoJSON FeatureCollection of the zones with few, plain properties (ISO dates, escaped text)."""
+    """GeoJSON FeatureCollection of the zones with few, plain properties (ISO dates, escaped text).
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        ``party``, ``valid_from``, ``valid_to``, optional ``method``/``source``, geometry (EPSG:4326).
+    simplify : float
+        Simplification tolerance in degrees (0 = none); derived zones are simplified together so
+        they keep shared edges.
+
+    Returns
+    -------
+    dict
+        FeatureCollection with ``kind``, ``party``, ``valid_from``, ``valid_to``, ``tip`` and
+        ``style`` properties; empty geometries are skipped.
+    """
     if len(zones) == 0:
         return {"type": "FeatureCollection", "features": []}
     geoms = zones.geometry.to_numpy()

@@ -71,7 +71,18 @@ class Mention:
         return self.locality_id or self.venue
 
     def record(self, doc_id: str = "") -> dict:
-        """A row of the ``citations`` table."""
+        """A row of the ``citations`` table.
+
+        Parameters
+        ----------
+        doc_id : str, default ""
+            Id of the document the mention belongs to.
+
+        Returns
+        -------
+        dict
+            ``doc_id`` followed by the mention's fields.
+        """
         return {"doc_id": doc_id, **asdict(self)}
 
 

@@ -40,7 +40,18 @@ def load_localities_for(store=None) -> gpd.GeoDataFrame:
 
 
 def load_gazetteer(store=None) -> Gazetteer:
-    """The gazetteer used to find citations (see :func:`load_localities_for`)."""
+    """The gazetteer used to find citations (see :func:`load_localities_for`).
+
+    Parameters
+    ----------
+    store : geo.store.Store, optional
+        The workspace store; None for the shipped localities alone.
+
+    Returns
+    -------
+    Gazetteer
+        A gazetteer over the localities of :func:`load_localities_for`.
+    """
     return Gazetteer(load_localities_for(store))
 
 
@@ -60,23 +71,63 @@ def _frame(columns: dict[str, str], rows: list[dict]) -> pd.DataFrame:
 
 
 def documents_frame(docs: list[Document]) -> pd.DataFrame:
-    """The ``documents`` rows of some documents."""
+    """The ``documents`` rows of some documents.
+
+    Parameters
+    ----------
+    docs : list of Document
+        The documents.
+
+    Returns
+    -------
+    DataFrame
+        One row per document, in ``geo.schema.DOCUMENT_COLUMNS``.
+    """
     return _frame(DOCUMENT_COLUMNS, [d.record() for d in docs])
 
 
 def citations_frame(pairs: list[tuple[Document, list[Mention]]]) -> pd.DataFrame:
-    """The ``citations`` rows of documents and their mentions."""
+    """The ``citations`` rows of documents and their mentions.
+
+    Parameters
+    ----------
+    pairs : list of (Document, list of Mention)
+        Each document with the mentions found in it.
+
+    Returns
+    -------
+    DataFrame
+        One row per mention, in ``geo.schema.CITATION_COLUMNS``.
+    """
     rows = [m.record(doc.doc_id) for doc, mentions in pairs for m in mentions]
     return _frame(CITATION_COLUMNS, rows)
 
 
 def load_workspace(store) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(documents, citations) kept in the workspace store (empty frames when none)."""
+    """(documents, citations) kept in the workspace store (empty frames when none).
+
+    Parameters
+    ----------
+    store : geo.store.Store
+        The workspace store.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The stored ``documents`` and ``citations`` tables.
+    """
     return store.read("documents"), store.read("citations")
 
 
 def save_document(store, pairs: list[tuple[Document, list[Mention]]]) -> tuple[int, int]:
     """Store documents and their citations atomically; a document stored again is replaced.
+
+    Parameters
+    ----------
+    store : geo.store.Store
+        The workspace store, written under its lock.
+    pairs : list of (Document, list of Mention)
+        Each document with its mentions; an empty list stores nothing.
 
     Returns
     -------
@@ -101,7 +152,20 @@ def save_document(store, pairs: list[tuple[Document, list[Mention]]]) -> tuple[i
 
 
 def remove_document(store, doc_id: str) -> bool:
-    """Delete one document and its citations from the workspace store."""
+    """Delete one document and its citations from the workspace store.
+
+    Parameters
+    ----------
+    store : geo.store.Store
+        The workspace store, written under its lock.
+    doc_id : str
+        Id of the document to delete.
+
+    Returns
+    -------
+    bool
+        True when the document was found and deleted, False when the store does not hold it.
+    """
     with store.lock():
         docs, cites = load_workspace(store)
         if not len(docs) or doc_id not in set(docs["doc_id"]):
@@ -116,6 +180,18 @@ def _shipped_frames(src: pd.DataFrame | None, cit: pd.DataFrame | None) -> tuple
     cites = _frame(CITATION_COLUMNS, [])
 
     def text(value) -> str:
+        """A cell as text: "" when missing, ``YYYY-MM-DD`` for a Timestamp, else ``str(value)``.
+
+        Parameters
+        ----------
+        value : object
+            A cell of the shipped ``sources`` or ``citations`` table.
+
+        Returns
+        -------
+        str
+            The cell's text.
+        """
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return ""
         if isinstance(value, pd.Timestamp):

@@ -13,6 +13,22 @@ def map_link(locality_id: str, lat: float, lon: float, zoom: int = 11) -> str:
 
     The Map is the app's default page, which Streamlit serves at the root URL only: ``/map``
     answers "Page not found".
+
+    Parameters
+    ----------
+    locality_id : str
+        Id of the town (the ``town`` query parameter).
+    lat : float
+        Latitude of the map centre (written with 5 decimals).
+    lon : float
+        Longitude of the map centre (written with 5 decimals).
+    zoom : int, default 11
+        Map zoom level (the ``z`` query parameter).
+
+    Returns
+    -------
+    str
+        The relative URL.
     """
     from urllib.parse import urlencode
 
@@ -28,6 +44,24 @@ def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: 
 
     ``names`` maps locality ids to display names; ``workspace_ids`` are the doc ids stored in the
     workspace (the others are shipped sources).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        The ``documents`` table (the last row of a repeated ``doc_id`` wins); None or empty gives an empty
+        table.
+    citations : DataFrame
+        The ``citations`` table (``doc_id``, ``kind``, ``locality_id``, ``venue``).
+    names : dict of str to str
+        Display name of each locality id (an id without one is shown as is).
+    workspace_ids : iterable of str, default ()
+        Doc ids stored in the workspace.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``doc_id``, ``title``, ``outlet``, ``date``, ``origin``, ``towns``, ``n_towns``, ``abroad``,
+        ``metonymy``; newest first, then by title.
     """
     cols = ["doc_id", "title", "outlet", "date", "origin", "towns", "n_towns", "abroad", "metonymy"]
     if documents is None or not len(documents):
@@ -56,7 +90,21 @@ def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: 
 
 
 def towns_table(towns: gpd.GeoDataFrame, zoom: int = 11) -> pd.DataFrame:
-    """Cited towns (from :func:`cited_towns`) as a table with a map link per town."""
+    """Cited towns (from :func:`cited_towns`) as a table with a map link per town.
+
+    Parameters
+    ----------
+    towns : GeoDataFrame
+        Cited towns (``locality_id``, ``name_en``, ``name_ar``, ``admin1_pcode``, ``n_sources``,
+        ``n_mentions``, point geometry); None or empty gives an empty table.
+    zoom : int, default 11
+        Zoom level of the map links (see :func:`map_link`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``town``, ``arabic``, ``governorate``, ``sources``, ``mentions``, ``map``, ``locality_id``.
+    """
     from geo.schema import ADMIN1
 
     cols = ["town", "arabic", "governorate", "sources", "mentions", "map", "locality_id"]

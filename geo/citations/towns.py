@@ -11,7 +11,18 @@ from geo.schema import CRS
 
 
 def date_text(value) -> str:
-    """A date as ``YYYY-MM-DD``, "" when missing."""
+    """A date as ``YYYY-MM-DD``, "" when missing.
+
+    Parameters
+    ----------
+    value : date-like
+        A date, timestamp or date string; None/NaN/NaT for a missing date.
+
+    Returns
+    -------
+    str
+        The date as ``YYYY-MM-DD``, or "".
+    """
     return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
@@ -145,6 +156,20 @@ def place_summary(citations: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame
 
     Metonymic mentions ("Damascus said") are not counted as towns; they are reported in the
     column ``metonymy`` (kept out of the CSV header by callers that need the four columns).
+
+    Parameters
+    ----------
+    citations : DataFrame
+        The ``citations`` table (``doc_id``, ``kind``, ``locality_id``, ``venue``); None or empty gives an
+        empty table.
+    gazetteer : Gazetteer
+        Gives the display name of each cited locality id.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``name``, ``kind``, ``documents``, ``mentions``, ``locality_id``, ``metonymy``: towns first,
+        then venues, each by documents and mentions (most first), then name.
     """
     cols = ["name", "kind", "documents", "mentions", "locality_id", "metonymy"]
     if citations is None or not len(citations):

@@ -60,7 +60,22 @@ SUB_EVENT_TYPES = {
 
 
 def event_types(event_type: pd.Series, sub_event_type: pd.Series) -> pd.Series:
-    """ACLED event (and sub-event) types -> the app's event types (see the module doc)."""
+    """ACLED event (and sub-event) types -> the app's event types (see the module doc).
+
+    Parameters
+    ----------
+    event_type : pandas.Series
+        ACLED ``event_type`` values.
+    sub_event_type : pandas.Series
+        ACLED ``sub_event_type`` values, aligned with ``event_type``.
+
+    Returns
+    -------
+    pandas.Series
+        Lower-cased, whitespace-collapsed types mapped through ``EVENT_TYPES`` (unmapped types
+        kept as they are); explosions whose sub-event type is in ``SUB_EVENT_TYPES`` take that
+        mapping instead.
+    """
     kind = v.clean_text(event_type).str.lower().str.replace(r"\s+", " ", regex=True)
     sub = v.clean_text(sub_event_type).str.lower().str.replace(r"\s+", " ", regex=True)
     out = kind.map(EVENT_TYPES).fillna(kind)
@@ -79,12 +94,38 @@ def _join(df, a, b):
 
 
 def layout(columns) -> str:
-    """ "2023" or "older" (by the columns ACLED added in March 2023)."""
+    """ "2023" or "older" (by the columns ACLED added in March 2023).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names of the export.
+
+    Returns
+    -------
+    str
+        ``"2023"`` when ``disorder_type`` or ``civilian_targeting`` is among the columns,
+        ``"older"`` otherwise.
+    """
     return "2023" if {"disorder_type", "civilian_targeting"} & set(columns) else "older"
 
 
 def parse(path, ctx: Context) -> Parsed:
-    """Parse an ACLED export CSV."""
+    """Parse an ACLED export CSV.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file to read.
+    ctx : Context
+        The import at hand; its ``encoding`` option is passed to ``read_csv``.
+
+    Returns
+    -------
+    Parsed
+        ``events`` records built with ``events_from_columns``, or a ``Parsed`` with no frame and
+        the problems when required columns are missing; on success a note names the column layout.
+    """
     df, _enc = read_csv(path, ctx.opt("encoding"))
     problems = v.require_columns(df.columns, REQUIRED, "is this an ACLED export?")
     if problems:

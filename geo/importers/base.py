@@ -67,7 +67,20 @@ class Context:
     options: dict
 
     def opt(self, name, default=None):
-        """The import option ``name`` (e.g. ``fix``, ``layer``, ``order``), or ``default`` when unset."""
+        """The import option ``name`` (e.g. ``fix``, ``layer``, ``order``), or ``default`` when unset.
+
+        Parameters
+        ----------
+        name : str
+            Option name, looked up in ``options``.
+        default : object, optional
+            Returned when the option is missing or ``None``.
+
+        Returns
+        -------
+        object
+            The option value, or ``default``.
+        """
         value = self.options.get(name)
         return default if value is None else value
 
@@ -276,7 +289,22 @@ def _join_flags(a: str, b: str) -> str:
 
 
 def commit(parsed: Parsed, ctx: Context) -> ImportReport:
-    """Write parsed records into the store (atomically) and report."""
+    """Write parsed records into the store (atomically) and report.
+
+    Parameters
+    ----------
+    parsed : Parsed
+        Parsed records (``events``, ``zones`` or ``boundaries``) with a ``_row`` column.
+    ctx : Context
+        The import at hand; ``store_path`` names the target store.
+
+    Returns
+    -------
+    ImportReport
+        Counts of added records and duplicates (records already in the catalog or store, which
+        are skipped), the flagged problems of the added rows, and notes.  Boundaries are
+        delegated to ``geo.importers.boundaries.commit_boundaries``.
+    """
     from geo.store import Store
 
     store = Store(ctx.store_path)
@@ -346,7 +374,18 @@ def _zone_keys(zones: pd.DataFrame) -> list[str]:
 
 
 def refuse(problems: list[Problem]):
-    """Raise ``InputError`` with the problems."""
+    """Raise ``InputError`` with the problems.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The problems that stop the import.
+
+    Returns
+    -------
+    None
+        Never returns; always raises ``InputError``.
+    """
     raise InputError(problems)
 
 

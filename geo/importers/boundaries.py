@@ -48,6 +48,18 @@ def _canonical_columns(gdf: gpd.GeoDataFrame, lower: dict, rows: pd.Series, ctx:
     level_raw, problems = v.parse_ints(gdf[lower["admin_level"]], rows, "admin_level", required=True)
 
     def get(name):
+        """The cleaned text of a canonical column of the layer.
+
+        Parameters
+        ----------
+        name : str
+            Canonical column name, looked up in ``lower`` (canonical name -> layer column).
+
+        Returns
+        -------
+        pandas.Series
+            The cleaned text of that column, or ``n`` empty strings when the layer lacks it.
+        """
         return v.clean_text(gdf[lower[name]]) if name in lower else pd.Series([""] * n)
 
     precision, source = get("precision"), get("source")
@@ -231,7 +243,23 @@ def _same(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> bool:
 
 
 def commit_boundaries(parsed: Parsed, ctx: Context, store) -> ImportReport:
-    """Replace the stored levels present in ``parsed`` (atomically); re-assign event governorates."""
+    """Replace the stored levels present in ``parsed`` (atomically); re-assign event governorates.
+
+    Parameters
+    ----------
+    parsed : Parsed
+        Parsed ``boundaries`` records.
+    ctx : Context
+        The import at hand (not otherwise used).
+    store : geo.store.Store
+        The target store, already locked by the caller.
+
+    Returns
+    -------
+    ImportReport
+        Levels identical to the stored ones count as duplicates; the rows of changed levels count
+        as added, with a note per replaced level (and one when governorates were re-assigned).
+    """
     from geo.queries import assign_admin1
 
     new = canonical("boundaries", parsed.frame)

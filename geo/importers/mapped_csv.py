@@ -42,7 +42,22 @@ CANONICAL_REQUIRED = ("event_id", "date_start", "lat", "lon")
 
 
 def parse_map(spec, required=REQUIRED_KEYS) -> tuple[dict[str, str], list[Problem]]:
-    """``"id=COL,date=COL"`` (or a dict) -> {key: column}, with problems for bad entries."""
+    """``"id=COL,date=COL"`` (or a dict) -> {key: column}, with problems for bad entries.
+
+    Parameters
+    ----------
+    spec : str or dict or None
+        ``KEY=COLUMN`` pairs separated by commas, or a dict of them; ``None`` or ``""`` for no
+        mapping.  Keys must be among ``MAP_KEYS``.
+    required : sequence of str, default REQUIRED_KEYS
+        Keys the mapping must contain.
+
+    Returns
+    -------
+    tuple of (dict, list of Problem)
+        The mapping key -> column name, and the problems (code ``bad_mapping``) for malformed,
+        unknown, repeated or missing keys; ``({}, [])`` when there is no mapping.
+    """
     if spec is None or spec == "":
         return {}, []
     if isinstance(spec, dict):
@@ -76,7 +91,22 @@ def parse_map(spec, required=REQUIRED_KEYS) -> tuple[dict[str, str], list[Proble
 
 
 def parse(path, ctx: Context) -> Parsed:
-    """Parse a CSV of events (mapped or canonical)."""
+    """Parse a CSV of events (mapped or canonical).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file to read.
+    ctx : Context
+        The import at hand; its ``encoding`` and ``map`` options are used.
+
+    Returns
+    -------
+    Parsed
+        ``events`` records; without a mapping the file must have the canonical columns
+        (otherwise one ``mapping_required`` problem), with a mapping every named column must
+        exist (otherwise ``mapped_column_missing`` problems).
+    """
     df, _enc = read_csv(path, ctx.opt("encoding"))
     df = df.reset_index(drop=True)
     rows = pd.Series(np.arange(1, len(df) + 1))

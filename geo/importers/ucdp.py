@@ -66,7 +66,22 @@ def _coded(df, rows, column, mapping, problems):
 
 
 def parse(path, ctx: Context) -> Parsed:
-    """Parse a UCDP GED CSV."""
+    """Parse a UCDP GED CSV.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file to read.
+    ctx : Context
+        The import at hand; its ``encoding`` option is passed to ``read_csv``.
+
+    Returns
+    -------
+    Parsed
+        ``events`` records built with ``events_from_columns`` (precision and violence codes
+        mapped to the app's values), or a ``Parsed`` with no frame and the problems when
+        required columns are missing.
+    """
     df, _enc = read_csv(path, ctx.opt("encoding"))
     problems = v.require_columns(df.columns, REQUIRED, "is this a UCDP GED file?")
     if problems:

@@ -198,13 +198,35 @@ OGR_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 
 
 def layers_of(path) -> list[str]:
-    """Layer names of a GeoPackage / shapefile / zip (raises one of :data:`OGR_ERRORS`)."""
+    """Layer names of a GeoPackage / shapefile / zip (raises one of :data:`OGR_ERRORS`).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file.
+
+    Returns
+    -------
+    list of str
+        The names of its layers, in file order.
+    """
     return [str(name) for name, _ in pyogrio.list_layers(str(path))]
 
 
 def layer_required(names: list[str]) -> Problem:
     """The problem of a file holding several layers when none was chosen (code ``layer_required``;
-    ``values``: the layer names, so a front end can offer them)."""
+    ``values``: the layer names, so a front end can offer them).
+
+    Parameters
+    ----------
+    names : list of str
+        The layer names of the file.
+
+    Returns
+    -------
+    Problem
+        A file-level problem (no row, no column) with code ``layer_required``.
+    """
     reason = f"the file holds {len(names)} layers ({', '.join(names)})"
     return Problem(None, None, reason, code="layer_required", values=tuple(names))
 
@@ -248,7 +270,23 @@ def read_ogr(path, layer=None, *, allow_many: bool = False) -> tuple[gpd.GeoData
 
 
 def read_any(path, ctx: Context, *, allow_many: bool = False):
-    """(GeoDataFrame in EPSG:4326 or None, problems, notes) for any supported vector file."""
+    """(GeoDataFrame in EPSG:4326 or None, problems, notes) for any supported vector file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file: GeoJSON (by ``ctx.fmt`` or suffix) or anything :func:`read_ogr` reads.
+    ctx : Context
+        The import at hand; its ``fix``, ``encoding`` and ``layer`` options are used.
+    allow_many : bool, default False
+        Passed to :func:`read_ogr`: read the first layer of a file holding several.
+
+    Returns
+    -------
+    tuple
+        (GeoDataFrame or None, list of Problem, list of str notes); the GeoDataFrame is checked
+        and reprojected by ``geo.validate.check_crs``, and is ``None`` when the file cannot be read.
+    """
     fix = bool(ctx.opt("fix", False))
     path = Path(path)
     if ctx.fmt == "geojson" or path.suffix.lower() in (".geojson", ".json"):
@@ -351,7 +389,22 @@ def _zones(gdf, rows, ctx: Context) -> Parsed:
 
 
 def parse(path, ctx: Context) -> Parsed:
-    """Parse a vector file as ``kind`` (``events`` by default)."""
+    """Parse a vector file as ``kind`` (``events`` by default).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The vector file.
+    ctx : Context
+        The import at hand; its ``kind`` option picks ``events``, ``zones`` or ``boundaries``
+        (the last is delegated to ``geo.importers.boundaries.parse``).
+
+    Returns
+    -------
+    Parsed
+        The parsed records of that kind, or no frame and the problems (reading problems first)
+        when anything is wrong; an unknown kind gives one ``unknown_kind`` problem.
+    """
     kind = ctx.opt("kind", "events")
     if kind not in VECTOR_KINDS:
         return Parsed(
