@@ -194,6 +194,12 @@ def test_map_page_share_panel_gives_the_link_of_the_view(browser, app_url):
         _wait_app(page)
         page.get_by_text("Share and export this view").click()
         page.get_by_role("button", name="Counts table CSV").wait_for(timeout=20000)  # the panel is open
+        # both link boxes drawn (a rerun started by the map may still be re-sending them)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stCode"] code')]
+                     .map(e => e.innerText).some(t => t.includes('view=briefing'))""",
+            timeout=30000,
+        )
         codes = page.locator('[data-testid="stCode"] code').all_inner_texts()
         link = next(c for c in codes if "view=briefing" not in c).strip()
         assert link.startswith(app_url)
