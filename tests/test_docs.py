@@ -73,9 +73,11 @@ def test_readme_commands_exist():
 def _setup_commands() -> list[str]:
     section = re.search(r"## Set-up\n(.*?)\n## ", README, re.S)
     assert section, "README.md has no '## Set-up' section"
-    block = re.search(r"```(?:bash|sh)?\n(.*?)```", section.group(1), re.S)
-    assert block, "the Set-up section has no code block"
-    return [ln for ln in block.group(1).splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    blocks = re.findall(r"```(?:bash|sh)?\n(.*?)```", section.group(1), re.S)
+    assert len(blocks) == 2, "the Set-up section needs two code blocks: run the app, run the tests"
+    lines = [[ln for ln in b.splitlines() if ln.strip() and not ln.lstrip().startswith("#")] for b in blocks]
+    assert all(len(b) == 1 for b in lines), "each set-up block holds exactly one command"
+    return [b[0] for b in lines]
 
 
 def test_readme_gives_two_setup_commands():
