@@ -7,7 +7,6 @@ line per check on standard error; exit status 0 whatever is found.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -15,6 +14,7 @@ import time
 
 from cli_commands import command
 from geo.check import CODES, SUBJECT, Limits
+from geo.safetext import csv_rows, terminal_safe
 
 HEADER = ("code", "subject", "date", "evidence")
 WHAT = {
@@ -98,11 +98,7 @@ def run_check(args) -> int:
     began = time.perf_counter()
     results = run_checks(Catalog(args.store), limits, codes)
     took = time.perf_counter() - began
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(HEADER)
-    for code, frame in results.items():
-        for row in lines(code, frame):
-            writer.writerow(row)
+    sys.stdout.write(terminal_safe(csv_rows([HEADER, *(row for code, frame in results.items() for row in lines(code, frame))])))
     sys.stdout.flush()
     for code, frame in results.items():
         print(f"summary: {code}={len(frame)}", file=sys.stderr)

@@ -7,11 +7,11 @@ if one file is refused, every problem is printed and nothing is written.
 
 from __future__ import annotations
 
-import csv
 import sys
 from dataclasses import replace
 
 from cli_commands import command
+from geo.safetext import csv_rows, terminal_safe
 from geo.schema import InputError
 
 
@@ -60,28 +60,26 @@ def run(args) -> int:
         added, replaced = save_document(store, pairs)
     summary = place_summary(citations_frame(pairs), gazetteer)
     if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["name", "kind", "documents", "mentions"])
-        for row in summary.itertuples(index=False):
-            writer.writerow([row.name, row.kind, row.documents, row.mentions])
+        rows = [[r.name, r.kind, r.documents, r.mentions] for r in summary.itertuples(index=False)]
+        sys.stdout.write(terminal_safe(csv_rows([["name", "kind", "documents", "mentions"], *rows])))
         return 0
     for doc, mentions in pairs:
         towns = sorted({gazetteer.name(m.locality_id) for m in mentions if m.kind == "town"})
         venues = sorted({m.venue for m in mentions if m.kind == "venue"})
         meto = sum(1 for m in mentions if m.kind == "metonymy")
-        print(f"{doc.source_file}  [{doc.doc_id}]")
-        print(f"  title:   {doc.title or '-'}  ({doc.metadata_from.get('title', '')})")
-        print(f"  outlet:  {doc.outlet or '-'}  ({doc.metadata_from.get('outlet', '')})")
-        print(f"  date:    {doc.published or '-'}  ({doc.metadata_from.get('published', '')})")
-        print(f"  towns:   {', '.join(towns) if towns else '-'}")
-        print(f"  abroad:  {', '.join(venues) if venues else '-'}")
+        print(terminal_safe(f"{doc.source_file}  [{doc.doc_id}]"))
+        print(terminal_safe(f"  title:   {doc.title or '-'}  ({doc.metadata_from.get('title', '')})"))
+        print(terminal_safe(f"  outlet:  {doc.outlet or '-'}  ({doc.metadata_from.get('outlet', '')})"))
+        print(terminal_safe(f"  date:    {doc.published or '-'}  ({doc.metadata_from.get('published', '')})"))
+        print(terminal_safe(f"  towns:   {', '.join(towns) if towns else '-'}"))
+        print(terminal_safe(f"  abroad:  {', '.join(venues) if venues else '-'}"))
         if meto:
             print(f"  'Damascus' meaning the government: {meto} mention(s), not counted as the town")
     towns = summary[summary["kind"] == "town"]
     print()
     print(f"{len(pairs)} document(s): {len(towns)} town(s) cited, {int((summary['kind'] == 'venue').sum())} place(s) abroad")
     for row in towns.itertuples(index=False):
-        print(f"  {row.name}: {row.documents} document(s), {row.mentions} mention(s)")
+        print(terminal_safe(f"  {row.name}: {row.documents} document(s), {row.mentions} mention(s)"))
     if args.dry_run:
         print("dry run: nothing stored")
     else:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cli_commands import command
 from cli_commands.problems import cli_text
+from geo.safetext import csv_text, terminal_safe
 from geo.schema import InputError, Problem
 from geo.validate import parse_date
 
@@ -211,5 +212,5 @@ def run_stats(args) -> int:
     if args.by == "district":  # district and governorate names
         context["admin1"], context["admin2"] = catalog.boundaries(1), district_units(catalog)
     table = counts_by(events, args.by, start=args.start, end=args.end, **context)
-    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    sys.stdout.write(terminal_safe(csv_text(table)))  # formulas and control characters neutralised
     return 0

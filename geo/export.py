@@ -23,6 +23,7 @@ import shapely
 
 from geo.atomic import atomic_path
 from geo.frames import KIND_COLUMNS, canonical, to_text
+from geo.safetext import csv_text
 from geo.schema import InputError, Problem
 from geo.store import write_layer
 
@@ -107,7 +108,7 @@ def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
         df["lon"] = ["" if g is None or g.is_empty else repr(float(g.x)) for g in geoms]
     else:
         df["geometry"] = [wkt_exact(g) for g in geoms]
-    return df.to_csv(index=False, lineterminator="\n")
+    return csv_text(df)  # formulas neutralised (geo/safetext.py)
 
 
 def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
@@ -237,4 +238,4 @@ def select(catalog, what: str, *, date=None, start=None, end=None, workspace_onl
 
             return zones_from_polygons(store.read("zones"), date)
         return catalog.zones(date)
-    return store.read("localities") if workspace_only else catalog.localities()
+    return store.read("localities") if workspace_only else catalog.localities(display=False)  # as shipped
