@@ -59,10 +59,10 @@ def _tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFrame, list[
 
 
 def _store_reason(exc: OSError | StoreError) -> str:
-    """Why the store could not be written, naming the file (not a server path)."""
+    """Why the store could not be written, naming the file (not a server path); plain text."""
     if isinstance(exc, StoreError):
-        return f"{session.md_text(exc.path.name)} {session.STORE_WORDS.get(exc.code, 'cannot be used')}"
-    return session.md_text(exc.strerror or type(exc).__name__)
+        return f"{exc.path.name} {session.STORE_WORDS.get(exc.code, 'cannot be used')}"
+    return exc.strerror or type(exc).__name__
 
 
 def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[str, str]]:
@@ -127,7 +127,7 @@ with st.expander("Add reports", expanded=False):
         st.session_state[K_MESSAGES] = _ingest(store_path, files or [], title.strip(), outlet.strip(), day)
         st.rerun()
     for level, text in st.session_state.pop(K_MESSAGES, []):
-        getattr(st, level)(text)
+        getattr(st, level)(session.md_text(text))  # titles and file names are untrusted: never Markdown
 
 store_path, mtime = session.store_key()
 # an unreadable store: the shipped sources alone (the error above the page names the file)
@@ -198,6 +198,6 @@ if len(overview):
             try:
                 remove_document(Store(store_path), chosen)
             except (StoreError, OSError) as exc:  # a damaged store, a full disk: nothing changed
-                st.error(f"could not update the workspace store ({_store_reason(exc)})")
+                st.error(session.md_text(f"could not update the workspace store ({_store_reason(exc)})"))
             else:
                 st.rerun()
