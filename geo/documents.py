@@ -511,11 +511,12 @@ def read_document(path, **options) -> Document:
     InputError
         The file is missing, unreadable, empty, undecodable or has no text.
     """
+    from geo.encoding import check_input_file
+
     p = Path(path)
     if p.is_dir():
         raise InputError([Problem(None, None, "this is a folder, not a file (name the report files)")])
-    if not p.is_file():
-        raise InputError([Problem(None, None, "no such file")])
+    check_input_file(p)  # a regular file (never a device or a pipe) within the size limit
     try:
         data = p.read_bytes()
     except OSError as exc:

@@ -3,6 +3,12 @@
 Files may be gzip-compressed (``.csv.gz``). Accepted: UTF-8, UTF-8 with a byte-order mark (Excel), UTF-16 with a BOM, and Windows Arabic
 (cp1256) when the decoded text is mostly Arabic letters. Anything else is refused with a
 clear message rather than decoded into mojibake (pass an explicit ``encoding`` to override).
+
+Limits, checked before reading (security audit, findings 1, 8, 9): only regular files are read (never a
+device, a pipe or a socket, even through a symbolic link); a file may hold at most ``LIMITS.file_mb``
+MB, and a gzip file may expand to at most ``LIMITS.text_mb`` MB and at most ``LIMITS.ratio`` times its
+size (decompressed in 1 MB steps, so a bomb is refused after reading little of it). Defaults 200 MB,
+500 MB and 100; set ``MONITOR_MAX_FILE_MB``, ``MONITOR_MAX_TEXT_MB``, ``MONITOR_MAX_RATIO`` to change them.
 """
 
 from __future__ import annotations
@@ -11,6 +17,9 @@ import codecs
 import csv
 import gzip
 import io
+import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +27,71 @@ import pandas as pd
 from geo.schema import InputError, Problem
 
 _ARABIC = range(0x0600, 0x0700)
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits (see module doc); read from the environment once, at import."""
+
+    file_mb: int = int(os.environ.get("MONITOR_MAX_FILE_MB", "200"))
+    text_mb: int = int(os.environ.get("MONITOR_MAX_TEXT_MB", "500"))
+    ratio: int = int(os.environ.get("MONITOR_MAX_RATIO", "100"))
+
+
+LIMITS = Limits()
+
+
+def check_input_file(path, limits: Limits = LIMITS) -> Path:
+    """``path`` when it is an existing regular file within the size limit; else ``InputError``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file an analyst gave (a symbolic link is followed: what it points to must be a file).
+    limits : Limits
+        The limits to apply (``LIMITS`` unless a caller or a test says otherwise).
+
+    Returns
+    -------
+    Path
+        ``path`` as a Path.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError([Problem(None, None, f"no such file: {path}", code="no_file")]) from None
+    except OSError as exc:  # permission, a loop of links, a name too long
+        raise InputError([Problem(None, None, f"{path.name} cannot be read ({exc.strerror})", code="unreadable")]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError([Problem(None, None, f"{path} is a folder, not a file", code="not_file")])
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError([Problem(None, None, f"{path.name} is not a regular file (a device, a pipe or a socket): "
+                                  "only files are read", code="not_file")])
+    if info.st_size > limits.file_mb * _MB:
+        raise InputError([Problem(None, None, f"{path.name} is {info.st_size / _MB:,.0f} MB, over the limit of "
+                                  f"{limits.file_mb} MB", code="too_large")])
+    return path
+
+
+def _gunzip(data: bytes, limits: Limits) -> bytes:
+    """``data`` decompressed, in 1 MB steps, refused as soon as a limit is passed."""
+    out, size = [], 0
+    cap = min(limits.text_mb * _MB, max(limits.ratio * len(data), 10 * _MB))
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            while chunk := fh.read(_MB):
+                size += len(chunk)
+                if size > cap:
+                    raise InputError([Problem(None, None, (
+                        f"the gzip file expands to more than {cap / _MB:,.0f} MB (limits: {limits.text_mb} MB, "
+                        f"{limits.ratio} times the compressed size): refused before reading it all"),
+                        code="too_large")])
+                out.append(chunk)
+    except (OSError, EOFError) as exc:
+        raise InputError([Problem(None, None, f"the gzip file is damaged: {exc}")]) from None
+    return b"".join(out)
 
 
 def detect_encoding(data: bytes) -> str:
@@ -123,12 +197,9 @@ def read_text(path, encoding: str | None = None) -> tuple[str, str]:
         The text and the encoding used. Raises ``InputError`` for a damaged gzip file, an empty file, a
         binary file or undecodable bytes.
     """
-    data = Path(path).read_bytes()
+    data = check_input_file(path).read_bytes()
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError([Problem(None, None, f"the gzip file is damaged: {exc}")]) from None
+        data = _gunzip(data, LIMITS)
     if not data.strip():
         raise InputError([Problem(None, None, "the file is empty")])
     binary = binary_kind(data)

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
+import sqlite3
+import stat
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -33,8 +37,11 @@ class StoreError(ValueError):
     Parameters
     ----------
     code : str
-        ``is_folder`` (the path is a folder), ``unreadable`` (not a GeoPackage, damaged, or
-        not readable), ``foreign_layers`` (a GeoPackage holding other data: a write would drop it).
+        ``is_folder`` (the path is a folder), ``not_regular`` (a symbolic link, device, pipe or
+        socket: never replaced), ``read_only`` (the file has no write permission), ``unreadable``
+        (not a GeoPackage, damaged, or not readable), ``foreign_layers`` (a GeoPackage holding other
+        data, listed or not: a write would drop it), ``busy`` (another writer held the lock longer
+        than ``LOCK_TIMEOUT_S``).
     path : Path
         The store file.
     message : str
@@ -45,6 +52,25 @@ class StoreError(ValueError):
         super().__init__(message)
         self.code = code
         self.path = Path(path)
+
+
+#: Seconds a writer waits for another one before it gives up with ``busy``.
+LOCK_TIMEOUT_S = 60.0
+
+
+def _acquire(fh, timeout_s: float, path: Path) -> None:
+    """Take an exclusive ``flock`` on ``fh`` within ``timeout_s`` seconds, else raise ``busy``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:  # held by another writer
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    "busy", path, f"the store {path} is being written by another import; try again when it ends"
+                ) from None
+            time.sleep(0.05)  # polling a lock in production code, not a test wait
 
 
 class Store:
@@ -67,9 +93,18 @@ class Store:
         return self.path.is_file()
 
     def check_path(self) -> None:
-        """Raise :class:`StoreError` when the store path cannot be a store file (a folder)."""
+        """Raise :class:`StoreError` when the store path cannot be a store file.
+
+        A folder, a symbolic link (a write would replace the link, not its target, and two paths
+        to one store would take two locks) and anything that is not a regular file (a device, a
+        pipe) are refused; a missing file is fine (the first write creates it).
+        """
+        if self.path.is_symlink():
+            raise StoreError("not_regular", self.path, f"the store {self.path} is a symbolic link: give the real file's path")
         if self.path.is_dir():
             raise StoreError("is_folder", self.path, f"the store {self.path} is a folder: give the path of a .gpkg file")
+        if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+            raise StoreError("not_regular", self.path, f"the store {self.path} is not a regular file (a device or a pipe)")
 
     def _all_layers(self) -> list[str]:
         """Names of every layer of the file (none when it does not exist yet)."""
@@ -94,7 +129,10 @@ class Store:
         A write rebuilds the whole file from the store's own layers, so a GeoPackage of other
         data given as ``--store`` by mistake would lose its layers.
         """
-        foreign = [name for name in self._all_layers() if name not in KINDS]
+        listed = self._all_layers()
+        foreign = [name for name in listed if name not in KINDS] + self._unlisted_tables(listed)
+        if self.exists() and not self.path.stat().st_mode & 0o222:
+            raise StoreError("read_only", self.path, f"the store {self.path} is read-only: nothing was written")
         if foreign:
             raise StoreError(
                 "foreign_layers",
@@ -102,6 +140,23 @@ class Store:
                 f"{self.path} is not a workspace store: it holds other layers ({', '.join(foreign)}) "
                 "that a write would drop; give the path of a new or existing store",
             )
+
+    def _unlisted_tables(self, listed: list[str]) -> list[str]:
+        """Tables of the file that GDAL does not list (not registered in ``gpkg_contents``).
+
+        GDAL hides them when the file also holds a registered table, so a write would drop them
+        silently (security audit, finding 6). SQLite's own and GeoPackage's tables and the spatial
+        indexes of the listed layers are not counted.
+        """
+        if not self.exists():
+            return []
+        try:
+            with contextlib.closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+        except sqlite3.DatabaseError as exc:  # locked, damaged: the same word as GDAL's refusal
+            raise StoreError("unreadable", self.path, f"the store {self.path} cannot be read ({exc})") from None
+        indexes = tuple(f"rtree_{layer}_" for layer in listed)
+        return [n for n in names if n not in listed and not n.startswith(("gpkg", "sqlite_", *indexes))]
 
     def _read_raw(self, kind: str):
         try:
@@ -146,17 +201,29 @@ class Store:
         return int(pyogrio.read_info(self.path, layer=kind)["features"])
 
     @contextlib.contextmanager
-    def lock(self):
-        """Exclusive advisory lock for a read-modify-write cycle (blocks until free)."""
+    def lock(self, timeout_s: float | None = None):
+        """Exclusive advisory lock for a read-modify-write cycle.
+
+        Waits up to ``timeout_s`` seconds (default ``LOCK_TIMEOUT_S``) for another writer, then raises
+        :class:`StoreError` ``busy``. Once held, removes the temporary files a killed writer left
+        next to the store (no live writer can own them while we hold the lock).
+        """
         self.check_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            _acquire(fh, LOCK_TIMEOUT_S if timeout_s is None else timeout_s, self.path)
             try:
+                self._remove_leftovers()
                 yield self
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _remove_leftovers(self) -> None:
+        """Delete ``.<store>.<random>.tmp*`` files (partial copies a killed write left behind)."""
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp*"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
 
     def write(self, changes: dict[str, pd.DataFrame] | str, frame: pd.DataFrame | None = None) -> None:
         """Replace the layers named in ``changes`` with the given frames, atomically.

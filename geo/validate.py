@@ -93,7 +93,11 @@ def require_columns(columns, required, hint: str = "") -> list[Problem]:
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """Strings stripped, NUL characters removed, line endings as ``\\n``; missing = "".
+    """Strings stripped, NUL characters and bidirectional overrides removed, line endings as ``\\n``; missing = "".
+
+    The bidi embedding, override and isolate characters (U+202A-U+202E, U+2066-U+2069) are dropped: they
+    make a name display reversed ("gnp.exe" shown as "exe.png"; security audit, finding 15). The
+    left-to-right and right-to-left marks (U+200E, U+200F) that Arabic text may carry are kept.
 
     Parameters
     ----------
@@ -108,6 +112,7 @@ def clean_text(values: pd.Series) -> pd.Series:
     s = values.astype(object).where(values.notna(), "").astype(str)
     return (
         s.str.replace("\x00", "", regex=False)
+        .str.replace("[\u202a-\u202e\u2066-\u2069]", "", regex=True)
         .str.replace("\r\n", "\n", regex=False)
         .str.replace("\r", "\n")
         .str.strip()

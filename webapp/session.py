@@ -65,12 +65,15 @@ def store_key() -> tuple[str, float]:
 
 
 #: A store path that is never a file: a catalog on it reads the shipped data alone.
-NO_STORE = os.devnull
+NO_STORE = os.path.join(__file__, "no-store.gpkg")  # inside a file: can never exist (a device is refused)
 #: How the page words a ``geo.store.StoreError`` code (the file is named by the caller).
 STORE_WORDS = {
     "unreadable": "is not a GeoPackage, is damaged, or cannot be read",
     "is_folder": "is a folder, not a GeoPackage file",
     "foreign_layers": "holds other data than this app's",
+    "not_regular": "is a link, a device or a pipe, not a GeoPackage file",
+    "read_only": "is read-only",
+    "busy": "is being written by another import; try again in a minute",
 }
 
 

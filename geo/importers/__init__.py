@@ -18,8 +18,6 @@ and as the default ``source`` of zones and boundaries), ``outline`` and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from geo.importers.base import ImportReport, Parsed, commit
 from geo.schema import InputError, Problem
 
@@ -68,11 +66,9 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
 
     if fmt not in FORMATS:
         raise InputError([Problem(None, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")])
-    path = Path(path)
-    if not path.exists():
-        raise InputError([Problem(None, None, f"no such file: {path}")])
-    if path.is_dir():
-        raise InputError([Problem(None, None, f"{path} is a folder, not a file")])
+    from geo.encoding import check_input_file
+
+    path = check_input_file(path)  # an existing regular file within the size limit (never a device or a pipe)
     ctx = Context(fmt=fmt, path=path, store_path=resolve(store_path), options=options)
     from geo.store import Store
 

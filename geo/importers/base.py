@@ -147,12 +147,18 @@ def _event_ints(raw: dict, rows: pd.Series, name, int_columns) -> tuple[dict, li
 
 
 def _vocabulary_problems(text: dict, rows: pd.Series, name) -> list[Problem]:
-    """``date_precision`` / ``geo_precision`` values outside their vocabulary ("" allowed)."""
+    """``date_precision`` / ``geo_precision`` values outside their vocabulary, and ``admin1_pcode``
+    values that are not a governorate P-code (``SY`` and two digits); "" allowed in each."""
     problems = []
     for col, vocab in (("date_precision", DATE_PRECISIONS), ("geo_precision", GEO_PRECISIONS)):
         if col in text:
             for i in np.flatnonzero((~text[col].isin([*vocab, ""])).to_numpy()):
                 problems.append(Problem(int(rows[i]), name(col), f"{text[col][i]!r} is not one of {', '.join(vocab)}"))
+    if "admin1_pcode" in text:
+        bad = ~text["admin1_pcode"].str.fullmatch(r"(SY\d{2})?", na=False)
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(int(rows[i]), name("admin1_pcode"), f"{text['admin1_pcode'][i][:40]!r} is not a "
+                                    "governorate P-code (SY and two digits, e.g. SY02), nor empty"))
     return problems
 
 

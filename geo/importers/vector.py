@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -95,8 +96,24 @@ def _close(coords, depth: int):
 _SHAPE_ERRORS = (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, AttributeError)
 
 
+#: The deepest nesting of arrays and objects read (a MultiPolygon feature needs 8; properties may nest).
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` / ``{`` in a JSON text (strings skipped), without recursion."""
+    brackets = np.frombuffer(re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)).encode("ascii"), dtype=np.uint8)
+    if not len(brackets):
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
 def _json_features(text: str):
     """(the parsed document, its features) or (None, problems) for a GeoJSON text."""
+    if _json_depth(text) > MAX_JSON_DEPTH:  # json.loads would recurse past Python's limit (audit finding 10)
+        return None, [Problem(None, None, f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep: not GeoJSON")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
