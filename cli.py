@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so that Ctrl-C while the libraries load is caught below, not a traceback.
     from cli_commands import load_all
     from cli_commands.problems import cli_text, store_text
-    from geo.schema import InputError
+    from geo.safetext import terminal_safe
+    from geo.schema import InputError, summarise
     from geo.store import StoreError
 
     parser = argparse.ArgumentParser(prog="python cli.py", description=__doc__.splitlines()[0])
@@ -32,8 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(runners[args.command](args) or 0)
     except InputError as exc:
         print(f"error: {len(exc.problems)} problem(s); nothing was written", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {cli_text(problem)}", file=sys.stderr)
+        shown, rest = summarise(exc.problems)
+        for problem in shown:
+            print(f"  {terminal_safe(cli_text(problem))}", file=sys.stderr)
+        for kind, n in rest:  # a file with millions of problems prints a hundred lines, not millions
+            print(f"  ... and {n:,} more of the same kind: {terminal_safe(kind)}", file=sys.stderr)
         return 2
     except StoreError as exc:  # the workspace store cannot be used: say which file and what to do
         print(f"error: {store_text(exc)}", file=sys.stderr)

@@ -9,6 +9,7 @@ device, a pipe or a socket, even through a symbolic link); a file may hold at mo
 MB, and a gzip file may expand to at most ``LIMITS.text_mb`` MB and at most ``LIMITS.ratio`` times its
 size (decompressed in 1 MB steps, so a bomb is refused after reading little of it). Defaults 200 MB,
 500 MB and 100; set ``MONITOR_MAX_FILE_MB``, ``MONITOR_MAX_TEXT_MB``, ``MONITOR_MAX_RATIO`` to change them.
+A CSV header may have at most ``MAX_COLUMNS`` columns and ``MAX_HEADER_CHARS`` characters.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Limits:
 
 
 LIMITS = Limits()
+#: A CSV header longer than this, or with more columns, is not a table of events (audit finding 7).
+MAX_HEADER_CHARS = 64 * 1024
+MAX_COLUMNS = 500
 
 
 def check_input_file(path, limits: Limits = LIMITS) -> Path:
@@ -255,9 +259,16 @@ def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
         The table (all columns str) and the encoding used.
     """
     text, enc = read_text(path, encoding)
-    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    newline = text.find("\n")
+    first_line = text.lstrip("\ufeff")[: newline if newline >= 0 else len(text)].rstrip("\r")
+    if len(first_line) > MAX_HEADER_CHARS:
+        raise InputError([Problem(None, None, f"the header line is {len(first_line):,} characters long (limit "
+                                  f"{MAX_HEADER_CHARS:,}): not a table of events", code="too_large")])
     sep = max([",", ";", "\t"], key=first_line.count)
     header = next(csv.reader([first_line], delimiter=sep))
+    if len(header) > MAX_COLUMNS:
+        raise InputError([Problem(None, None, f"the header has {len(header):,} columns (limit {MAX_COLUMNS:,})",
+                                  code="too_large")])
     names = [h.strip() for h in header]
     seen, problems = set(), []
     for name in names:

@@ -8,6 +8,7 @@ are in EPSG:4326.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from geo.vocabulary import COUNTRY_ONLY as COUNTRY_ONLY  # located only to the country
@@ -231,12 +232,41 @@ class Problem:
         return f"{prefix}: {self.reason}"
 
 
+#: How many problems front ends list before summarising the rest by kind.
+PROBLEMS_SHOWN = 100
+
+
+def summarise(problems: list[Problem], limit: int = PROBLEMS_SHOWN) -> tuple[list[Problem], list[tuple[str, int]]]:
+    """The first ``limit`` problems, and the rest counted by kind (code, else reason without values).
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every problem found.
+    limit : int
+        How many to list one by one.
+
+    Returns
+    -------
+    (list of Problem, list of (str, int))
+        The problems to list, and (kind, count) of those left out, the most frequent kind first:
+        a 26-million-problem file gives 100 lines and one "26,214,299 more of the same kind".
+    """
+    rest: dict[str, int] = {}
+    for p in problems[limit:]:
+        kind = p.code or re.sub(r"'[^']*'|\"[^\"]*\"|\d[\d,.]*", "…", p.reason)[:120]
+        rest[kind] = rest.get(kind, 0) + 1
+    return list(problems[:limit]), sorted(rest.items(), key=lambda kv: -kv[1])
+
+
 class InputError(Exception):
-    """Raised when input is refused; carries every problem found."""
+    """Raised when input is refused; carries every problem found (its message lists the first 100)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        shown, rest = summarise(self.problems)
+        more = [f"{n:,} more: {kind}" for kind, n in rest]
+        super().__init__("\n".join([*(str(p) for p in shown), *more]))
 
 #: GeoNames admin1 codes for Syria -> OCHA P-codes.
 GEONAMES_ADMIN1 = {

@@ -169,3 +169,27 @@ def test_bidi_overrides_are_removed_from_imported_text(tmp_path):
     import_file("csv", _csv(tmp_path, actor="\u202egnp.exe\u202c RTL \u200fمقاتلون"), path)
     actor = Store(path).read("events")["actor1"].iloc[0]
     assert actor == "gnp.exe RTL \u200fمقاتلون"
+
+
+# --- bounded problem lists, wide and single-line CSVs (finding 7) ---------------------------------
+def test_a_million_problems_print_a_hundred_lines(tmp_path):
+    from geo.schema import Problem, summarise
+    from webapp.problems import advise
+
+    problems = [Problem(i, "c", f"{i} fields where the header has 3") for i in range(1, 250_001)]
+    shown, rest = summarise(problems)
+    assert len(shown) == 100 and rest == [("… fields where the header has …", 249_900)]
+    rows = advise(problems).rows
+    assert len(rows) == 101 and "249,900 more of the same kind" in rows[-1]["reason"]
+    assert len(str(InputError(problems)).splitlines()) == 101
+
+
+def test_wide_and_single_line_csvs_are_refused_at_the_header(tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(1000)) + "\n" + ",".join("1" * 1000) + "\n")
+    line = tmp_path / "line.csv"
+    line.write_text("c," * 2_000_000)
+    for path, words in ((wide, "1,000 columns"), (line, "characters long")):
+        r = run_cli("import", "csv", path, "--map", "id=c0,date=c1,lat=c2,lon=c3", "--store", tmp_path / "s.gpkg")
+        assert r.returncode == 2 and words in r.stderr, r.stderr
+        assert len(r.stderr.splitlines()) < 5

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.schema import Problem
+from geo.schema import Problem, summarise
 
 #: The Data page's controls, by label (pages/data.py uses the same names).
 FIX_LABEL = "Repair invalid geometries"
@@ -80,7 +80,9 @@ def advise(problems: list[Problem]) -> Advice:
         if p.code in ("layer_required", "layer_conflict") and p.values:
             layers = tuple(p.values)
             break
-    rows = [{"row": p.row, "column": p.column or "", "reason": web_text(p)} for p in problems]
+    shown, rest = summarise(problems)  # a file with millions of problems sends a hundred rows, not millions
+    rows = [{"row": p.row, "column": p.column or "", "reason": web_text(p)} for p in shown]
+    rows += [{"row": None, "column": "", "reason": f"… and {n:,} more of the same kind: {kind}"} for kind, n in rest]
     return Advice(
         rows=rows,
         fix=bool(codes & {"invalid_geometry", "open_ring"}),
