@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import os
 import sqlite3
 import stat
 import time
@@ -38,7 +39,8 @@ class StoreError(ValueError):
     ----------
     code : str
         ``is_folder`` (the path is a folder), ``not_regular`` (a symbolic link, device, pipe or
-        socket: never replaced), ``read_only`` (the file has no write permission), ``unreadable``
+        socket: never replaced), ``read_only`` (the file has no write permission), ``read_only_mode``
+        (the process is read-only: ``MONITOR_READONLY``), ``unreadable``
         (not a GeoPackage, damaged, or not readable), ``foreign_layers`` (a GeoPackage holding other
         data, listed or not: a write would drop it), ``busy`` (another writer held the lock longer
         than ``LOCK_TIMEOUT_S``).
@@ -52,6 +54,15 @@ class StoreError(ValueError):
         super().__init__(message)
         self.code = code
         self.path = Path(path)
+
+
+#: Set to 1 (or true/yes) to make every store write refuse: the server's read-only mode.
+READONLY_ENV = "MONITOR_READONLY"
+
+
+def read_only() -> bool:
+    """True when the process is read-only (``MONITOR_READONLY`` set to 1, true or yes)."""
+    return os.environ.get(READONLY_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 #: Seconds a writer waits for another one before it gives up with ``busy``.
@@ -242,6 +253,8 @@ class Store:
         -------
         None
         """
+        if read_only():  # checked at the one write path: a forged request cannot get past it
+            raise StoreError("read_only_mode", self.path, f"this server is read-only ({READONLY_ENV}): nothing was written")
         if isinstance(changes, str):
             changes = {changes: frame}
         for kind in changes:

@@ -113,21 +113,25 @@ st.caption(
 store_path, mtime = session.store_key()
 vs = st.session_state.get("vs")
 
-with st.expander("Add reports", expanded=False):
-    files = st.file_uploader(
-        "Reports", type=["txt", "md", "markdown", "html", "htm"], accept_multiple_files=True, key=K_UPLOAD
-    )
-    c1, c2, c3 = st.columns(3)
-    title = c1.text_input("Title (optional, overrides the document's)", key=K_TITLE)
-    outlet = c2.text_input("Outlet (optional)", key=K_OUTLET)
-    day = c3.date_input(
-        "Publication date (optional)", value=None, min_value=date(1990, 1, 1), max_value=date.today(), key=K_DATE
-    )
-    if st.button("Read and store", key=K_INGEST, disabled=not files):
-        st.session_state[K_MESSAGES] = _ingest(store_path, files or [], title.strip(), outlet.strip(), day)
-        st.rerun()
-    for level, text in st.session_state.pop(K_MESSAGES, []):
-        getattr(st, level)(session.md_text(text))  # titles and file names are untrusted: never Markdown
+READ_ONLY = session.read_only_server()
+if READ_ONLY:
+    st.info("This server is read-only: reports can be read here, not added or removed.", icon=":material/lock:")
+else:
+    with st.expander("Add reports", expanded=False):
+        files = st.file_uploader(
+            "Reports", type=["txt", "md", "markdown", "html", "htm"], accept_multiple_files=True, key=K_UPLOAD
+        )
+        c1, c2, c3 = st.columns(3)
+        title = c1.text_input("Title (optional, overrides the document's)", key=K_TITLE)
+        outlet = c2.text_input("Outlet (optional)", key=K_OUTLET)
+        day = c3.date_input(
+            "Publication date (optional)", value=None, min_value=date(1990, 1, 1), max_value=date.today(), key=K_DATE
+        )
+        if st.button("Read and store", key=K_INGEST, disabled=not files):
+            st.session_state[K_MESSAGES] = _ingest(store_path, files or [], title.strip(), outlet.strip(), day)
+            st.rerun()
+for level, text in st.session_state.pop(K_MESSAGES, []):  # outside the expander: seen without opening it
+    getattr(st, level)(session.md_text(text))  # titles and file names are untrusted: never Markdown
 
 store_path, mtime = session.store_key()
 # an unreadable store: the shipped sources alone (the error above the page names the file)
@@ -192,7 +196,7 @@ if len(overview):
             st.caption("Shipped source: offsets only; its sentences are not redistributed.")
     else:
         st.caption("This document cites no place the gazetteer knows.")
-    if chosen in set(ws_ids):
+    if chosen in set(ws_ids) and not READ_ONLY:
         confirm = st.checkbox("I want to remove this document from my workspace", key=K_REMOVE_CONFIRM)
         if st.button("Remove document", key=K_REMOVE, disabled=not confirm):
             try:

@@ -28,3 +28,36 @@ def test_sources_page_messages_are_not_markdown(tmp_path, monkeypatch):
     for text in shown:
         assert "title-leak.png" in text.replace("\\", "")  # the text is shown (Markdown-escaped) ...
         assert "![" not in text and "](" not in text  # ... but cannot form a Markdown image or link
+
+
+def test_read_only_server_offers_no_upload_and_refuses_writes(tmp_path, monkeypatch):
+    """MONITOR_READONLY=1: the Sources page has no upload, and the store refuses a write however it is asked."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.store import Store, StoreError
+
+    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_READONLY", "1")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/sources.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("read-only" in i.value for i in at.info)
+    assert not [e for e in at.expander if e.label == "Add reports"]
+    frame = gpd.GeoDataFrame({"party": ["sdf"]}, geometry=[Point(38, 36).buffer(0.1)], crs="EPSG:4326")
+    with pytest.raises(StoreError) as err:
+        Store(tmp_path / "store.gpkg").write("zones", frame)
+    assert err.value.code == "read_only_mode" and not (tmp_path / "store.gpkg").exists()
+
+
+def test_a_server_bound_beyond_this_machine_is_read_only(monkeypatch):
+    from geo.store import read_only
+    from webapp.session import read_only_server
+
+    monkeypatch.delenv("MONITOR_READONLY", raising=False)  # restored (unset) after the test
+    assert read_only_server() is False  # the shipped config: 127.0.0.1
+    assert read_only_server("localhost") is False and not read_only()
+    assert read_only_server("0.0.0.0") is True
+    assert read_only()  # the process itself now refuses store writes

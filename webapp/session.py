@@ -273,6 +273,27 @@ def md_text(text) -> str:
     return html.escape(str(text if text is not None else "").translate(_MD_SPECIAL), quote=True)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def read_only_server(address: str | None = None) -> bool:
+    """True when this server must not write: ``MONITOR_READONLY`` set, or it listens beyond this machine.
+
+    A server bound to a non-loopback address (``--server.address 0.0.0.0``, or "" which is every
+    interface) has no sign-in, so it becomes read-only: the variable is set for the process, and
+    ``geo.store.Store.write`` (the one write path) refuses every write, whatever request reaches it.
+    Pages hide their import controls. ``address`` defaults to the server's ``server.address``.
+    """
+    from geo.store import READONLY_ENV, read_only
+
+    if address is None:
+        address = str(st.get_option("server.address") or "")
+    address = address.strip()
+    if address not in LOOPBACK:
+        os.environ[READONLY_ENV] = "1"
+    return read_only()
+
+
 def show_notices() -> None:
     """Tell the user once which link parameters were refused (they may quote the link: escaped)."""
     notices = st.session_state.pop("vs_notices", [])
