@@ -38,8 +38,7 @@ def run(args) -> int:
         save_document,
     )
     from geo.documents import check_date_option
-    from geo.paths import store_path
-    from geo.store import Store
+    from geo.store import open_store
 
     check_date_option(args.date)
     pairs, problems = [], []
@@ -52,7 +51,7 @@ def run(args) -> int:
         pairs.append((doc, None))
     if problems:
         raise InputError(problems)
-    store = Store(store_path(args.store))
+    store = open_store(args.store)  # the team database when MONITOR_DATABASE_URL is set
     gazetteer = load_gazetteer(store)
     pairs = [(doc, find_mentions(doc.text, gazetteer)) for doc, _ in pairs]
     added = replaced = 0

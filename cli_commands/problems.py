@@ -27,6 +27,8 @@ STORE_HINTS: dict[str, str] = {
     "is_folder": " (--store or $MONITOR_STORE)",
     "unreadable": "; move it away or give another store with --store (or $MONITOR_STORE)",
     "foreign_layers": " with --store (or $MONITOR_STORE)",
+    "unavailable": "; check that the database server runs and $MONITOR_DATABASE_URL names it",
+    "database_configured": "; unset $MONITOR_DATABASE_URL to write a GeoPackage",
 }
 
 

@@ -29,3 +29,43 @@ def store_path(explicit: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return DEFAULT_STORE
+
+
+#: A PostgreSQL/PostGIS URL (``postgresql://user:password@host:port/dbname``): the team store.
+DATABASE_ENV = "MONITOR_DATABASE_URL"
+
+
+def database_url() -> str | None:
+    """The team database's URL (``$MONITOR_DATABASE_URL``), or None when the GeoPackage is the store.
+
+    Returns
+    -------
+    str or None
+        The URL as configured (it may hold a password: never show it; see ``geo.pgstore.public_url``).
+    """
+    return os.environ.get(DATABASE_ENV, "").strip() or None
+
+
+def store_location(explicit: str | os.PathLike | None = None) -> str | Path:
+    """Where the store is: the database's public URL when one is configured, else a GeoPackage path.
+
+    Parameters
+    ----------
+    explicit : str or os.PathLike, optional
+        A store given by the caller: a GeoPackage path, or the database's public URL (as
+        returned here before). None or empty for the configured store.
+
+    Returns
+    -------
+    str or pathlib.Path
+        ``geo.pgstore.public_url`` of ``$MONITOR_DATABASE_URL`` (a str, no password) when a
+        database is configured and no path is given; otherwise :func:`store_path`.
+    """
+    url = database_url()
+    if url:
+        from geo.pgstore import public_url
+
+        public = public_url(url)
+        if not explicit or str(explicit) == public:
+            return public
+    return store_path(explicit)

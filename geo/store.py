@@ -28,6 +28,7 @@ import pyogrio.errors
 
 from geo.atomic import atomic_path
 from geo.frames import KINDS, TABLE_KINDS, check_kind, empty_frame, from_text, to_text
+from geo.paths import DATABASE_ENV, database_url
 
 
 class StoreError(ValueError):
@@ -43,7 +44,11 @@ class StoreError(ValueError):
         (the process is read-only: ``MONITOR_READONLY``), ``unreadable``
         (not a GeoPackage, damaged, or not readable), ``foreign_layers`` (a GeoPackage holding other
         data, listed or not: a write would drop it), ``busy`` (another writer held the lock longer
-        than ``LOCK_TIMEOUT_S``).
+        than ``LOCK_TIMEOUT_S``). The team database (``geo.pgstore``) adds ``unavailable`` (its server
+        cannot be reached; the next call reconnects), ``duplicate_ids`` (one event ID twice in a
+        write), ``unwritable`` (a value PostgreSQL refuses), ``schema`` (its tables cannot be created or
+        migrated: no right to) and, for a GeoPackage written while a
+        database is configured, ``database_configured``.
     path : Path
         The store file.
     message : str
@@ -140,6 +145,7 @@ class Store:
         A write rebuilds the whole file from the store's own layers, so a GeoPackage of other
         data given as ``--store`` by mistake would lose its layers.
         """
+        self._refuse_beside_database()
         listed = self._all_layers()
         foreign = [name for name in listed if name not in KINDS] + self._unlisted_tables(listed)
         if self.exists() and not self.path.stat().st_mode & 0o222:
@@ -150,6 +156,13 @@ class Store:
                 self.path,
                 f"{self.path} is not a workspace store: it holds other layers ({', '.join(foreign)}) "
                 "that a write would drop; give the path of a new or existing store",
+            )
+
+    def _refuse_beside_database(self) -> None:
+        """Raise ``database_configured`` while the team database is the store: no GeoPackage is written."""
+        if database_url():
+            raise StoreError(
+                "database_configured", self.path, f"a database is configured ({DATABASE_ENV}): nothing was written to {self.path}"
             )
 
     def _unlisted_tables(self, listed: list[str]) -> list[str]:
@@ -220,6 +233,7 @@ class Store:
         next to the store (no live writer can own them while we hold the lock).
         """
         self.check_path()
+        self._refuse_beside_database()  # not even a lock file
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as fh:
@@ -255,6 +269,7 @@ class Store:
         """
         if read_only():  # checked at the one write path: a forged request cannot get past it
             raise StoreError("read_only_mode", self.path, f"this server is read-only ({READONLY_ENV}): nothing was written")
+        self._refuse_beside_database()
         if isinstance(changes, str):
             changes = {changes: frame}
         for kind in changes:
@@ -304,3 +319,55 @@ def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool =
     if hasattr(frame, "geometry") and layer not in TABLE_KINDS:
         kwargs.update(geometry_type="Unknown", promote_to_multi=False)
     pyogrio.write_dataframe(frame, path, **kwargs)
+
+
+def open_store(where=None):
+    """The workspace store at ``where``: the team database when configured, else a GeoPackage.
+
+    Parameters
+    ----------
+    where : str or PathLike, optional
+        A GeoPackage path, or the database's public URL (``geo.paths.store_location``); None for
+        the configured store (``MONITOR_DATABASE_URL``, else ``MONITOR_STORE``, else the default file).
+
+    Returns
+    -------
+    Store or geo.pgstore.PgStore
+        A ``PgStore`` when a database is configured and ``where`` is None or its public URL;
+        otherwise a GeoPackage :class:`Store` (which, while a database is configured, refuses writes).
+    """
+    from geo.paths import store_location
+
+    location = store_location(where)
+    url = database_url()
+    if url and isinstance(location, str):
+        from geo.pgstore import PgStore
+
+        return PgStore(url)
+    return Store(location)
+
+
+def store_version(where) -> float:
+    """What changes when the store at ``where`` is written: the cache key of the web app.
+
+    Parameters
+    ----------
+    where : str or PathLike
+        As for :func:`open_store`.
+
+    Returns
+    -------
+    float
+        The database's version counter (-1.0 while it is unavailable), else the file's
+        modification time (0.0 when there is no file yet).
+    """
+    store = open_store(where)
+    if isinstance(store, Store):
+        try:
+            return os.path.getmtime(store.path)
+        except OSError:  # no store yet: nothing imported
+            return 0.0
+    try:
+        return float(store.version())
+    except StoreError:  # unavailable: the page says so (store_problem); the next run asks again
+        return -1.0

@@ -46,7 +46,8 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
     path : str or PathLike
         The input file.
     store_path : str or PathLike, optional
-        The GeoPackage store (``geo.paths.store_path`` resolves the default).
+        The GeoPackage store, or the database's public URL (``geo.paths.store_location``
+        resolves the default: the team database when ``MONITOR_DATABASE_URL`` is set).
     **options
         See the module docstring.
 
@@ -62,7 +63,7 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
     import importlib
 
     from geo.importers.base import Context
-    from geo.paths import store_path as resolve
+    from geo.paths import store_location as resolve
 
     if fmt not in FORMATS:
         raise InputError([Problem(None, None, f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")])
@@ -70,9 +71,9 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
 
     path = check_input_file(path)  # an existing regular file within the size limit (never a device or a pipe)
     ctx = Context(fmt=fmt, path=path, store_path=resolve(store_path), options=options)
-    from geo.store import Store
+    from geo.store import open_store
 
-    Store(ctx.store_path).check_writable()  # before the work: a folder, or a GeoPackage of other data
+    open_store(ctx.store_path).check_writable()  # before the work: a folder, or a GeoPackage of other data
     module = importlib.import_module(FORMATS[fmt])
     parsed: Parsed = module.parse(path, ctx)
     if parsed.problems:

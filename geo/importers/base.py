@@ -63,7 +63,7 @@ class Context:
 
     fmt: str
     path: Path
-    store_path: Path
+    store_path: Path | str  # a GeoPackage path, or the database's public URL (geo.paths.store_location)
     options: dict
 
     def opt(self, name, default=None):
@@ -311,9 +311,9 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
         are skipped), the flagged problems of the added rows, and notes.  Boundaries are
         delegated to ``geo.importers.boundaries.commit_boundaries``.
     """
-    from geo.store import Store
+    from geo.store import open_store
 
-    store = Store(ctx.store_path)
+    store = open_store(ctx.store_path)  # a GeoPackage, or the team database (one transaction)
     frame = parsed.frame
     with store.lock():
         if parsed.kind == "boundaries":
