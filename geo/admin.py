@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.names import with_boundary_names
 from geo.schema import (
     ADMIN1,
     COUNTRY_ONLY_PRECISIONS,
@@ -290,7 +291,8 @@ def district_labels(*, admin2=None, **_) -> list[tuple[str, object]]:
     """
     names, parents = {}, {}
     if admin2 is not None and len(admin2):
-        names = dict(zip(admin2["pcode"].astype(str), _str(admin2["name_en"]), strict=True))
+        shown = with_boundary_names(admin2)  # display names: "Idlib", "Al-Bab" (geo/names.py)
+        names = dict(zip(shown["pcode"].astype(str), _str(shown["name_en"]), strict=True))
         parents = _parents(admin2)
 
     def district(key) -> str:
@@ -375,7 +377,7 @@ def district_totals(events: pd.DataFrame, admin2: gpd.GeoDataFrame) -> gpd.GeoDa
     )
     grouped = grouped.reindex(units["pcode"].astype(str), fill_value=0)
     parents = _parents(units)
-    out = units.copy()
+    out = with_boundary_names(units)  # a copy, districts named for display (geo/names.py)
     out["governorate"] = [ADMIN1.get(parents.get(p, ""), "") for p in units["pcode"].astype(str)]
     out["events"] = grouped["events"].astype("int64").to_numpy()
     out["fatalities"] = grouped["fatalities"].astype("int64").to_numpy()

@@ -15,8 +15,7 @@ import pandas as pd
 from geo import datasets
 from geo.frames import canonical, empty_frame
 from geo.paths import DATA_DIR
-from geo.paths import store_path as resolve_store
-from geo.store import Store
+from geo.store import open_store
 
 MILESTONE_COLUMNS = ("milestone_id", "date_start", "date_end", "label", "kind", "source_id")
 SOURCE_COLUMNS = ("source_id", "outlet", "title", "published", "url", "kind", "note")
@@ -60,13 +59,14 @@ class Catalog:
     Parameters
     ----------
     store_path : str or PathLike, optional
-        The workspace GeoPackage (default: ``geo.paths.store_path()``).
+        The workspace store: a GeoPackage path or the database's public URL (default: the
+        configured store, ``geo.paths.store_location()``).
     data_dir : Path
         The shipped data folder.
     """
 
     def __init__(self, store_path=None, data_dir=DATA_DIR):
-        self.store = Store(resolve_store(store_path))
+        self.store = open_store(store_path)  # the team database when configured (geo.pgstore)
         self.data_dir = Path(data_dir)
 
     def __repr__(self) -> str:
@@ -222,17 +222,38 @@ class Catalog:
         return b.geometry.union_all()
 
     # --- gazetteer and control ---------------------------------------------------------
-    def localities(self) -> gpd.GeoDataFrame:
-        """The gazetteer: shipped localities plus any stored in the workspace."""
+    def localities(self, display: bool = True) -> gpd.GeoDataFrame:
+        """The gazetteer: shipped localities plus any stored in the workspace.
+
+        Parameters
+        ----------
+        display : bool
+            True (default): ``name_en`` is the display name (``geo.names.with_display_names``:
+            the English press form; the former name joins ``aliases``). False: names as shipped
+            or stored (the lossless export).
+        """
+        from geo.names import with_display_names
+
         shipped = self._shipped(datasets.load_localities, "localities")
         stored = self.store.read("localities")
         if len(stored) == 0:
-            return shipped
-        if len(shipped) == 0:
-            return stored
-        merged = pd.concat([canonical("localities", shipped), stored], ignore_index=True)
-        merged = merged.loc[~merged["locality_id"].duplicated(keep="last")].reset_index(drop=True)
-        return gpd.GeoDataFrame(merged, geometry="geometry", crs=stored.crs)
+            merged = shipped
+        elif len(shipped) == 0:
+            merged = stored
+        else:
+            merged = pd.concat([canonical("localities", shipped), stored], ignore_index=True)
+            merged = merged.loc[~merged["locality_id"].duplicated(keep="last")].reset_index(drop=True)
+            merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=stored.crs)
+        return with_display_names(merged, self._place_names()) if display else merged
+
+    def _place_names(self) -> dict[str, str]:
+        """The curated press forms of ``data/place_names.csv`` (none when the file is absent)."""
+        from geo.names import load_place_names
+
+        try:
+            return load_place_names(self.data_dir)
+        except FileNotFoundError:  # a data folder without the file (e.g. a test fixture): fold only
+            return {}
 
     def control(self) -> pd.DataFrame:
         """Locality control records: shipped plus workspace."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from geo.names import ADMIN1_DISPLAY
 from geo.vocabulary import COUNTRY_ONLY as COUNTRY_ONLY  # located only to the country
 from geo.vocabulary import DATE_PRECISIONS as DATE_PRECISIONS
 from geo.vocabulary import GEO_PRECISIONS as GEO_PRECISIONS
@@ -140,22 +141,9 @@ BOUNDARY_COLUMNS: dict[str, str] = {
     "precision": "str",  # "official" (shipped OCHA COD-AB, or imported) / "imported"
 }
 
-ADMIN1 = {
-    "SY01": "Damascus",
-    "SY02": "Aleppo",
-    "SY03": "Rural Damascus",
-    "SY04": "Homs",
-    "SY05": "Hama",
-    "SY06": "Lattakia",
-    "SY07": "Idleb",
-    "SY08": "Al-Hasakeh",
-    "SY09": "Deir-ez-Zor",
-    "SY10": "Tartous",
-    "SY11": "Ar-Raqqa",
-    "SY12": "Dar'a",
-    "SY13": "As-Sweida",
-    "SY14": "Quneitra",
-}
+#: Governorate P-code -> display name, the English press form ("Idlib", "Daraa"); OCHA's names
+#: ("Idleb", "Dar'a", what the boundary files carry) and the other spellings are aliases in geo/names.py.
+ADMIN1 = dict(ADMIN1_DISPLAY)
 ADMIN1_AR = {
     "SY01": "دمشق",
     "SY02": "حلب",
