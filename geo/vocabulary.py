@@ -57,21 +57,21 @@ def _table(*terms: Term) -> dict:
 
 #: Every party, zone holders first (in the order of maps and legends), then the other actors.
 PARTY: dict[str, Party] = _table(
-    Party("government", "Government and allies", "Government & allies", "#D55E00",
+    Party("government", "Government and allies", "Government & allies", "#FF1600",
           "The state and its allies: Russia, Iran, Hezbollah, militias.", "truce", True, "government-held"),
-    Party("opposition", "Opposition (ceasefire signatories)", "Opposition (signatories)", "#009E73",
+    Party("opposition", "Opposition (ceasefire signatories)", "Opposition (signatories)", "#4EB16F",
           "Signatory and other mainstream rebel groups.", "truce", True, "opposition-held"),
-    Party("hts", "Hayat Tahrir al-Sham / Jabhat Fateh al-Sham", "HTS / JFS", "#56B4E9",
+    Party("hts", "Hayat Tahrir al-Sham / Jabhat Fateh al-Sham", "HTS / JFS", "#00BCFF",
           "Jabhat Fateh al-Sham / Hayat Tahrir al-Sham and groups linked to them; excluded from the truce.",
           "excluded", True, "HTS-held"),
-    Party("islamic_state", "Islamic State", "", "#404040", "Excluded from the truce.", "excluded", True,
+    Party("islamic_state", "Islamic State", "", "#000000", "Excluded from the truce.", "excluded", True,
           "IS-held"),
-    Party("sdf", "SDF / YPG", "", "#E6C200", "Syrian Democratic Forces; not a party to the truce.",
+    Party("sdf", "SDF / YPG", "", "#FFE900", "Syrian Democratic Forces; not a party to the truce.",
           "outside", True, "SDF-held"),
-    Party("euphrates_shield", "Euphrates Shield (Turkish-backed)", "Euphrates Shield", "#CC79A7",
+    Party("euphrates_shield", "Euphrates Shield (Turkish-backed)", "Euphrates Shield", "#0000FF",
           "Turkish-backed rebels of Operation Euphrates Shield; not parties to the truce.", "outside", True,
           "Euphrates Shield-held"),
-    Party("contested", "Contested", "", "#A0A0A0",
+    Party("contested", "Contested", "", "#4E0B6F",
           "A zone where the records disagree on the holder: a state of a zone, never an actor.", "zone_state",
           True, "contested"),
     Party("turkey", "Turkish forces", "", "", "The Turkish armed forces; not a party to the truce.", "outside"),
@@ -97,17 +97,20 @@ PARTIES: dict[str, str] = {c: PARTY[c].label for c in ZONE_PARTIES}
 
 #: Truce classes (``geo/classify.py`` gives each event one, with a reason), in display order.
 TRUCE_CLASS: dict[str, Term] = _table(
-    Term("truce_violation", "Truce violation", "", "#B2182B",
+    Term("truce_violation", "Truce violation", "", "#FF4328",
          "Truce violation (government side vs signatory opposition)"),
-    Term("excluded_group", "Fighting involving excluded groups (IS, HTS)", "Excluded groups", "#2166AC",
+    Term("excluded_group", "Fighting involving excluded groups (IS, HTS)", "Excluded groups", "#3651FF",
          "Involves a group the truce excludes (IS, JFS/HTS)"),
-    Term("other_fighting", "Other fighting", "", "#7F3B08",
+    Term("other_fighting", "Other fighting", "", "#941B00",
          "Other fighting (outside forces, rebel infighting, unidentified)"),
-    Term("one_sided", "One-sided violence", "", "#762A83", "One-sided violence against civilians"),
-    Term("before_truce", "Before the truce", "", "#6B6B6B", "Before the truce of 30 Dec 2016"),
+    Term("one_sided", "One-sided violence", "", "#510D6B", "One-sided violence against civilians"),
+    Term("before_truce", "Before the truce", "", "#1B6B6B", "Before the truce of 30 Dec 2016"),
 )
 #: An event without a class (no actor table, or not classified yet).
 UNCLASSIFIED = Term("", "Unclassified", "", "#333333", "No class: the event could not be classified.")
+#: Outline of every event dot: dark, so a dot stays visible on any zone, its own party's included
+#: (``bench/colour_check.py`` measures it against every zone as drawn).
+EVENT_OUTLINE = "#1A1A1A"
 TRUCE_CLASSES: tuple[str, ...] = tuple(TRUCE_CLASS)
 
 #: Event types as they appear in ``event_type`` (ACLED-style types and UCDP types of violence).
@@ -131,6 +134,7 @@ LAYER: dict[str, Term] = _table(
     Term("towns", "Cited towns", description="towns the sources cite"),
     Term("events", "Violation points", description="violation points in the event range"),
     Term("boundaries", "Boundaries", description="governorate lines"),
+    Term("context", "Geography", description="neighbours, rivers, Lake Assad, M4/M5/M20 (schematic)"),
     Term("basemap", "Base map", description="OpenStreetMap tiles, needs internet"),
 )
 LAYERS: tuple[str, ...] = tuple(LAYER)

@@ -68,6 +68,7 @@ CLUSTER_CSS = [
 _MAP_STYLE = """
 <style>
 .leaflet-container { background: #eef1f4; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.leaflet-control-attribution { max-width: 62%; font-size: 10px; line-height: 1.25; }  /* wraps on the right, off the scale bar */
 .scm-label { background: rgba(255,255,255,0.85); border: 0; box-shadow: none; padding: 0 3px;
   font-size: 11px; font-weight: 600; color: #111; }
 .scm-label::before { display: none; }
@@ -161,6 +162,32 @@ def base_map(center=(35.0, 38.5), zoom: int = 7, *, tiles: bool = False, height:
         ).add_to(m)
     m.get_root().header.add_child(Element(_MAP_STYLE), name="scm_style")
     add_boundary_attribution(m)
+    return m
+
+
+#: Inside the streamlit-folium frame: its map box (``#map_div``, sized in pixels by the component)
+#: and the map fill the frame's own height, so the page can size the frame (e.g. to the window).
+_FILL_FRAME_STYLE = """<style>
+html, body { height: 100%; margin: 0; overflow: hidden; }
+#map_div { height: 100vh !important; }
+#map_div > .folium-map, #map_div > div > .folium-map { height: 100% !important; }
+</style>"""
+
+
+def fill_frame(m: folium.Map) -> folium.Map:
+    """Make ``m`` fill the height of the frame it is shown in (st_folium's iframe).
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`base_map`; a fixed stylesheet (no user text) goes to its header.
+
+    Returns
+    -------
+    folium.Map
+        ``m``, whose height then follows the frame: the page sizes the frame with CSS.
+    """
+    m.get_root().header.add_child(Element(_FILL_FRAME_STYLE), name="scm_fill_frame")
     return m
 
 

@@ -15,6 +15,7 @@ from folium.utilities import JsCode
 from geo.palette import party_colour
 from geo.schema import PARTIES
 from layers.safe import esc, safe_colour
+from layers.zones import drawable
 
 LAYER_NAME = "Changed hands"
 TOWNS_NAME = "Localities that changed hands"
@@ -88,7 +89,8 @@ def changes_geojson(areas, d1: str, d2: str, simplify: float = SIMPLIFY_DEG) -> 
             geoms = shapely.simplify(geoms, simplify, preserve_topology=True)
         geoms = shapely.transform(geoms, lambda xy: np.round(xy, _DECIMALS))
         for i, (geom, row) in enumerate(zip(geoms, areas.itertuples(index=False), strict=True)):
-            if geom is None or geom.is_empty:
+            geom = drawable(geom)  # no zero-area ring drawn as a stray line
+            if geom is None:
                 continue
             src, dst = str(row.from_party or ""), str(row.to_party or "")
             features.append(
@@ -198,4 +200,35 @@ def changed_towns_layer(changes, localities, *, name: str = TOWNS_NAME) -> foliu
     data = towns_geojson(changes, localities)
     if data["features"]:
         folium.GeoJson(data, name=esc(name), on_each_feature=_ON_EACH, point_to_layer=_POINT, control=False).add_to(fg)
+    return fg
+
+
+#: Style of the changed areas on the Map page's two compared maps: a dark dashed outline over
+#: the zones of either date (no fill, so the zones' colours stay readable; hover shows the change).
+HIGHLIGHT_STYLE = {"color": "#111111", "weight": 3, "opacity": 0.95, "fill": True, "fillOpacity": 0, "dashArray": "6 4"}
+
+
+def changes_highlight_layer(areas, d1: str, d2: str, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
+    """FeatureGroup outlining the areas that changed hands, to lay over the zones of either date.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        As for :func:`changes_layer`.
+    d1, d2 : str
+        The two dates, as shown in tooltips (old holder on ``d1`` → new holder on ``d2``).
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One GeoJson of the changed areas (:data:`HIGHLIGHT_STYLE`, tooltips as :func:`changes_layer`);
+        empty when nothing changed.
+    """
+    fg = folium.FeatureGroup(name=esc(name))
+    data = changes_geojson(areas, d1, d2)
+    if data["features"]:
+        folium.GeoJson(data, name=esc(name), on_each_feature=_ON_EACH, style_function=lambda f: dict(HIGHLIGHT_STYLE),
+                       control=False).add_to(fg)
     return fg

@@ -13,9 +13,19 @@ from dataclasses import dataclass
 import folium
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
 
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
-from geo.vocabulary import GEO_PRECISION, LAYER, PERPETRATOR_PARTIES, class_label, held_label, party_label
+from geo.vocabulary import (
+    EVENT_OUTLINE,
+    GEO_PRECISION,
+    LAYER,
+    PERPETRATOR_PARTIES,
+    class_label,
+    held_label,
+    party_label,
+)
 from layers.points import PointRows, text_colour
 from layers.safe import esc, safe_colour
 
@@ -62,7 +72,8 @@ def _text(df: pd.DataFrame, col: str) -> np.ndarray:
 
 #: Row labels of an event popup, in order (the values come from :func:`popup_fields`).
 POPUP_LABELS = [
-    "Date", "Place", "Ground", "Actors", "Type", "Class", "Fatalities", "Source", "Corroborated by", "Precision", "Dataset",
+    "Date", "Place", "Ground", "Actors", "Type", "Class", "Fatalities", "Source", "Report", "Corroborated by", "Precision",
+    "Dataset",
 ]
 SYNTHETIC_NOTE = "SYNTHETIC EVENT (not a real incident)"
 
@@ -76,7 +87,8 @@ def popup_fields(row: dict) -> list:
         One event record with text values: ``date_start``, ``date_end``, ``date_precision``,
         ``actor1``, ``actor2``, ``fatalities``, ``fat_low``, ``fat_high``, ``place``,
         ``event_type``, ``truce_class``, ``source``, ``geo_precision``, ``dataset`` and
-        ``event_id``; optional ``flags``, ``held_by``, ``corroboration``/``corroborated_by``.
+        ``event_id``; optional ``flags``, ``held_by``, ``corroboration``/``corroborated_by``,
+        ``source_url`` (an http(s) link to the report, :func:`report_link`).
 
     Returns
     -------
@@ -107,11 +119,101 @@ def popup_fields(row: dict) -> list:
         class_label(row["truce_class"]) if row["truce_class"] else "",
         fat or "not reported",
         row["source"],
+        "",  # the report link: HTML built by report_link, inserted below
         corroborated,
         GEO_PRECISION[row["geo_precision"]].label if row["geo_precision"] in GEO_PRECISION else row["geo_precision"],
         row["dataset"],
     ]
-    return [esc(v) for v in values] + [esc(row["event_id"]), 1 if row["dataset"] == "synthetic" else 0]
+    out = [esc(v) for v in values]
+    out[POPUP_LABELS.index("Report")] = report_link(row.get("source_url", ""))
+    return out + [esc(row["event_id"]), 1 if row["dataset"] == "synthetic" else 0]
+
+
+def selected_marker(lat: float, lon: float, colour: str, values: list) -> folium.Marker:
+    """The selected event: a ringed dot above the clusters, its popup open when drawn.
+
+    Parameters
+    ----------
+    lat, lon : float
+        Its point.
+    colour : str
+        Its category colour (checked by ``layers.safe.safe_colour``).
+    values : list
+        Its :func:`popup_fields`.
+
+    Returns
+    -------
+    folium.Marker
+        A DOM marker (class ``scm-selected``) whose popup opens as soon as the marker is on the
+        map (``folium.Popup(show=True)`` opens it only on a marker already on the map, which one
+        in a layer streamlit-folium adds afterwards is not).
+    """
+    dot = (f'<div class="scm-selected" style="width:18px;height:18px;box-sizing:border-box;border-radius:50%;'
+           f'background:{safe_colour(colour)};border:3px solid #111;box-shadow:0 0 0 3px #fff"></div>')
+    marker = folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(html=dot, icon_size=(18, 18), icon_anchor=(9, 9), class_name="scm-selected-icon"),
+        popup=folium.Popup(popup_html(values), max_width=360),
+        z_index_offset=200000,
+    )
+    _OpenPopupOnAdd().add_to(marker)  # after the popup: it is bound by then
+    return marker
+
+
+class _OpenPopupOnAdd(MacroElement):
+    """Opens its parent marker's popup when the marker is added to the map (or at once if it is)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (m) {
+  m.options.scmSelected = true;
+  m.on("add", function () { m.openPopup(); });
+  if (m._map) { m.openPopup(); }
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+
+def report_link(url: str) -> str:
+    """An anchor to the source's report opening in a new tab, or "" (only http(s) addresses).
+
+    Parameters
+    ----------
+    url : str
+        The report's address (``geo.view.with_source_urls``); anything but http(s) gives "".
+
+    Returns
+    -------
+    str
+        ``<a href="..." target="_blank" rel="noopener noreferrer">open the report</a>`` with the
+        address escaped by ``layers.safe.esc``.
+    """
+    from geo.view import safe_link
+
+    link = safe_link(url)
+    if not link:
+        return ""
+    return f'<a href="{esc(link)}" target="_blank" rel="noopener noreferrer">open the report</a>'
+
+
+def popup_html(values: list) -> str:
+    """The popup of one event as HTML, from :func:`popup_fields` (as the map's script builds it).
+
+    Parameters
+    ----------
+    values : list
+        The output of :func:`popup_fields` (escaped values, id, synthetic flag).
+
+    Returns
+    -------
+    str
+        A table of the non-empty rows, the synthetic banner where it applies, the id below.
+    """
+    n = len(POPUP_LABELS)
+    rows = "".join(f"<tr><th>{esc(label)}</th><td>{v}</td></tr>" for label, v in zip(POPUP_LABELS, values[:n],
+                                                                                    strict=True) if v != "")
+    head = f'<div class="scm-synthetic">{esc(SYNTHETIC_NOTE)}</div>' if values[n + 1] else ""
+    return f'<div class="scm-popup">{head}<table>{rows}</table><small>{values[n]}</small></div>'
 
 
 def _tooltip(row: dict) -> str:
@@ -150,7 +252,7 @@ def _placed(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 _TEXT_COLUMNS = (
     "event_id", "dataset", "date_precision", "place", "actor1", "actor2", "event_type",
-    "source", "truce_class", "party1", "held_by", "flags", "corroborated_by", "corroboration",
+    "source", "truce_class", "party1", "held_by", "flags", "corroborated_by", "corroboration", "source_url",
 )
 
 
@@ -176,6 +278,7 @@ def events_layer(
     color_by: str = "class",
     cluster: bool = True,
     name: str = LAYER_NAME,
+    selected: str = "",
 ) -> EventsLayer:
     """Build the violation points layer.
 
@@ -190,6 +293,9 @@ def events_layer(
         Cluster dense areas; one cluster group per colour category so clusters keep categories.
     name : str
         Layer name (escaped).
+    selected : str
+        ``event_id`` of the selected event (the list under the map, the link's ``ev=``): drawn
+        apart, above the clusters, ringed, with its popup open (:func:`selected_marker`).
 
     Returns
     -------
@@ -205,6 +311,7 @@ def events_layer(
     rows = _popup_rows(events)
     groups: dict[str, list] = {}
     hollow = synthetic = 0
+    chosen = None
     for i in np.flatnonzero(drawable):
         row = rows[i]
         solid = prec[i] in SOLID_PRECISIONS
@@ -212,6 +319,9 @@ def events_layer(
         hollow += not solid
         synthetic += row["dataset"] == "synthetic"
         key = row[key_col] if row[key_col] in colours else ""
+        if selected and row["event_id"] == selected:
+            chosen = (key, round(float(y[i]), 5), round(float(x[i]), 5), row)
+            continue
         groups.setdefault(key, []).append(
             [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
         )
@@ -223,7 +333,12 @@ def events_layer(
     PointRows(
         spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS],
         synthetic_note=esc(SYNTHETIC_NOTE),
+        stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
     ).add_to(fg)
     drawn = int(drawable.sum())
     counts = {(k or "unclassified"): len(v) for k, v in groups.items()}
+    if chosen is not None:
+        key, lat, lon, row = chosen
+        selected_marker(lat, lon, safe_colour(colours.get(key, UNCLASSIFIED_COLOUR)), popup_fields(row)).add_to(fg)
+        counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + 1
     return EventsLayer(group=fg, drawn=drawn, hollow=hollow, not_drawn=n - drawn, synthetic=synthetic, counts=counts)

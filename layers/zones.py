@@ -17,6 +17,9 @@ LAYER_NAME = LAYER["zones"].label
 #: Simplification tolerance in degrees (~200 m): invisible at the zooms the map is used at.
 SIMPLIFY_DEG = 0.002
 _DECIMALS = 4
+#: Polygon parts and holes smaller than this (square degrees, about 1,000 m²) once simplified
+#: and rounded are not drawn: they would show as stray lines (zero-area rings, slivers).
+MIN_DRAWN_DEG2 = 1e-7
 
 _ON_EACH = JsCode(
     """function (feature, layer) {
@@ -91,6 +94,72 @@ def _simplified(zones, geoms: np.ndarray, tolerance: float) -> np.ndarray:
     return out
 
 
+def drawable(geom, min_area: float = MIN_DRAWN_DEG2):
+    """``geom``'s polygons as drawn: parts and holes under ``min_area`` dropped, None when nothing is left.
+
+    Simplifying and rounding coordinates can flatten a small ring to a line (e.g. the ring
+    (34.548, 38.719), (34.548, 38.719), (34.901, 38.434)), which Leaflet draws as a stray line.
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Polygonal geometry in EPSG:4326 (other parts are dropped).
+    min_area : float
+        Smallest part or hole kept, in square degrees.
+
+    Returns
+    -------
+    shapely geometry or None
+        A Polygon or MultiPolygon, or None when empty.
+    """
+    if geom is None or geom.is_empty:
+        return None
+    polys = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "MultiPolygon" or part.geom_type == "GeometryCollection":
+            kept = drawable(part, min_area)
+            polys.extend(shapely.get_parts(kept) if kept is not None else [])
+        elif part.geom_type == "Polygon" and part.area >= min_area:
+            holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_area]
+            polys.append(shapely.Polygon(part.exterior, holes))
+    if not polys:
+        return None
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def one_per_party(zones):
+    """The zones with one row per party: rows of the same party (an imported zone and the rest
+    of the derived one) merged, so no line is drawn inside a party's zone.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        ``party`` and geometry, optional ``valid_from``, ``valid_to``, ``method``, ``source``.
+
+    Returns
+    -------
+    GeoDataFrame
+        Parties in first-seen order; a merged row keeps the earliest ``valid_from``, the latest
+        ``valid_to`` (NaT when any is open), its methods and sources joined with ";".
+    """
+    if len(zones) == 0 or "party" not in zones.columns or not zones["party"].duplicated().any():
+        return zones
+    rows = []
+    for _party, grp in zones.groupby("party", sort=False):
+        row = grp.iloc[0].copy()
+        if len(grp) > 1:
+            row[zones.geometry.name] = shapely.union_all(grp.geometry.to_numpy())
+            for col, how in (("valid_from", "min"), ("valid_to", "max")):
+                if col in grp.columns:
+                    values = pd.to_datetime(grp[col])
+                    row[col] = pd.NaT if col == "valid_to" and values.isna().any() else getattr(values, how)()
+            for col in ("method", "source"):
+                if col in grp.columns:
+                    row[col] = ";".join(dict.fromkeys(x for v in grp[col].astype(str) for x in v.split(";") if x))
+        rows.append(row)
+    return type(zones)(rows, geometry=zones.geometry.name, crs=zones.crs).reset_index(drop=True)
+
+
 def zones_geojson(zones, simplify: float = SIMPLIFY_DEG) -> dict:
     """GeoJSON FeatureCollection of the zones with few, plain properties (ISO dates, escaped text).
 
@@ -105,18 +174,19 @@ def zones_geojson(zones, simplify: float = SIMPLIFY_DEG) -> dict:
     Returns
     -------
     dict
-        FeatureCollection with ``kind``, ``party``, ``valid_from``, ``valid_to``, ``tip`` and
-        ``style`` properties; empty geometries are skipped.
+        One feature per party (:func:`one_per_party`; parts and holes drawn as nothing dropped,
+        :func:`drawable`): ``kind``, ``party``, ``valid_from``, ``valid_to``, ``tip``, ``style``.
     """
     if len(zones) == 0:
         return {"type": "FeatureCollection", "features": []}
-    geoms = zones.geometry.to_numpy()
+    geoms = (zones := one_per_party(zones)).geometry.to_numpy()  # one feature per party
     if simplify:
         geoms = _simplified(zones, geoms, simplify)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, _DECIMALS))
     features = []
     for i, (geom, row) in enumerate(zip(geoms, zones.itertuples(index=False), strict=True)):
-        if geom is None or geom.is_empty:
+        geom = drawable(geom)
+        if geom is None:
             continue
         party = str(getattr(row, "party", "") or "")
         colour = safe_colour(party_colour(party))
