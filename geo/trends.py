@@ -20,6 +20,18 @@ Imprecise events (issue 9): an event dated only to a span longer than a week
 Shorter spans count on their first day.  When grouping by place (``admin1_pcode``,
 ``admin2_pcode``, ``held_by``), events located only to the country form the group
 ``geo.schema.LOCATION_UNKNOWN``, never a governorate or a holder.
+
+Who fought whom (issue 10): :func:`party_pairs` counts events per pair of sides and per week,
+:func:`pair_totals` per pair over the selection.  Each event is in exactly one pair
+(:func:`pair_sides`: its ``party1`` and ``party2`` sides, a joint side such as ``opposition+hts``
+kept whole, a side with no known party :data:`UNKNOWN_SIDE`), so each week's pairs add up to
+that week's events.  Pairs are unordered by default ("who fought whom"); ``ordered=True`` keeps
+side 1 -> side 2 as recorded (the alleged perpetrator first in the curated reports; UCDP's side A,
+the government in state-based conflict, is not necessarily the attacker).
+
+Small counts: :func:`meaningful_change` keeps a before/after change only where both windows hold
+:data:`MIN_EVENTS_FOR_CHANGE` events or more.  :func:`label_lanes` puts the milestone names of the
+Trends page in lanes so that no two overlap.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import pandas as pd
 
 from geo.queries import blank_country_only, country_only, long_span, span_days
 from geo.schema import ADMIN1, LOCATION_UNKNOWN
+from geo.vocabulary import PARTY
 
 FREQS = {"D": "day", "W": "week (from Monday)"}
 UNKNOWN_GROUP = "(unknown)"
@@ -333,3 +346,210 @@ def _pct(before, days_b, after, days_a) -> float:
         return float("nan")
     rate_b, rate_a = before / days_b, after / days_a
     return round(100.0 * (rate_a - rate_b) / rate_b, 1)
+
+
+# --- who fought whom: party pairs over time ------------------------------------------------------
+#: The side of an event whose parties are not known: no party, or the actor table does not know it.
+UNKNOWN_SIDE = "unknown"
+#: Columns of :func:`party_pairs`.
+PAIR_COLUMNS = ("period", "side1", "side2", "events", "fatalities")
+#: Columns of :func:`pair_totals`.
+PAIR_TOTAL_COLUMNS = ("side1", "side2", "events", "fatalities", "on_a_period", "long_span", "country_only")
+
+
+def _side(values: pd.Series) -> pd.Series:
+    """Each side as its distinct parties in vocabulary order, "+"-joined; "" or only "unknown" -> UNKNOWN_SIDE."""
+    order = {p: i for i, p in enumerate(PARTY)}
+
+    def one(text: str) -> str:
+        parties = sorted({p for p in text.split("+") if p}, key=lambda p: (order.get(p, len(order)), p))
+        known = [p for p in parties if p != UNKNOWN_SIDE]
+        return "+".join(parties) if known else UNKNOWN_SIDE
+
+    return values.astype("string").fillna("").astype(str).map(one)
+
+
+def _side_key(side: str) -> tuple:
+    """Sort key of a side: its first party's place in the vocabulary (unknown last), then the text."""
+    order = {p: i for i, p in enumerate(PARTY)}
+    first = side.split("+")[0]
+    return (side == UNKNOWN_SIDE, order.get(first, len(order)), side)
+
+
+def pair_sides(events: pd.DataFrame, *, ordered: bool = False) -> pd.DataFrame:
+    """The pair of sides of each event: ``side1``, ``side2`` (index of ``events``).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Classified events (``party1``, ``party2``; a missing column is an unknown side).
+    ordered : bool, default False
+        False: the pair is unordered ("who fought whom"), its two sides in vocabulary order
+        (``geo.vocabulary.PARTY``: government first, unknown last).  True: ``side1`` is
+        ``party1`` (``actor1``: the alleged perpetrator in the curated reports and ACLED; UCDP's
+        side A, which in state-based conflict is the government, not necessarily the attacker)
+        and ``side2`` is ``party2``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``side1`` and ``side2``: each the side's distinct parties "+"-joined in vocabulary
+        order (a joint side like ``opposition+hts`` stays one side, so an event is in exactly
+        one pair); :data:`UNKNOWN_SIDE` for a side with no known party.
+    """
+    blank = pd.Series("", index=events.index)
+    s1 = _side(events["party1"] if "party1" in events.columns else blank)
+    s2 = _side(events["party2"] if "party2" in events.columns else blank)
+    if not ordered and len(events):
+        swap = pd.Series([_side_key(a) > _side_key(b) for a, b in zip(s1, s2, strict=True)], index=events.index)
+        s1, s2 = s1.where(~swap, s2), s2.where(~swap, s1)
+    return pd.DataFrame({"side1": s1, "side2": s2}, index=events.index)
+
+
+def party_pairs(
+    events: pd.DataFrame, freq: str = "W", *, ordered: bool = False, start=None, end=None
+) -> pd.DataFrame:
+    """Events and fatalities per pair of sides and per period: the "who fought whom" matrix.
+
+    Every event is in exactly one pair (:func:`pair_sides`), so for each period the pairs add
+    up to the events of that period; events with an unknown side form their own pairs (with
+    :data:`UNKNOWN_SIDE`), never dropped.  Events dated only to a span longer than a week are
+    on no period (see :func:`long_spans`; :func:`pair_totals` counts them apart).  Events
+    located only to the country are counted: a pair says who fought, not where.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Classified events (``date_start``, ``party1``, ``party2``; ``fatalities`` optional),
+        e.g. the output of ``geo.view.filter_events``.
+    freq : {"W", "D"}, default "W"
+        Weeks starting on Monday, or days (:func:`period_start`).
+    ordered : bool, default False
+        See :func:`pair_sides`.
+    start, end : date-like, optional
+        Periods to fill with zeros (default: the events' own range).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PAIR_COLUMNS`: one row per period and pair present in ``events`` (zeros
+        included), by period then pair (vocabulary order, unknown sides last).
+    """
+    dated, _ = split_long_spans(events)
+    if len(dated) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_COLUMNS}).astype({"side1": object, "side2": object})
+    frame = pair_sides(dated, ordered=ordered).assign(
+        period=period_start(dated["date_start"], freq), fatalities=_fatalities(dated)
+    )
+    counts = frame.groupby(["period", "side1", "side2"]).agg(events=("period", "size"), fatalities=("fatalities", "sum"))
+    lo = pd.Timestamp(start) if start is not None else frame["period"].min()
+    hi = pd.Timestamp(end) if end is not None else frame["period"].max()
+    periods = pd.DatetimeIndex(period_start(pd.Series(pd.date_range(lo, hi, freq="D")), freq).unique())
+    pairs = sorted(set(zip(frame["side1"], frame["side2"], strict=True)), key=lambda p: (_side_key(p[0]), _side_key(p[1])))
+    grid = pd.MultiIndex.from_tuples([(d, a, b) for d in periods for a, b in pairs], names=["period", "side1", "side2"])
+    out = counts.reindex(grid, fill_value=0).reset_index()
+    return out.astype({"events": "int64", "fatalities": "int64"})[list(PAIR_COLUMNS)]
+
+
+def pair_totals(events: pd.DataFrame, *, ordered: bool = False) -> pd.DataFrame:
+    """Events and fatalities per pair of sides over the whole selection, with what is imprecise.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Classified events, as for :func:`party_pairs`.
+    ordered : bool, default False
+        See :func:`pair_sides`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PAIR_TOTAL_COLUMNS`: ``events`` and ``fatalities`` of every event of the pair
+        (the ``events`` column adds up to ``len(events)``), ``on_a_period`` (those
+        :func:`party_pairs` puts on a week), ``long_span`` (dated only to a span longer than
+        a week), ``country_only`` (located only to Syria); by events, most first.
+    """
+    if len(events) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in PAIR_TOTAL_COLUMNS}).astype({"side1": object, "side2": object})
+    longer = long_span(events)
+    frame = pair_sides(events, ordered=ordered).assign(
+        fatalities=_fatalities(events), long_span=longer.astype("int64"), country_only=country_only(events).astype("int64")
+    )
+    out = frame.groupby(["side1", "side2"], as_index=False).agg(
+        events=("fatalities", "size"), fatalities=("fatalities", "sum"), long_span=("long_span", "sum"),
+        country_only=("country_only", "sum"),
+    )
+    out["on_a_period"] = out["events"] - out["long_span"]
+    out["_key"] = [(_side_key(a), _side_key(b)) for a, b in zip(out["side1"], out["side2"], strict=True)]
+    out = out.sort_values("_key").sort_values("events", ascending=False, kind="stable")
+    return out.reset_index(drop=True)[list(PAIR_TOTAL_COLUMNS)].astype({c: "int64" for c in PAIR_TOTAL_COLUMNS[2:]})
+
+
+# --- before / after: changes only where the counts mean something --------------------------------
+#: A change (%) is shown only when both windows hold at least this many events.
+MIN_EVENTS_FOR_CHANGE = 10
+
+
+def meaningful_change(table: pd.DataFrame, metric: str = "events", min_events: int = MIN_EVENTS_FOR_CHANGE) -> pd.Series:
+    """The change of :func:`before_after` where both windows hold ``min_events`` events or more.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`before_after`.
+    metric : {"events", "fatalities"}, default "events"
+        Which change; the test is on the number of **events** in either case (a change of
+        fatalities over a few events says little).
+    min_events : int, default :data:`MIN_EVENTS_FOR_CHANGE`
+        Fewest events each window must hold.
+
+    Returns
+    -------
+    pandas.Series
+        ``{metric}_change_pct`` where ``events_before`` and ``events_after`` are both at least
+        ``min_events``, NaN elsewhere (too few events, or nothing before), on ``table``'s index.
+    """
+    if metric not in ("events", "fatalities"):
+        raise ValueError(f"unknown metric {metric!r} (known: events, fatalities)")
+    enough = (table["events_before"] >= min_events) & (table["events_after"] >= min_events)
+    return table[f"{metric}_change_pct"].where(enough).astype("float64")
+
+
+# --- milestone labels in a band of their own -------------------------------------------------------
+def label_lanes(dates, start, end, label_days) -> pd.DataFrame:
+    """Lanes for the labels of milestones so that no two labels in one lane overlap.
+
+    Each label takes its ``label_days`` days of the time axis.  It starts at its date, or ends at
+    it when it would run past ``end`` (then it is right-aligned).  Lanes are filled greedily in
+    date order: a label goes to the first lane where it overlaps no other.
+
+    Parameters
+    ----------
+    dates : iterable of date-like
+        The milestones' dates, in any order.
+    start, end : date-like
+        The time axis.
+    label_days : float or sequence of float
+        Width of each label (or of every label), in days of the axis (> 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lane`` (0 = nearest the chart) and ``align`` ("left" or "right"), on the positions
+        of ``dates`` (index 0..n-1).
+    """
+    days = pd.to_datetime(pd.Series(list(dates), dtype=object)).reset_index(drop=True)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    widths = pd.Series(label_days if pd.api.types.is_list_like(label_days) else [label_days] * len(days), dtype="float64")
+    lanes: list[list[tuple]] = []
+    out = pd.DataFrame({"lane": 0, "align": "left"}, index=days.index)
+    for i in days.sort_values(kind="stable").index:
+        d, width = days[i], pd.Timedelta(days=float(widths.iloc[i]))
+        right = d + width > hi + pd.Timedelta(days=1) and d - width >= lo
+        span = (d - width, d) if right else (d, d + width)
+        lane = next((k for k, taken in enumerate(lanes) if all(span[1] <= a or span[0] >= b for a, b in taken)), len(lanes))
+        if lane == len(lanes):
+            lanes.append([])
+        lanes[lane].append(span)
+        out.loc[i, ["lane", "align"]] = [lane, "right" if right else "left"]
+    return out.astype({"lane": "int64"})

@@ -1,11 +1,14 @@
 """Trends: daily / weekly counts and fatalities by truce class, party and governorate.
 
 Thin page over :mod:`geo.trends`: follows the shared sidebar filters (class, party,
-governorate) and the event date range of the URL state; milestones are drawn on the time axis.
-The before/after table compares the days after each milestone with the days before it.
-"Events per district" maps the same selection by district (``layers.choropleth.district_map``,
-the Map page's class breaks and colours) and lists the ten busiest districts
-(``geo.stats.counts_by(..., "district")``).
+governorate) and the event date range of the URL state.  The counts are drawn as small
+multiples (one small chart per group, one shared time axis, integer count axes); the
+milestones are dashed lines in every chart and are named in a band of their own above the
+charts, never over the data.  "Who fought whom" is the matrix of pairs of sides by week
+(``geo.trends.party_pairs``).  The before/after table compares the days after each milestone
+with the days before it, and shows a change only where both windows hold enough events
+(``geo.trends.MIN_EVENTS_FOR_CHANGE``).  "Events per district" maps the same selection by
+district (``layers.choropleth.district_map``) and lists the ten busiest districts.
 """
 
 from __future__ import annotations
@@ -16,12 +19,25 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.admin import district_totals
+from geo.names import governorate_name
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS
 from geo.queries import blank_country_only
-from geo.schema import ADMIN1, COUNTRY_ONLY, LOCATION_UNKNOWN_PCODE, LONG_SPAN
+from geo.safetext import csv_text
+from geo.schema import ADMIN1, COUNTRY_ONLY, LOCATION_UNKNOWN, LOCATION_UNKNOWN_PCODE, LONG_SPAN
 from geo.stats import counts_by
-from geo.trends import before_after, counts_over_time, long_spans
-from geo.vocabulary import TRUCE_CLASS, class_label, party_label
+from geo.trends import (
+    MIN_EVENTS_FOR_CHANGE,
+    UNKNOWN_GROUP,
+    UNKNOWN_SIDE,
+    before_after,
+    counts_over_time,
+    label_lanes,
+    long_spans,
+    meaningful_change,
+    pair_totals,
+    party_pairs,
+)
+from geo.vocabulary import DATE_PRECISION, PARTY, TRUCE_CLASS, UNCLASSIFIED, class_label, party_label
 from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
 from webapp import session
 from webapp import viewstate as vsm
@@ -29,15 +45,28 @@ from webapp import viewstate as vsm
 K_FREQ = "tr_freq"
 K_BY = "tr_by"
 K_METRIC = "tr_metric"
+K_SAME_SCALE = "tr_same_scale"
+K_PAIR_ORDER = "tr_pair_order"
 K_WINDOW = "tr_window"
 K_MILESTONES = "tr_milestones"
 K_BA_METRIC = "tr_ba_metric"
 #: Page-local (not in the link): what the district map colours by; "events" by default.
 K_CHORO = "w_trends_choro"
 TOP_DISTRICTS = 10
+#: Shown in a table or chart where there is no value (never "None").
+NO_VALUE = "–"
 
-#: Milestone kinds labelled on the time axis (the others are drawn lighter, named on hover).
+#: Milestone kinds named in the band above the charts (the others are lighter lines, named on hover).
 LABELLED_KINDS = ("ceasefire", "talks")
+#: Milestone names are cut to this many characters in the band (the full name is on hover).
+LABEL_CHARS = 34
+#: Width of the chart's plot area the label lanes are planned for (px; the 1440 px wide page, sidebar open).
+PLANNED_PLOT_PX = 900
+#: Width of one character of a milestone name at the band's font size (px).
+CHAR_PX = 5.6
+#: Width of the count axis of every small chart (px), so that their plot areas line up.
+AXIS_PX = 48
+NO_LINE = "#333333"
 
 GROUPINGS = {
     "truce_class": "truce class",
@@ -45,6 +74,10 @@ GROUPINGS = {
     "held_by": "party holding the place",
     "admin1_pcode": "governorate",
     "none": "all events",
+}
+PAIR_ORDERS = {
+    "either": "either way: who fought whom",
+    "ordered": "side 1 → side 2, as recorded",
 }
 
 
@@ -59,51 +92,176 @@ def held_by(store: str, mtime: float) -> pd.Series:
     return pd.Series(parties.to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
 
 
+def _gov_label(pcode) -> str:
+    """Display name of a governorate P-code ("Syria, location unknown" for the country's code)."""
+    if pcode is None or pcode != pcode or str(pcode) == "":
+        return NO_VALUE
+    if pcode in (LOCATION_UNKNOWN_PCODE, LOCATION_UNKNOWN):
+        return LOCATION_UNKNOWN
+    return governorate_name(str(pcode))  # the one display spelling (geo/names.py): "Idlib", "Daraa"
+
+
 def _group_label(by: str, group: str) -> str:
     if by == "truce_class":
-        return class_label(group) if group else group
-    if by in ("party", "held_by"):
-        return party_label(group) if group != "(unknown)" else "(unknown)"
+        return UNCLASSIFIED.label if group in ("", UNKNOWN_GROUP) else class_label(group)
+    if by == "party":
+        return party_label("unknown") if group == UNKNOWN_GROUP else party_label(group)
+    if by == "held_by":
+        return (
+            "Holder unknown"
+            if group == UNKNOWN_GROUP
+            else group
+            if group == LOCATION_UNKNOWN
+            else party_label(group)
+        )
     if by == "admin1_pcode":
-        return ADMIN1.get(group, group)
-    return group
+        return _gov_label(group)
+    return str(group)
 
 
-def _colours(by: str, groups: list[str]) -> alt.Scale | None:
-    palette = CLASS_COLOURS if by == "truce_class" else PARTY_COLOURS if by in ("party", "held_by") else None
-    if not palette:
-        return None
-    known = [g for g in groups if g in palette]
-    if len(known) != len(groups):
-        return None
-    return alt.Scale(domain=[_group_label(by, g) for g in known], range=[palette[g] for g in known])
+def _group_colour(by: str, group: str) -> str:
+    palette = CLASS_COLOURS if by == "truce_class" else PARTY_COLOURS if by in ("party", "held_by") else {}
+    return palette.get(group) or NO_LINE
 
 
-def _milestone_layer(ms: pd.DataFrame, start, end) -> alt.Chart | None:
-    """Dashed rules at every milestone (hover for its name); labels for the truce and the talks only."""
+def _major_milestones(ms: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Milestones starting in [start, end]: ``date``, ``label``, ``kind``, ``major`` (named in the band)."""
     if len(ms) == 0:
-        return None
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "label": [], "kind": [], "major": []})
     m = ms.loc[(ms["date_start"] >= pd.Timestamp(start)) & (ms["date_start"] <= pd.Timestamp(end))]
-    if len(m) == 0:
-        return None
-    data = pd.DataFrame({"date": m["date_start"], "label": m["label"].astype(str), "kind": m["kind"].astype(str)})
+    data = pd.DataFrame(
+        {"date": m["date_start"], "label": m["label"].astype(str), "kind": m["kind"].astype(str)}
+    )
     data["major"] = data["kind"].isin(LABELLED_KINDS)
-    data["short"] = data["label"].str.slice(0, 28)
-    rule = (
-        alt.Chart(data)
-        .mark_rule(strokeDash=[4, 3])
+    return data.reset_index(drop=True)
+
+
+def _milestone_band(data: pd.DataFrame, start, end) -> alt.Chart | None:
+    """The band above the charts naming the truce and the talks, in lanes so no two names overlap."""
+    major = data.loc[data["major"]].reset_index(drop=True)
+    if len(major) == 0:
+        return None
+    days = max((pd.Timestamp(end) - pd.Timestamp(start)).days + 1, 1)
+    major["short"] = major["label"].map(lambda t: t if len(t) <= LABEL_CHARS else t[: LABEL_CHARS - 1] + "…")
+    widths = (major["short"].str.len() * CHAR_PX + 8) / PLANNED_PLOT_PX * days
+    major = major.join(label_lanes(major["date"], start, end, widths))
+    lanes = int(major["lane"].max()) + 1
+    y = alt.Y(
+        "lane:O",
+        axis=alt.Axis(
+            title=None, labels=False, ticks=False, domain=False, minExtent=AXIS_PX, maxExtent=AXIS_PX
+        ),
+        scale=alt.Scale(domain=list(range(lanes - 1, -1, -1))),
+    )
+    tip = [alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("label:N", title="milestone")]
+    x = alt.X("date:T", title=None, axis=alt.Axis(labels=False, ticks=False, domain=False, grid=False))
+    base = alt.Chart(major).encode(x=x, y=y, tooltip=tip)
+    marks = [base.mark_tick(color="#333", thickness=1, size=10)]
+    for align, dx in (("left", 4), ("right", -4)):
+        part = major.loc[major["align"] == align]
+        if len(part):
+            marks.append(
+                alt.Chart(part)
+                .mark_text(align=align, dx=dx, fontSize=10, color="#333")
+                .encode(x=x, y=y, text="short:N", tooltip=tip)
+            )
+    return alt.layer(*marks).properties(
+        height=14 * lanes, title=alt.TitleParams("Truce and talks", anchor="start", fontSize=11, color="#555")
+    )
+
+
+def _small_chart(
+    rows: pd.DataFrame,
+    label: str,
+    colour: str,
+    metric: str,
+    freq: str,
+    rules: pd.DataFrame,
+    *,
+    last: bool,
+    y_max: int | None,
+) -> alt.LayerChart:
+    """One group's counts (integer axis), with the milestones as dashed lines; the time axis on the last only."""
+    x_axis = (
+        alt.Axis(title="week starting" if freq == "W" else None, format="%d %b", labelOverlap=True)
+        if last
+        else alt.Axis(title=None, labels=False, ticks=False)
+    )
+    scale = alt.Scale(domain=[0, max(y_max, 1)], nice=False) if y_max is not None else alt.Scale(domainMin=0)
+    y_axis = alt.Axis(
+        title=None, tickMinStep=1, format="d", tickCount=3, minExtent=AXIS_PX, maxExtent=AXIS_PX
+    )
+    line = (
+        alt.Chart(rows)
+        .mark_line(
+            point=alt.OverlayMarkDef(color=colour) if freq == "W" else False,
+            interpolate="step-after" if freq == "D" else "linear",
+            color=colour,
+        )
         .encode(
-            x="date:T",
-            color=alt.condition("datum.major", alt.value("#333"), alt.value("#bbb")),
-            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "label:N", "kind:N"],
+            x=alt.X("period:T", axis=x_axis),
+            y=alt.Y(f"{metric}:Q", axis=y_axis, scale=scale),
+            tooltip=[
+                alt.Tooltip("period:T", format="%Y-%m-%d", title="week starting" if freq == "W" else "day"),
+                alt.Tooltip("label:N", title="group"),
+                alt.Tooltip("events:Q", format="d"),
+                alt.Tooltip("fatalities:Q", format="d"),
+            ],
         )
     )
-    text = (
-        alt.Chart(data.loc[data["major"]])
-        .mark_text(angle=270, align="right", dx=-4, dy=-3, fontSize=10, color="#333")
-        .encode(x="date:T", y=alt.value(0), text="short:N")
+    layers = [line]
+    if len(rules):
+        layers.insert(
+            0,
+            alt.Chart(rules)
+            .mark_rule(strokeDash=[4, 3])
+            .encode(
+                x="date:T",
+                color=alt.condition("datum.major", alt.value("#666"), alt.value("#ccc")),
+                tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("label:N", title="milestone")],
+            ),
+        )
+    title = alt.TitleParams(label, anchor="start", fontSize=12, color=colour, offset=2)
+    return alt.layer(*layers).properties(height=64, title=title)
+
+
+def trend_chart(
+    counts: pd.DataFrame,
+    by: str,
+    metric: str,
+    freq: str,
+    milestones: pd.DataFrame,
+    start,
+    end,
+    same_scale: bool,
+) -> alt.VConcatChart:
+    """Small multiples: the milestone band, then one small chart per group on one shared time axis."""
+    rules = _major_milestones(milestones, start, end)
+    groups = sorted(
+        counts["group"].unique(),
+        key=lambda g: (counts.loc[counts["group"] == g, "events"].sum() * -1, str(g)),
     )
-    return rule + text
+    if by in ("truce_class",):
+        order = list(TRUCE_CLASS)
+        groups = sorted(groups, key=lambda g: order.index(g) if g in order else len(order))
+    y_max = int(counts[metric].max()) if same_scale and len(counts) else None
+    charts = [
+        _small_chart(
+            counts.loc[counts["group"] == g],
+            _group_label(by, g),
+            _group_colour(by, g),
+            metric,
+            freq,
+            rules,
+            last=i == len(groups) - 1,
+            y_max=y_max,
+        )
+        for i, g in enumerate(groups)
+    ]
+    band = _milestone_band(rules, start, end)
+    chart = alt.vconcat(*([band] if band is not None else []), *charts, spacing=6).resolve_scale(x="shared")
+    # fit-x: the width follows the page; each chart keeps its own height (no "fit-y" to drop).
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def _long_span_list(events: pd.DataFrame) -> None:
@@ -114,17 +272,121 @@ def _long_span_list(events: pd.DataFrame) -> None:
     title = f"Spans longer than a week: {len(spans):,} events, {int(spans['fatalities'].sum()):,} fatalities (not in the chart)"
     with st.expander(title):
         st.caption(session.md_text(f"These events are {session.IMPRECISE_WORDS[LONG_SPAN]}."))
-        table = spans.assign(
-            date_start=pd.to_datetime(spans["date_start"]).dt.strftime("%Y-%m-%d"),
-            date_end=pd.to_datetime(spans["date_end"]).dt.strftime("%Y-%m-%d"),
+        precision = {code: term.short for code, term in DATE_PRECISION.items()}
+        table = pd.DataFrame(
+            {
+                "Event": spans["event_id"].astype(str),
+                "From": pd.to_datetime(spans["date_start"]).dt.strftime("%Y-%m-%d").fillna(NO_VALUE),
+                "To": pd.to_datetime(spans["date_end"]).dt.strftime("%Y-%m-%d").fillna(NO_VALUE),
+                "Length, days": spans["days"].map(lambda d: NO_VALUE if pd.isna(d) else f"{int(d):,}"),
+                "Dated to": spans["date_precision"].map(lambda p: precision.get(p, p) or NO_VALUE),
+                "Place": spans["place"].map(lambda p: NO_VALUE if pd.isna(p) or p == "" else str(p)),
+                "Governorate": spans["admin1_pcode"].map(
+                    lambda g: LOCATION_UNKNOWN if g in ("", None) else _gov_label(g)
+                ),
+                "Fatalities": spans["fatalities"].astype("int64"),
+            }
         )
         st.dataframe(table, hide_index=True, width="stretch", key="tr_long_spans")
+
+
+def _side_label(side: str) -> str:
+    return " + ".join(PARTY[p].short if p in PARTY else p for p in side.split("+"))
+
+
+def pair_label(side1: str, side2: str, ordered: bool) -> str:
+    """How a pair of sides is named on the page ("Government & allies – Opposition (signatories)")."""
+    return f"{_side_label(side1)} {'→' if ordered else '–'} {_side_label(side2)}"
+
+
+def _pairs_section(events: pd.DataFrame, vs: vsm.ViewState) -> None:
+    """Who fought whom: pairs of sides by week (heatmap, fatalities on hover) and the totals per pair."""
+    st.subheader("Who fought whom, by week")
+    order = st.radio(
+        "Pairs", options=list(PAIR_ORDERS), format_func=PAIR_ORDERS.get, key=K_PAIR_ORDER, horizontal=True
+    )
+    ordered = order == "ordered"
+    st.caption(
+        'Each event counts once, under the pair of its two sides (a joint side such as "Opposition + HTS" '
+        "stays one side), so each week's column adds up to that week's events. "
+        + (
+            "Side 1 is the actor listed first: the alleged perpetrator in the curated reports; in UCDP data it is "
+            "side A, which in state-based conflict is the government, not necessarily the attacker. "
+            if ordered
+            else "Either way: the two sides in the order of the party list, whoever attacked. "
+        )
+        + f'Sides the actor table does not know are "{PARTY[UNKNOWN_SIDE].short}", counted in their own rows. '
+        "Events dated only to a span longer than a week are in the table below, not in a week."
+    )
+    pairs = party_pairs(events, "W", ordered=ordered, start=vs.start, end=vs.end)
+    if len(pairs) == 0:
+        st.info("No event of the selection is dated to a week.")
+    else:
+        st.altair_chart(pair_heatmap(pairs, ordered), width="stretch", key="tr_pairs_chart")
+    totals = pair_totals(events, ordered=ordered)
+    table = pd.DataFrame(
+        {
+            "Pair": [
+                pair_label(a, b, ordered) for a, b in zip(totals["side1"], totals["side2"], strict=True)
+            ],
+            "Events": totals["events"],
+            "Fatalities": totals["fatalities"],
+            "In a week": totals["on_a_period"],
+            "Spans longer than a week": totals["long_span"],
+            "Located only to Syria": totals["country_only"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="tr_pairs_table")
+
+
+def pair_heatmap(pairs: pd.DataFrame, ordered: bool) -> alt.LayerChart:
+    """Pairs (rows) by weeks (columns), coloured by events (grey: none), the count written in; fatalities on hover."""
+    data = pairs.assign(
+        pair=[pair_label(a, b, ordered) for a, b in zip(pairs["side1"], pairs["side2"], strict=True)],
+        week=pairs["period"].dt.strftime("%d %b %Y"),
+    )
+    rows = list(dict.fromkeys(data["pair"]))
+    weeks = list(dict.fromkeys(data.sort_values("period")["week"]))
+    enc = {
+        "x": alt.X(
+            "week:O",
+            sort=weeks,
+            title="week starting (Monday)",
+            axis=alt.Axis(labelAngle=-45, labelOverlap=False),
+        ),
+        "y": alt.Y("pair:N", sort=rows, title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+        "tooltip": [
+            alt.Tooltip("pair:N"),
+            alt.Tooltip("week:N", title="week starting"),
+            alt.Tooltip("events:Q", format="d"),
+            alt.Tooltip("fatalities:Q", format="d"),
+        ],
+    }
+    cells = alt.Chart(data).mark_rect(color="#f2f2f2", stroke="#fff", strokeWidth=1).encode(**enc)
+    busy = alt.Chart(data).transform_filter("datum.events > 0")
+    colour = alt.Color(
+        "events:Q",
+        title="events in the week",
+        scale=alt.Scale(scheme="orangered", type="sqrt", domainMin=0),
+        legend=alt.Legend(format="d", tickMinStep=1, orient="bottom", labelLimit=0, titleLimit=0),
+    )
+    coloured = busy.mark_rect(stroke="#fff", strokeWidth=1).encode(color=colour, **enc)
+    text = busy.mark_text(fontSize=9).encode(
+        text=alt.Text("events:Q", format="d"),
+        color=alt.condition(f"datum.events >= {max(1, 0.55 * int(data['events'].max()))}", alt.value("#fff"), alt.value("#222")),
+        **enc,
+    )
+    # A height in pixels, not a step: with a step Vega-Lite drops the page's "fit" with a warning.
+    chart = alt.layer(cells, coloured, text).properties(height=18 * len(rows))
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def _top_districts(table: pd.DataFrame, n: int = TOP_DISTRICTS) -> pd.DataFrame:
     """The ``n`` districts with the most events (then fatalities) of a ``counts_by(..., "district")`` table."""
     rows = table.loc[~table["pcode"].isin([*ADMIN1, LOCATION_UNKNOWN_PCODE, ""])]
-    rows = rows.sort_values(["events", "fatalities", "district"], ascending=[False, False, True], kind="stable")
+    rows = rows.sort_values(
+        ["events", "fatalities", "district"], ascending=[False, False, True], kind="stable"
+    )
     return rows.loc[rows["events"] > 0, ["district", "governorate", "events", "fatalities"]].head(n)
 
 
@@ -139,10 +401,12 @@ def _unplaced_note(table: pd.DataFrame, total: int) -> str:
     if n_gov:
         parts.append(
             f"{n_gov:,} ({int(gov['fatalities'].sum()):,} fatalities) are located only to a governorate "
-            "(counted in their governorate's \"district unknown\" row, not on the district map)"
+            '(counted in their governorate\'s "district unknown" row, not on the district map)'
         )
     if n_unknown:
-        parts.append(f"{n_unknown:,} ({int(unknown['fatalities'].sum()):,} fatalities) are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}")
+        parts.append(
+            f"{n_unknown:,} ({int(unknown['fatalities'].sum()):,} fatalities) are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}"
+        )
     return f"{n_gov + n_unknown:,} of the {total:,} events have no district: " + "; ".join(parts) + "."
 
 
@@ -167,11 +431,192 @@ def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime
         official=session.boundaries_official(store, mtime),
         range_label=label,
     )
-    st_folium(m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    st_folium(
+        m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[]
+    )
     table = counts_by(events, "district", admin1=govs, admin2=admin2)
     st.markdown(f"**Top {TOP_DISTRICTS} districts by events**, {label}")
     st.dataframe(_top_districts(table), hide_index=True, width="stretch", key="tr_top_districts")
     st.caption(session.md_text(_unplaced_note(table, len(events))))
+
+
+def _trend_section(events: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
+    """The controls, the small multiples and the totals of the chart."""
+    c1, c2, c3, c4 = st.columns([1, 1.4, 1, 1])
+    freq = c1.radio(
+        "Period",
+        options=["D", "W"],
+        format_func=lambda f: "day" if f == "D" else "week",
+        key=K_FREQ,
+        horizontal=True,
+    )
+    by = c2.selectbox("Split by", options=list(GROUPINGS), format_func=GROUPINGS.get, key=K_BY)
+    metric = c3.radio("Show", options=["events", "fatalities"], key=K_METRIC, horizontal=True)
+    same = c4.checkbox(
+        "Same scale in every chart",
+        value=True,
+        key=K_SAME_SCALE,
+        help="Off: each chart scaled to its own largest count.",
+    )
+    counts = counts_over_time(events, freq, None if by == "none" else by, start=vs.start, end=vs.end)
+    if by == "none":
+        counts["group"] = "all events"
+    counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
+    st.altair_chart(
+        trend_chart(counts, by, metric, freq, milestones, vs.start, vs.end, same),
+        width="stretch",
+        key="tr_trend_chart",
+    )
+    st.caption(
+        f"{metric.capitalize()} per {'day' if freq == 'D' else 'week (from Monday)'}, one chart per "
+        f"{GROUPINGS[by]}. Dashed lines: milestones (dark: the truce and the talks, named above the charts; "
+        "light: other milestones, hover for their names)."
+        + (" The first and last weeks hold only the days inside the date range." if freq == "W" else "")
+    )
+    if by == "party":
+        st.caption(
+            "An event counts once under each party it involves, so the charts add up to more than the total."
+        )
+    if by == "held_by":
+        st.caption(
+            "The party holding the event's place on the event's own date (derived control zones); 'Holder unknown': no locality with a record within reach."
+        )
+    total = (
+        counts.groupby("label", as_index=False)[["events", "fatalities"]]
+        .sum()
+        .sort_values("events", ascending=False)
+    )
+    with st.expander("Totals of the charts (long spans not included)"):
+        shown = total.rename(
+            columns={"label": GROUPINGS[by].capitalize(), "events": "Events", "fatalities": "Fatalities"}
+        )
+        st.dataframe(shown, hide_index=True, width="stretch", key="tr_totals")
+
+
+def change_text(value: float, before: int) -> str:
+    """A change of daily rate as shown: "+35%", or why there is none (nothing before, too few events)."""
+    if value == value:  # not NaN
+        return f"{value:+,.0f}%"
+    return NO_VALUE if before == 0 else f"n<{MIN_EVENTS_FOR_CHANGE}"
+
+
+def ba_heatmap(table: pd.DataFrame, order: list[str], shown_col: str) -> alt.LayerChart:
+    """Milestones (rows) by governorate: grey where the counts are too few, coloured by the change elsewhere."""
+    govs = list(dict.fromkeys(table["governorate"]))
+    rows = [m for m in order if m in set(table["milestone"])]
+    enc = {
+        "x": alt.X(
+            "governorate:N",
+            sort=govs,
+            title=None,
+            axis=alt.Axis(labelAngle=-40, labelLimit=0, labelOverlap=False, orient="top"),
+        ),
+        "y": alt.Y("milestone:N", sort=rows, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=0)),
+        "tooltip": [
+            "milestone:N",
+            "governorate:N",
+            "before:Q",
+            "after:Q",
+            alt.Tooltip("change:N", title="change of daily rate"),
+            "days_before:Q",
+            "days_after:Q",
+        ],
+    }
+    cells = alt.Chart(table).mark_rect(color="#eeeeee", stroke="#fff").encode(**enc)
+    coloured = (
+        alt.Chart(table)
+        .transform_filter(f"isValid(datum['{shown_col}'])")
+        .mark_rect(stroke="#fff")
+        .encode(
+            color=alt.Color(
+                f"{shown_col}:Q",
+                title="change of daily rate, %",
+                scale=alt.Scale(scheme="redblue", reverse=True, domainMid=0, clamp=True, domain=[-100, 200]),
+                legend=alt.Legend(orient="bottom", labelLimit=0, titleLimit=0),
+            ),
+            **enc,
+        )
+    )
+    text = alt.Chart(table).mark_text(fontSize=10, color="#222").encode(text="change:N", **enc)
+    chart = alt.layer(cells, coloured, text).properties(height=24 * len(rows))  # pixels: see pair_heatmap
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def _ba_view(table: pd.DataFrame, options: dict, metric: str) -> pd.DataFrame:
+    """The before/after table as shown: names, counts, and the change only where it means something."""
+    shown_pct = meaningful_change(table, metric)
+    return pd.DataFrame(
+        {
+            "milestone": table["milestone_id"].map(options),
+            "governorate": [("All Syria" if g == "all" else _gov_label(g)) for g in table["group"]],
+            "days_before": table["days_before"],
+            "days_after": table["days_after"],
+            "before": table[f"{metric}_before"],
+            "after": table[f"{metric}_after"],
+            "change_pct": shown_pct,
+            "change": [change_text(v, b) for v, b in zip(shown_pct, table["events_before"], strict=True)],
+        }
+    )
+
+
+def _before_after_section(events_all: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
+    st.subheader("Before and after the truce and each round of talks")
+    st.caption(
+        "For each milestone: events (or fatalities) in the N days before it against the N days from it, per "
+        "governorate, following the sidebar filters but not the date range. The change compares daily rates "
+        "(windows cut short by the data's window are compared per day). A change is shown only where both "
+        f'windows hold at least {MIN_EVENTS_FOR_CHANGE} events ("n<{MIN_EVENTS_FOR_CHANGE}" otherwise: a '
+        f'change between a few events means little); "{NO_VALUE}": nothing before. Spans longer than a week '
+        "are in no window."
+    )
+    options = {}
+    for r in milestones.itertuples(index=False):
+        if pd.notna(r.date_start):
+            options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
+    first_truce = milestones.loc[milestones["kind"] == "ceasefire", "milestone_id"].head(1).tolist()
+    default = [
+        m
+        for m in first_truce + milestones.loc[milestones["kind"] == "talks", "milestone_id"].tolist()
+        if m in options
+    ]
+    session.restore_widget(K_MILESTONES, default)
+    b1, b2, b3 = st.columns([3, 1, 1])
+    chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
+    window = b2.number_input("Days each side", min_value=3, max_value=42, value=14, step=1, key=K_WINDOW)
+    ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
+    pool = session.filtered_events(events_all, vs, with_range=False)
+    ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
+    if len(ms) == 0 or len(pool) == 0:
+        st.info("Choose at least one milestone (and loosen the filters if no event matches).")
+        return
+    table = before_after(pool, ms, window_days=int(window), coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
+    view = _ba_view(table, options, ba_metric)
+    st.altair_chart(
+        ba_heatmap(view, list(options.values()), "change_pct"), width="stretch", key="tr_ba_chart"
+    )
+    st.dataframe(
+        view.drop(columns="change_pct").rename(
+            columns={
+                "milestone": "Milestone",
+                "governorate": "Governorate",
+                "days_before": "Days before",
+                "days_after": "Days after",
+                "before": f"{ba_metric.capitalize()} before",
+                "after": f"{ba_metric.capitalize()} after",
+                "change": "Change of daily rate",
+            }
+        ),
+        width="stretch",
+        hide_index=True,
+        key="tr_ba_table",
+    )
+    st.download_button(
+        "Download the table (CSV)",
+        data=csv_text(table).encode("utf-8"),  # formulas neutralised (geo/safetext.py)
+        file_name=f"before_after_{int(window)}d.csv",
+        mime="text/csv",
+        key="tr_download",
+    )
 
 
 vs = st.session_state.get("vs", vsm.ViewState())
@@ -180,20 +625,16 @@ store, mtime = session.store_key()
 st.title("Trends")
 st.caption(
     "Events and fatalities over time, following the sidebar filters and the event date range. "
-    "Dashed lines mark the milestones of the ceasefire process (hover for their names). "
     f"{session.RANGE_RULE} Events dated only to a span longer than a week are not put on a day or week: "
-    "they are listed apart below the chart (not spread over their span). Events located only to Syria "
-    "form their own group when the chart is split by place."
+    "they are listed apart below the charts (not spread over their span). Events located only to Syria "
+    "form their own group when the charts are split by place."
 )
 
 session.restore_widget(session.K_RANGE, (vs.start, vs.end))
-session.day_slider("Events between", session.K_RANGE, "Both ends inclusive; shared with the map page and the link.")
+session.day_slider(
+    "Events between", session.K_RANGE, "Both ends inclusive; shared with the map page and the link."
+)
 vs = session.sync()
-
-c1, c2, c3 = st.columns(3)
-freq = c1.radio("Period", options=["D", "W"], format_func=lambda f: "day" if f == "D" else "week", key=K_FREQ, horizontal=True)
-by = c2.selectbox("Split by", options=list(GROUPINGS), format_func=GROUPINGS.get, key=K_BY)
-metric = c3.radio("Show", options=["events", "fatalities"], key=K_METRIC, horizontal=True)
 
 events_all = session.load_events(store, mtime)
 milestones = session.load_milestones(store, mtime)
@@ -204,96 +645,12 @@ events = session.filtered_events(events_all, vs)
 if len(events) == 0:
     st.info("No events match the filters and the date range.")
 else:
-    counts = counts_over_time(events, freq, None if by == "none" else by, start=vs.start, end=vs.end)
-    if by == "none":
-        counts["group"] = "all events"
-    groups = sorted(counts["group"].unique())
-    counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
-    colour = alt.Color("label:N", title=GROUPINGS[by], scale=_colours(by, groups) or alt.Undefined)
-    line = (
-        alt.Chart(counts)
-        .mark_line(point=freq == "W", interpolate="step-after" if freq == "D" else "linear")
-        .encode(
-            x=alt.X("period:T", title="week starting" if freq == "W" else "day"),
-            y=alt.Y(f"{metric}:Q", title=metric),
-            color=colour,
-            tooltip=[alt.Tooltip("period:T", format="%Y-%m-%d"), "label:N", "events:Q", "fatalities:Q"],
-        )
-    )
-    marks = _milestone_layer(milestones, vs.start, vs.end)
-    chart = (line + marks if marks is not None else line).properties(height=380)
-    st.altair_chart(chart, width="stretch")
-    if by == "party":
-        st.caption("An event counts once under each party it involves, so the lines add up to more than the total.")
-    if by == "held_by":
-        st.caption("The party holding the event's place on the event's own date (derived control zones); '(unknown)': no locality with a record within reach.")
-    total = counts.groupby("label")[["events", "fatalities"]].sum().sort_values("events", ascending=False)
-    with st.expander("Totals of the chart (long spans not included)"):
-        st.dataframe(total, width="stretch")
+    _trend_section(events, milestones, vs)
     _long_span_list(events)
+    _pairs_section(events, vs)
     _district_section(events, vs, store, mtime)
 
-# --- before / after ---------------------------------------------------------------------
-st.subheader("Before and after the truce and each round of talks")
-st.caption(
-    "For each milestone: events (or fatalities) in the N days before it against the N days from it, per "
-    "governorate, following the sidebar filters but not the date range. The change compares daily rates "
-    "(windows cut short by the data's window are compared per day); blank = nothing before. Spans longer "
-    "than a week are in no window."
-)
-options = {}
-for r in milestones.itertuples(index=False):
-    if pd.notna(r.date_start):
-        options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
-first_truce = milestones.loc[milestones["kind"] == "ceasefire", "milestone_id"].head(1).tolist()
-default = [m for m in first_truce + milestones.loc[milestones["kind"] == "talks", "milestone_id"].tolist() if m in options]
-session.restore_widget(K_MILESTONES, default)
-b1, b2, b3 = st.columns([3, 1, 1])
-chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
-window = b2.number_input("Days each side", min_value=3, max_value=42, value=14, step=1, key=K_WINDOW)
-ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
-
-pool = session.filtered_events(events_all, vs, with_range=False)
-ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
-if len(ms) == 0 or len(pool) == 0:
-    st.info("Choose at least one milestone (and loosen the filters if no event matches).")
-else:
-    table = before_after(pool, ms, window_days=int(window), coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
-    table["milestone"] = table["milestone_id"].map(options)
-    table["governorate"] = table["name"].where(table["group"] != "all", "All Syria")
-    col_b, col_a, col_pct = f"{ba_metric}_before", f"{ba_metric}_after", f"{ba_metric}_change_pct"
-    heat = (
-        alt.Chart(table)
-        .mark_rect()
-        .encode(
-            x=alt.X(
-                "milestone:N",
-                sort=list(options.values()),
-                title=None,
-                axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False),
-            ),
-            y=alt.Y("governorate:N", title=None, axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color(
-                f"{col_pct}:Q",
-                title="change, %",
-                scale=alt.Scale(scheme="redblue", reverse=True, domainMid=0, clamp=True, domain=[-100, 200]),
-            ),
-            tooltip=["milestone:N", "governorate:N", f"{col_b}:Q", f"{col_a}:Q", f"{col_pct}:Q", "days_before:Q", "days_after:Q"],
-        )
-        .properties(height=alt.Step(20))
-    )
-    st.altair_chart(heat, width="stretch")
-    shown = table[["milestone", "governorate", "days_before", "days_after", col_b, col_a, col_pct]].rename(
-        columns={col_b: "before", col_a: "after", col_pct: "change of daily rate, %"}
-    )
-    st.dataframe(shown, width="stretch", hide_index=True)
-    st.download_button(
-        "Download the table (CSV)",
-        data=table.drop(columns=["milestone"]).to_csv(index=False).encode("utf-8"),
-        file_name=f"before_after_{int(window)}d.csv",
-        mime="text/csv",
-        key="tr_download",
-    )
+_before_after_section(events_all, milestones, vs)
 
 with st.expander("What the classes mean"):
     st.markdown("\n".join(f"- **{t.label}**: {t.description}" for t in TRUCE_CLASS.values()))

@@ -40,8 +40,8 @@ def test_trends_page_draws_and_reacts_to_its_widgets():
     at = _open("pages/trends.py")
     assert [t.value for t in at.title] == ["Trends"]
     table = at.dataframe[-1].value
-    assert {"milestone", "governorate", "before", "after"} <= set(table.columns)
-    assert "All Syria" in set(table["governorate"])
+    assert {"Milestone", "Governorate", "Events before", "Events after"} <= set(table.columns)
+    assert "All Syria" in set(table["Governorate"])
     for by in ("party", "admin1_pcode", "held_by", "none"):
         _by_key(at.selectbox, "tr_by").set_value(by)
         _by_key(at.radio, "tr_freq").set_value("W")
@@ -67,10 +67,11 @@ def test_control_change_page_lists_what_changed_between_the_two_dates():
     metric = next(m for m in at.metric if m.label == "Localities that changed hands")
     assert metric.value == f"{len(expected):,}"
     listed = at.dataframe[0].value
-    assert sorted(listed["locality_id"]) == sorted(expected["locality_id"])
-    # the two dates are the event range of the URL state
-    assert at.query_params.get("start") in ("2017-02-20", ["2017-02-20"])
-    assert at.query_params.get("end") in ("2017-02-28", ["2017-02-28"])
+    assert sorted(listed["Locality id"]) == sorted(expected["locality_id"])
+    # the page's own dates (cfrom/cto), never the event range (start/end) of the other pages
+    assert at.query_params.get("cfrom") in ("2017-02-20", ["2017-02-20"])
+    assert at.query_params.get("cto") in ("2017-02-28", ["2017-02-28"])
+    assert "start" not in at.query_params and "end" not in at.query_params
 
 
 def test_rules_page_shows_rules_and_a_searchable_actor_table():
