@@ -29,6 +29,34 @@ def _date(value: str) -> pd.Timestamp:
     return day
 
 
+def _count(value: str) -> int:
+    """A whole number >= 0 (argparse type)."""
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 0")
+    return int(value)
+
+
+def _event_filter_args(parser) -> None:
+    """``--min-fatalities`` and ``--actor``: the view's filters of the same name (geo.view.filter_events)."""
+    parser.add_argument(
+        "--min-fatalities", type=_count, metavar="N",
+        help="events: only those with at least N fatalities (best estimate); above 0, events with no reported "
+        "figure are left out",
+    )
+    parser.add_argument(
+        "--actor", metavar="TEXT", help="events: only those where TEXT occurs in either side's name (case-insensitive)"
+    )
+
+
+def _event_filters(events, args):
+    """``events`` through the one filter with ``--min-fatalities`` / ``--actor`` (unchanged without them)."""
+    from geo.view import filter_events
+
+    if not args.min_fatalities and not (args.actor or "").strip():
+        return events
+    return filter_events(events, min_fatalities=args.min_fatalities or 0, actor=args.actor or "")
+
+
 def _store_arg(parser) -> None:
     parser.add_argument(
         "--store",
@@ -74,12 +102,12 @@ def build_import(parser):
 
 def run_import(args) -> int:
     from geo.importers import import_file
-    from geo.paths import store_path
+    from geo.paths import store_location
 
     report = import_file(
         args.format,
         args.file,
-        store_path(args.store),
+        store_location(args.store),
         map=args.map,
         layer=args.layer,
         kind=args.kind,
@@ -130,6 +158,7 @@ def build_export(parser):
     parser.add_argument(
         "--workspace-only", action="store_true", help="only what was imported, not the shipped data"
     )
+    _event_filter_args(parser)
     _store_arg(parser)
     return run_export
 
@@ -142,6 +171,8 @@ def run_export(args) -> int:
         raise InputError([Problem(None, "--date", "exporting zones needs --date YYYY-MM-DD")])
     if args.what != "events" and (args.start is not None or args.end is not None):
         raise InputError([Problem(None, "--start/--end", "only apply to events")])
+    if args.what != "events" and (args.min_fatalities is not None or args.actor is not None):
+        raise InputError([Problem(None, "--min-fatalities/--actor", "only apply to events")])
     if args.what != "zones" and args.date is not None:
         raise InputError([Problem(None, "--date", "only applies to zones (use --start/--end for events)")])
     if args.start is not None and args.end is not None and args.start > args.end:
@@ -150,6 +181,8 @@ def run_export(args) -> int:
     frame = export.select(
         catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only
     )
+    if args.what == "events":
+        frame = _event_filters(frame, args).reset_index(drop=True)
     n = export.write(args.what, frame, args.format, args.out)
     print(f"wrote {n} {args.what} to {args.out}")
     return 0
@@ -181,6 +214,7 @@ def build_stats(parser):
     parser.add_argument(
         "--workspace-only", action="store_true", help="count only imported events, not the shipped ones"
     )
+    _event_filter_args(parser)
     _store_arg(parser)
     return run_stats
 
@@ -202,7 +236,7 @@ def run_stats(args) -> int:
         events = with_admin(catalog.store.read("events"), catalog)
     else:
         events = catalog.events()
-    events = events_in_range(events, args.start, args.end)
+    events = _event_filters(events_in_range(events, args.start, args.end), args)
     # the holder of each event's place: the same layer as the map's zones (Catalog.party_at)
     context = {
         "party_at": lambda ev, date: catalog.party_at(ev, None if date is None else pd.Series(date, index=ev.index))

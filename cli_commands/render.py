@@ -35,6 +35,8 @@ _OPTION_KEYS = {
     "zoom": "z",
     "town": "town",
     "choro": "choro",
+    "min_fatalities": "fmin",
+    "actor": "actor",
 }
 
 
@@ -53,6 +55,10 @@ def build_render(parser):
     parser.add_argument("--town", metavar="ID", help="locality id of a town to highlight (gn:... or cur:...)")
     parser.add_argument("--choro", metavar="MODE",
                         help="colour districts by: off (default), events or fatalities in the range and filters")
+    parser.add_argument("--min-fatalities", metavar="N",
+                        help="only events with at least N fatalities (best estimate; default 0: all)")
+    parser.add_argument("--actor", metavar="TEXT",
+                        help="only events where TEXT occurs in either side's name (case-insensitive)")
     parser.add_argument("--link", metavar="URL", help="a shared link (or its query string) giving the view")
     parser.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels (default 1920x1080) or a4")
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.png, .pdf, .svg or .html")
@@ -85,7 +91,8 @@ def view_from_args(args):
         if value is None:
             continue
         params[key] = [str(value)]
-        problems += [Problem(None, f"--{option}", _reason(n)) for n in ViewState.from_query({key: str(value)}).notices]
+        problems += [Problem(None, f"--{option.replace('_', '-')}", _reason(n))
+                     for n in ViewState.from_query({key: str(value)}).notices]
     params.pop("page", None)
     params.pop("view", None)
     state = ViewState.from_query(params)
@@ -99,7 +106,7 @@ def view_from_args(args):
 def run_render(args) -> int:
     from briefing.render import page_size, render_briefing
     from geo.catalog import Catalog
-    from geo.paths import store_path
+    from geo.paths import store_location
 
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
@@ -120,7 +127,7 @@ def run_render(args) -> int:
         problems += exc.problems
     if problems:
         raise InputError(problems)
-    catalog = Catalog(store_path(args.store))
+    catalog = Catalog(store_location(args.store))
     if fmt == "html":
         from briefing.html import render_html
 

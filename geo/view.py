@@ -35,8 +35,9 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
     -------
     GeoDataFrame
         A copy with the four class columns and ``held_by`` (the party holding the event's
-        place on its own date, "" when unknown); already classified events are returned as they
-        are.  Errors (an unreadable actor table, a failing ``party_at``) are raised, never
+        place on its own date, "" when unknown), and, when ``catalog`` has ``sources()``,
+        ``source_url`` (:func:`with_source_urls`); already classified events are returned as
+        they are.  Errors (an unreadable actor table, a failing ``party_at``) are raised, never
         turned into "unclassified".
     """
     if all(c in events.columns for c in CLASS_COLUMNS):
@@ -55,6 +56,8 @@ def classify_events(events: gpd.GeoDataFrame, catalog=None, *, use_holder: bool 
     result = classify(events, actors, held_by=held)
     out = events.join(result[list(CLASS_COLUMNS)])
     out[HELD_COLUMN] = held.reindex(events.index).fillna("").astype(str) if held is not None else ""
+    if catalog is not None and hasattr(catalog, "sources"):  # the report's link, where known
+        out = with_source_urls(out, catalog.sources())
     return out
 
 
@@ -64,7 +67,16 @@ def _sides(values: pd.Series) -> pd.Series:
 
 
 def filter_events(
-    events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=(), partly: bool = False
+    events: pd.DataFrame,
+    *,
+    start=None,
+    end=None,
+    classes=(),
+    parties=(),
+    govs=(),
+    min_fatalities: int = 0,
+    actor: str = "",
+    partly: bool = False,
 ) -> pd.DataFrame:
     """Events of a view (index kept): the one event filter of the map, exports, briefing, CLI.
 
@@ -74,8 +86,12 @@ def filter_events(
     - ``parties``: either side (``party1``/``party2``) includes one of them, a side naming
       several parties being "+"-joined ("hts+opposition" matches ``hts`` and ``opposition``);
     - ``govs``: ``admin1_pcode`` is one of them; events located only to the country
-      (``geo.queries.country_only``) are in no governorate.
-    Empty filters do not filter.  ``partly=True`` returns instead the events that pass the other
+      (``geo.queries.country_only``) are in no governorate;
+    - ``min_fatalities``: ``fatalities`` (best estimate) is at least this; an event with no
+      reported figure is not known to reach it, so any minimum above 0 leaves it out;
+    - ``actor``: free text found (case-insensitive, surrounding spaces ignored) in ``actor1`` or
+      ``actor2`` (the names of the two sides as the source gives them).
+    Empty filters (and ``min_fatalities`` 0) do not filter.  ``partly=True`` returns instead the events that pass the other
     filters and are only partly in the range (code ``PARTLY_IN_RANGE``: their span overlaps it
     without lying inside it), which a view reports apart and never counts.
 
@@ -93,6 +109,10 @@ def filter_events(
         Parties to keep (matched on either side).
     govs : iterable of str, default ()
         Governorate P-codes to keep.
+    min_fatalities : int, default 0
+        Smallest ``fatalities`` kept (0: no minimum, events with no figure kept).
+    actor : str, default ""
+        Text an actor name must contain (case-insensitive); "" keeps every event.
     partly : bool, default False
         Return the events only partly in the range instead of those in it.
 
@@ -121,7 +141,39 @@ def filter_events(
         mask &= hit
     if govs:
         mask &= events["admin1_pcode"].isin(list(govs)) & ~country_only(events)
+    if min_fatalities and int(min_fatalities) > 0:
+        mask &= pd.to_numeric(events["fatalities"], errors="coerce").ge(int(min_fatalities)).fillna(False)
+    if actor and actor.strip():
+        mask &= actor_matches(events, actor)
     return events.loc[mask.fillna(False).astype(bool)]
+
+
+#: The columns the free-text actor filter searches.
+ACTOR_COLUMNS = ("actor1", "actor2")
+
+
+def actor_matches(events: pd.DataFrame, text: str) -> pd.Series:
+    """True where ``text`` occurs in ``actor1`` or ``actor2`` (case-insensitive, literal text).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events; a missing actor column counts as empty.
+    text : str
+        The text searched for, as typed (surrounding spaces ignored; not a pattern).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans on the index of ``events``.
+    """
+    needle = str(text).strip().casefold()
+    hit = pd.Series(False, index=events.index)
+    for col in ACTOR_COLUMNS:
+        if col in events.columns:
+            names = events[col].astype("string").fillna("").map(str.casefold)
+            hit |= names.str.contains(needle, regex=False).astype(bool)
+    return hit
 
 
 def filter_view(events: pd.DataFrame, state, *, with_range: bool = True, partly: bool = False) -> pd.DataFrame:
@@ -132,7 +184,8 @@ def filter_view(events: pd.DataFrame, state, *, with_range: bool = True, partly:
     events : pandas.DataFrame
         Canonical events.
     state : viewstate.ViewState
-        The view; its ``start``, ``end``, ``classes``, ``parties`` and ``govs`` are used.
+        The view; its ``start``, ``end``, ``classes``, ``parties``, ``govs``, ``fmin`` (minimum
+        fatalities) and ``actor`` (actor text) are used.
     with_range : bool, default True
         Apply the view's date range; when false the range is open on both sides.
     partly : bool, default False
@@ -150,6 +203,8 @@ def filter_view(events: pd.DataFrame, state, *, with_range: bool = True, partly:
         classes=state.classes,
         parties=state.parties,
         govs=state.govs,
+        min_fatalities=getattr(state, "fmin", 0),
+        actor=getattr(state, "actor", ""),
         partly=partly,
     )
 
@@ -177,4 +232,108 @@ def imprecise_counts(events: pd.DataFrame) -> dict[str, tuple[int, int]]:
         sel = events.loc[mask]
         fat = pd.to_numeric(sel["fatalities"], errors="coerce").fillna(0).sum() if "fatalities" in sel else 0
         out[code] = (int(len(sel)), int(fat))
+    return out
+
+
+#: ``geo_precision`` values that place an event at a locality (a town, village or named spot):
+#: the events a count of "towns affected" may count.  District and governorate centres and the
+#: country (``geo.vocabulary.GEO_PRECISION``) are areas, not localities.
+LOCALITY_PRECISIONS = ("exact", "near")
+
+
+def towns_affected(events: pd.DataFrame) -> int:
+    """How many distinct localities the events of ``events`` took place in.
+
+    Only events located to a locality count (``geo_precision`` in :data:`LOCALITY_PRECISIONS`):
+    an event known only to a district or governorate centre, or only to Syria, names an area,
+    not a town.  A locality is its ``locality_id`` where known, else its place name (compared
+    case-insensitively).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``geo_precision`` and ``place`` (``locality_id`` optional).
+
+    Returns
+    -------
+    int
+        The number of distinct localities (0 for no events or no ``geo_precision`` column).
+    """
+    if len(events) == 0 or "geo_precision" not in events.columns:
+        return 0
+    at_locality = events.loc[events["geo_precision"].astype("string").fillna("").isin(LOCALITY_PRECISIONS)]
+    places = at_locality["place"].astype("string").fillna("").str.strip().str.casefold()
+    keys = "place:" + places
+    if "locality_id" in at_locality.columns:
+        ids = at_locality["locality_id"].astype("string").fillna("").str.strip()
+        keys = keys.where(ids == "", "id:" + ids)
+    return int(keys[keys != "place:"].nunique())
+
+
+#: The only URL schemes a source link may have.
+LINK_SCHEMES = ("http://", "https://")
+#: Column holding the link to an event's source report ("" when none is known).
+SOURCE_URL = "source_url"
+
+
+def safe_link(url) -> str:
+    """``url`` when it is a plain http(s) address, else "".
+
+    Parameters
+    ----------
+    url : object
+        Candidate address (``None``/NaN give "").
+
+    Returns
+    -------
+    str
+        The stripped address when it starts with ``http://`` or ``https://`` (any case), has a
+        host and holds no whitespace, quote or angle bracket; "" otherwise.
+    """
+    text = "" if url is None or (not isinstance(url, str) and pd.isna(url)) else str(url).strip()
+    low = text.lower()
+    if not low.startswith(LINK_SCHEMES) or any(ch.isspace() or ch in "\"'<>`" for ch in text):
+        return ""
+    host = text.split("://", 1)[1].split("/", 1)[0]
+    return text if host else ""
+
+
+def with_source_urls(events: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with :data:`SOURCE_URL`: the link of the report each event rests on.
+
+    The report is the event's ``source_id`` (the first of several joined by ";" or "|" that
+    has one) looked up in ``sources`` (``data/sources.csv``: ``source_id``, ``url``); failing
+    that, the event's ``source`` when it is itself an address.  Only http(s) links
+    (:func:`safe_link`); "" where none is known (e.g. UCDP rows, which cite outlets only).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events (``source_id`` and ``source`` optional).
+    sources : pandas.DataFrame
+        Source table with ``source_id`` and ``url``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``events`` with the column added (replaced if present).
+    """
+    urls = {}
+    if len(sources) and {"source_id", "url"} <= set(sources.columns):
+        for sid, url in zip(sources["source_id"].astype(str), sources["url"], strict=True):
+            if safe_link(url):
+                urls[sid.strip()] = safe_link(url)
+    ids = events["source_id"] if "source_id" in events.columns else pd.Series("", index=events.index)
+    own = events["source"] if "source" in events.columns else pd.Series("", index=events.index)
+
+    def link(sid, src) -> str:
+        text = "" if sid is None or (not isinstance(sid, str) and pd.isna(sid)) else str(sid)
+        for part in text.replace("|", ";").split(";"):
+            if urls.get(part.strip()):
+                return urls[part.strip()]
+        return safe_link(src)
+
+    out = events.copy()
+    out[SOURCE_URL] = [link(sid, src) for sid, src in zip(ids.to_numpy(dtype=object), own.to_numpy(dtype=object),
+                                                           strict=True)]
     return out

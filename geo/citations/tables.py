@@ -61,9 +61,12 @@ def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: 
     -------
     DataFrame
         Columns ``doc_id``, ``title``, ``outlet``, ``date``, ``origin``, ``towns``, ``n_towns``, ``abroad``,
-        ``metonymy``; newest first, then by title.
+        ``metonymy``, ``link`` (the report's http(s) address, ``geo.view.safe_link``; None when
+        unknown); newest first, then by title.
     """
-    cols = ["doc_id", "title", "outlet", "date", "origin", "towns", "n_towns", "abroad", "metonymy"]
+    from geo.view import safe_link
+
+    cols = ["doc_id", "title", "outlet", "date", "origin", "towns", "n_towns", "abroad", "metonymy", "link"]
     if documents is None or not len(documents):
         return pd.DataFrame(columns=cols)
     ws = set(workspace_ids)
@@ -83,6 +86,7 @@ def documents_overview(documents: pd.DataFrame, citations: pd.DataFrame, names: 
                 "n_towns": int(len(towns)),
                 "abroad": ", ".join(venues),
                 "metonymy": int((c["kind"] == "metonymy").sum()) if len(c) else 0,
+                "link": safe_link(getattr(doc, "url", "")) or None,
             }
         )
     df = pd.DataFrame(rows, columns=cols)

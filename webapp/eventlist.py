@@ -1,0 +1,239 @@
+"""The Map page's event list: the events of the view as a table synced with the map.
+
+One row per event of the view (the one filter, ``geo.view.filter_events``), in readable words:
+dates, place, governorate name, actors, class label, fatalities, precision, source and a link
+to the report where one is known (``geo.view.with_source_urls``).  Clicking a row selects the
+event: the view (``ViewState.ev``, the link's ``ev=``) names it, the map flies to it and
+``layers.events.events_layer(selected=...)`` draws it with its popup open.
+
+The table is a read-only ``st.dataframe`` with single-row selection.  Its selection gives row
+*positions in the frame passed to it* (whatever order the user sorted the columns into in the
+browser), so the callback maps positions through the list of event ids of that same frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from geo.names import governorate_name, press_fold
+from geo.queries import country_only
+from geo.vocabulary import GEO_PRECISION, class_label
+from webapp import session
+
+#: Key prefix of the table; the key ends with a digest of the rows shown and of the selected
+#: event, so a new list (other filters or order) or a selection made elsewhere (the link, the
+#: clear button) gives a new table whose checked row is the selected event, never a stale one.
+K_EVENT_TABLE = "w_event_list"
+K_EVENT_SORT = session.K_EVENT_ORDER  # in the link: order= (viewstate.EVENT_ORDERS)
+K_EVENT_CLEAR = "w_event_clear"
+#: Zoom the map flies to for a selected event, by ``geo_precision`` (an area is shown whole).
+EVENT_ZOOM = {"exact": 12, "near": 12, "district": 10, "governorate": 9}
+#: Orders of the list: key (``viewstate.EVENT_ORDERS``) -> (label, columns, ascending).
+SORTS = {
+    "date_desc": ("date, newest first", ["Date", "Fatalities"], [False, False]),
+    "date_asc": ("date, oldest first", ["Date", "Fatalities"], [True, False]),
+    "fatalities": ("fatalities, most first", ["Fatalities", "Date"], [False, False]),
+}
+COLUMNS = ["Date", "End date", "Place", "Governorate", "Actors", "Class", "Fatalities", "Precision", "Source",
+           "Report", "Event id"]
+TABLE_HEIGHT = 380
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values, errors="coerce")
+    return stamps.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def _text(events: pd.DataFrame, col: str) -> pd.Series:
+    if col not in events.columns:
+        return pd.Series("", index=events.index, dtype=object)
+    return events[col].astype("string").fillna("").astype(object)
+
+
+def _governorate(events: pd.DataFrame) -> pd.Series:
+    """Governorate display names (``geo.names``, never P-codes); events located only to Syria say so."""
+    names = _text(events, "admin1_pcode").map(governorate_name)
+    return names.where(~country_only(events), "Syria (location unknown)")
+
+
+def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
+    """The list's rows: one per event, readable columns (:data:`COLUMNS`), in the order ``sort``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Classified events of the view (``truce_class``; ``source_url`` optional).
+    sort : str
+        A key of :data:`SORTS` (stable: ties keep the events' order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame on a 0..n-1 index (row positions), ``Fatalities`` nullable integers (empty
+        when not reported), ``Report`` the http(s) link or None.
+    """
+    start, end = _iso(events.get("date_start", pd.Series(index=events.index))), _iso(
+        events.get("date_end", pd.Series(index=events.index)))
+    a1, a2 = _text(events, "actor1"), _text(events, "actor2")
+    prec = _text(events, "geo_precision")
+    links = _text(events, "source_url")
+    table = pd.DataFrame({
+        "Date": start,
+        "End date": end.where(end != start, ""),
+        "Place": _text(events, "place").map(press_fold),  # the one display spelling (geo.names)
+        "Governorate": _governorate(events),
+        "Actors": [" vs ".join(a for a in pair if a) for pair in zip(a1, a2, strict=True)],
+        "Class": _text(events, "truce_class").map(lambda c: class_label(c) if c else ""),
+        "Fatalities": pd.to_numeric(events.get("fatalities"), errors="coerce").astype("Int64"),
+        "Precision": prec.map(lambda p: GEO_PRECISION[p].short if p in GEO_PRECISION else p),
+        "Source": _text(events, "source"),
+        "Report": links.where(links != "", None),
+        "Event id": _text(events, "event_id"),
+    })
+    _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
+    return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def event_targets(events: pd.DataFrame) -> dict[str, tuple[float, float, int] | None]:
+    """Event id -> (lat, lon, zoom) the map flies to; None for an event with no place on the map.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Events with Point geometry (EPSG:4326) and ``geo_precision``.
+
+    Returns
+    -------
+    dict
+        Country-only events, events without a point and those of an unknown precision
+        (not in :data:`EVENT_ZOOM`) map to None.
+    """
+    out: dict[str, tuple[float, float, int] | None] = {}
+    placed = ~country_only(events)
+    for eid, geom, prec, ok in zip(_text(events, "event_id"), events.geometry, _text(events, "geo_precision"), placed,
+                                   strict=True):
+        if ok and geom is not None and not geom.is_empty and prec in EVENT_ZOOM:
+            out[eid] = (float(geom.y), float(geom.x), EVENT_ZOOM[prec])
+        else:
+            out[eid] = None
+    return out
+
+
+def select_event(vs, event_id: str, target) -> object:
+    """The view with ``event_id`` selected and, when it has a place, the map centred on it.
+
+    Parameters
+    ----------
+    vs : viewstate.ViewState
+        The current view.
+    event_id : str
+        The selected event ("" clears the selection, leaving the map where it is).
+    target : tuple of (float, float, int) or None
+        Its (lat, lon, zoom) from :func:`event_targets`; the zoom never decreases.
+
+    Returns
+    -------
+    viewstate.ViewState
+    """
+    if not event_id or target is None:
+        return vs.replace(ev=event_id)
+    lat, lon, zoom = target
+    return vs.replace(ev=event_id, lat=lat, lon=lon, zoom=max(int(vs.zoom), zoom))
+
+
+def table_key(ids: list[str], selected: str = "") -> str:
+    """The table's widget key for rows ``ids`` (in order) and the selected event id.
+
+    Parameters
+    ----------
+    ids : list of str
+        Event ids of the rows, in the order passed to the table.
+    selected : str
+        The selected event id ("" for none).
+
+    Returns
+    -------
+    str
+        :data:`K_EVENT_TABLE` + "_" + a digest of both.
+    """
+    digest = hashlib.sha1(chr(31).join([selected, *ids]).encode("utf-8")).hexdigest()[:12]
+    return f"{K_EVENT_TABLE}_{digest}"
+
+
+def _on_select(key: str, ids: list[str], targets: dict) -> None:
+    """Row clicked: select its event (positions are those of the frame passed, see module doc)."""
+    ss = st.session_state
+    rows = list(ss[key]["selection"]["rows"]) if key in ss else []
+    vs = ss["vs"]
+    if not rows or not 0 <= rows[0] < len(ids):
+        ss["vs"] = vs.replace(ev="")
+        return
+    eid = ids[rows[0]]
+    ss["vs"] = select_event(vs, eid, targets.get(eid))
+
+
+def _clear() -> None:
+    st.session_state["vs"] = st.session_state["vs"].replace(ev="")
+
+
+def _selected_note(vs, events: pd.DataFrame, targets: dict) -> None:
+    """What is selected (escaped), with a button to clear it."""
+    if not vs.ev:
+        return
+    row = events.loc[_text(events, "event_id") == vs.ev]
+    c1, c2 = st.columns([5, 1])
+    if len(row) == 0:
+        c1.caption(f"The selected event {session.md_text(vs.ev)} is not among the events of these dates and filters.")
+    else:
+        r = event_table(row).iloc[0]
+        where = "its popup is open on the map" if targets.get(vs.ev) else "it has no place on the map (Syria only)"
+        c1.caption(session.md_text(f"Selected: {r['Date']} · {r['Place'] or 'unnamed place'} · {r['Actors']} "
+                                   f"({vs.ev}); {where}."))
+    c2.button("Clear the selected event", key=K_EVENT_CLEAR, on_click=_clear)
+
+
+def render_event_list(vs, events: pd.DataFrame) -> None:
+    """The list of the view's events under the map, synced with it (click a row to fly there).
+
+    Parameters
+    ----------
+    vs : viewstate.ViewState
+        The current view (``ev`` is the selected event).
+    events : GeoDataFrame
+        The view's events (``session.filtered_events``), classified.
+    """
+    st.markdown(f"**Events in the view** ({len(events):,})")
+    if len(events) == 0:
+        st.caption("No events match the dates and filters.")
+        return
+    session.restore_widget(K_EVENT_SORT, vs.order)
+    st.radio("Sort the list by", options=list(SORTS), format_func=lambda k: SORTS[k][0], key=K_EVENT_SORT,
+             horizontal=True)
+    table = event_table(events, st.session_state[K_EVENT_SORT])
+    targets = event_targets(events)
+    ids = table["Event id"].tolist()
+    key = table_key(ids, vs.ev)
+    checked = [ids.index(vs.ev)] if vs.ev in ids else []
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="auto" if len(table) <= 10 else TABLE_HEIGHT,  # no rows of empty cells under a short list
+        key=key,
+        on_select=partial(_on_select, key, ids, targets),
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": checked}},
+        placeholder="",  # a missing figure or link shows empty, never "None"
+        column_config={
+            "Fatalities": st.column_config.NumberColumn("Fatalities", format="%d", help="Best estimate; empty: not reported"),
+            "Source": st.column_config.TextColumn("Source", width="medium"),  # long UCDP credits: the link stays in view
+            "Report": st.column_config.LinkColumn("Report", display_text="open report",
+                                                  help="The source's report, where its address is known"),
+        },
+    )
+    st.caption("Click a row to fly the map to the event and open its popup; click a column header to sort by it.")
+    _selected_note(vs, events, targets)
