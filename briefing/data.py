@@ -50,6 +50,9 @@ class BriefingData:
     version: str = ""
     synthetic: bool = False
     missing: list[str] = field(default_factory=list)
+    #: The governorate boundaries in use are the official OCHA COD-AB ones (shipped, or imported
+    #: and marked official); False for an imported file that is not; None when the catalog cannot say.
+    official: bool | None = None
     filter_notes: list[str] = field(default_factory=list)
 
 
@@ -202,6 +205,8 @@ def gather(state: ViewState, catalog, layers=None, version: str | None = None) -
     data.outline = _to_wgs84(_call(data, "country outline", catalog.boundaries, 0))
     if "boundaries" in layers:
         data.governorates = _to_wgs84(_call(data, "governorate boundaries", catalog.boundaries, 1))
+        if hasattr(catalog, "boundaries_are_official"):  # a catalog without it: not called official
+            data.official = _call(data, "boundary precision", catalog.boundaries_are_official, 1)
     if "zones" in layers:
         zones = _to_wgs84(_call(data, "control zones", catalog.zones, pd.Timestamp(state.date)))
         if zones is not None and len(zones):

@@ -9,12 +9,14 @@ range, the active filters, the sources and the dataset version.  Every text is e
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import UTC, datetime
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from briefing import data as bdata
 from briefing.render import filters_text
@@ -80,12 +82,124 @@ def _footer_box(bd: bdata.BriefingData) -> str:
     return "<br>".join(esc(p) for p in parts)
 
 
-def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "class") -> tuple[folium.Map, dict]:
-    """The folium map of gathered data (local asset URLs); returns (map, facts)."""
+#: Fits the map to the country in the room its boxes leave (fixed JavaScript; the numbers come
+#: from code).  The title box (top left), the sources box and scale (bottom left) and the legend
+#: (bottom right) are measured, and the country's bounds are fitted inside the padding they
+#: need, so no box covers the country; again when the window is resized.  With ``fill`` the map
+#: is first made as tall as its window (the presentation view: the frame follows the browser's
+#: height).
+_FIT_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var box = {{ this.bounds }};  // null: the view's own centre and zoom are kept
+  var bounds = box ? L.latLngBounds(box) : null;
+  window.__scm_fit_bounds = box;  // read by the browser tests
+  var fill = {{ this.fill }};
+  function corner(v, h) {  // how far the boxes of one corner reach in from the map's edges
+    var el = map.getContainer().querySelector('.leaflet-' + v + '.leaflet-' + h);
+    var box = map.getContainer().getBoundingClientRect(), w = 0, d = 0;
+    if (!el) return {w: 0, h: 0};
+    Array.prototype.forEach.call(el.children, function (c) {
+      if (c.classList.contains('leaflet-control-attribution')) return;  // one line, under the boxes
+      var r = c.getBoundingClientRect();
+      if (!r.width || !r.height) return;
+      w = Math.max(w, h === 'left' ? r.right - box.left : box.right - r.left);
+      d = Math.max(d, v === 'top' ? r.bottom - box.top : box.bottom - r.top);
+    });
+    return {w: w, h: d};
+  }
+  function fit() {
+    if (fill) {
+      map.getContainer().style.setProperty('height', Math.max(320, window.innerHeight) + 'px', 'important');
+      map.invalidateSize({pan: false});
+    }
+    var top = corner('top', 'left').h, bottom = corner('bottom', 'left').h, right = corner('bottom', 'right').w;
+    var size = map.getSize();
+    if (top + bottom > size.y * 0.6) { top = Math.min(top, size.y * 0.3); bottom = Math.min(bottom, size.y * 0.3); }
+    if (right > size.x * 0.4) { right = size.x * 0.4; }
+    if (!bounds) return;
+    map.options.zoomSnap = 0.25;  // the country as large as the room allows, not the next whole zoom down
+    map.fitBounds(bounds, {paddingTopLeft: [8, top + 6], paddingBottomRight: [right + 6, bottom + 6],
+                           animate: false});
+    map.getContainer().setAttribute('data-scm-fitted', String(map.getZoom()));
+  }
+  fit();
+  setTimeout(fit, 0);
+  window.addEventListener('resize', function () { setTimeout(fit, 50); });
+})();
+{% endmacro %}
+"""
+#: Country extent (lon0, lat0, lon1, lat1) when no outline is available (as ``briefing.render``).
+SYRIA_BOUNDS = (35.6, 32.3, 42.4, 37.35)
+
+
+class FitToCountry(MacroElement):
+    """Fits the map to ``bounds`` (lon0, lat0, lon1, lat1; None: no fit) clear of its boxes, and
+    with ``fill`` makes it as tall as its window (see the template)."""
+
+    _template = Template(_FIT_TEMPLATE)
+
+    def __init__(self, bounds, fill: bool = False):
+        super().__init__()
+        self._name = "FitToCountry"
+        self.bounds = "null"
+        if bounds is not None:
+            lon0, lat0, lon1, lat1 = (round(float(v), 5) for v in bounds)
+            self.bounds = json.dumps([[lat0, lon0], [lat1, lon1]])
+        self.fill = "true" if fill else "false"
+
+
+def default_view(state: ViewState) -> bool:
+    """True when ``state`` carries no map centre or zoom of its own (the whole-country view)."""
+    from webapp.viewstate import DEFAULT_CENTER, DEFAULT_ZOOM
+
+    return (state.lat, state.lon) == DEFAULT_CENTER and state.zoom == DEFAULT_ZOOM
+
+
+def _fit(m: folium.Map, bd: bdata.BriefingData, fill: bool) -> bool:
+    """Add :class:`FitToCountry` to ``m`` when the view has no centre or zoom of its own (or to
+    ``fill`` the window); returns whether the country is fitted."""
+    fitted = default_view(bd.state)
+    bounds = None
+    if fitted:
+        bounds = SYRIA_BOUNDS if bd.outline is None or len(bd.outline) == 0 else bd.outline.total_bounds
+    if bounds is not None or fill:
+        m.add_child(FitToCountry(bounds, fill=fill), name="scm_fit_to_country")
+    return fitted
+
+
+def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str | None = None,
+              fill: bool = False) -> tuple[folium.Map, dict]:
+    """The folium map of gathered data (local asset URLs); returns (map, facts).
+
+    Parameters
+    ----------
+    bd : briefing.data.BriefingData
+        What to draw.
+    official : bool
+        Whether the governorate boundaries are the official OCHA ones (else dashed, noted).
+    color_by : {"class", "party"}, optional
+        Colour events by; default: the view's ``colour``.
+    fill : bool
+        Make the map as tall as its window (the presentation view).
+
+    Returns
+    -------
+    (folium.Map, dict)
+        The map, and facts (events drawn, zones, towns, choropleth, fitted).  A view with no
+        centre or zoom of its own is fitted to the country, clear of the title, sources and legend.
+    """
     state = bd.state
+    color_by = color_by or state.colour
     show = set(state.layers)
     m = base_map(center=(state.lat, state.lon), zoom=state.zoom, tiles=False, height="100%")
     add_boundary_pane(m)
+    if "context" in show:  # the schematic geography, under the zones, as on the Map page
+        from geo.context import load_context
+        from layers.context import add_context
+
+        add_context(m, load_context())
     facts = {"events_drawn": 0, "zones": 0, "towns": 0}
     if "boundaries" in show and bd.governorates is not None:
         boundaries_layer(bd.governorates, bd.outline, official=official).add_to(m)
@@ -107,7 +221,7 @@ def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "c
         towns_layer(bd.towns, date_label=state.date.isoformat()).add_to(m)
         facts["towns"] = len(bd.towns)
     add_legend(m, zones="zones" in show, events="events" in show, towns="towns" in show, color_by=color_by,
-               synthetic=bd.synthetic)
+               synthetic=bd.synthetic, context="context" in show)
     if choro != "off":
         add_choropleth_legend(m, choro, zones="zones" in show)
     if "boundaries" in show and not official:
@@ -116,6 +230,7 @@ def build_map(bd: bdata.BriefingData, official: bool = False, color_by: str = "c
     HtmlControl(_title_box(bd, drawn), position="topleft", css_class="scm-title").add_to(m)
     HtmlControl(_footer_box(bd), position="bottomleft", css_class="scm-footer").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    facts["fitted"] = _fit(m, bd, fill)  # after the boxes: they are measured
     localize(m)
     return m, facts
 

@@ -121,6 +121,10 @@ def filters_text(state: ViewState) -> str:
         parts.append("parties: " + ", ".join(party_label(p) for p in state.parties))
     if state.govs:
         parts.append("governorates: " + ", ".join(ADMIN1.get(g, g) for g in state.govs))
+    if getattr(state, "fmin", 0):
+        parts.append(f"at least {state.fmin} fatalities")
+    if getattr(state, "actor", ""):
+        parts.append(f"actor name contains \"{state.actor}\"")
     return "; ".join(parts) if parts else "none"
 
 
@@ -169,25 +173,96 @@ def _nice_length(target_m: float) -> float:
     return exp
 
 
-def draw_scale_bar(ax, font: float) -> tuple[float, list]:
-    """A four-segment scale bar in the lower left of a metric-CRS axes; returns (length m, artists)."""
+#: Where the scale bar may go on the map, in order of preference (axes fractions of its lower left).
+SCALE_BAR_CORNERS = ("lower right", "lower left", "upper left")
+
+
+def _scale_bar_box(ax, length: float, corner: str):
+    """(bx, by, box) of a scale bar of ``length`` m in ``corner``: its origin and the shapely box
+    (data units) it covers, labels included."""
+    from shapely.geometry import box
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    seg, height = length / 4, (y1 - y0) * 0.008
+    width, tall = length + seg * 0.9 + (x1 - x0) * 0.03, height * 5.2 + (y1 - y0) * 0.02
+    left = x0 + (x1 - x0) * 0.03 if corner.endswith("left") else x1 - (x1 - x0) * 0.03 - width
+    bottom = y0 + (y1 - y0) * 0.04 if corner.startswith("lower") else y1 - (y1 - y0) * 0.04 - tall
+    bx, by = left + seg * 0.2, bottom + height * 1.2
+    return bx, by, box(left, bottom, left + width, bottom + tall)
+
+
+def scale_bar_corner(ax, length: float, drawn=None) -> str | None:
+    """The first of :data:`SCALE_BAR_CORNERS` where a scale bar of ``length`` m covers nothing in
+    ``drawn`` (a shapely geometry in data units: land, zones, markers), or None when none is free.
+    """
+    for corner in SCALE_BAR_CORNERS:
+        if drawn is None or not _scale_bar_box(ax, length, corner)[2].intersects(drawn):
+            return corner
+    return None
+
+
+def draw_scale_bar(ax, font: float, drawn=None) -> tuple[float, list]:
+    """A four-segment scale bar on a metric-CRS axes where it covers nothing drawn; returns
+    (length m, artists).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        The map, in metres.
+    font : float
+        Base font size (points).
+    drawn : shapely geometry, optional
+        What the map shows (data units); the bar goes to the first corner of
+        :data:`SCALE_BAR_CORNERS` clear of it.  When none is clear, nothing is drawn here
+        (``artists`` is empty): :func:`draw_scale_bar_outside` puts it beside the map.
+
+    Returns
+    -------
+    (float, list)
+        The bar's length in metres, and its artists (empty when no corner is free).
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length((x1 - x0) / 5)
+    corner = scale_bar_corner(ax, length, drawn)
+    if corner is None:
+        return length, []
     seg = length / 4
-    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    bx, by, _box = _scale_bar_box(ax, length, corner)
     height = (y1 - y0) * 0.008
     artists = [ax.add_patch(Rectangle((bx - seg * 0.2, by - height * 1.2), length + seg * 0.9,
                                       height * 5.2, facecolor="white", alpha=0.75, edgecolor="none", zorder=29))]
     for i in range(4):
         artists.append(ax.add_patch(Rectangle((bx + i * seg, by), seg, height, facecolor="black" if i % 2 == 0 else "white",
                                edgecolor="black", linewidth=0.6, zorder=30)))
+    artists += _scale_labels(ax.text, bx, by + height * 1.6, seg, length, font, {"zorder": 31})
+    return length, artists
+
+
+def _scale_labels(text, bx: float, y: float, seg: float, length: float, font: float, kw: dict) -> list:
     unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
+    out = []
     for pos, value in ((0, 0), (2, length / 2), (4, length)):
         label = f"{value / div:g}" + (f" {unit}" if pos == 4 else "")
-        artists.append(ax.text(bx + pos * seg, by + height * 1.6, label, ha="center", va="bottom",
-                               fontsize=font * 0.75, zorder=31))
-    return length, artists
+        out.append(text(bx + pos * seg, y, label, ha="center", va="bottom", fontsize=font * 0.75, **kw))
+    return out
+
+
+def draw_scale_bar_outside(fig, ax, length: float, font: float, at: tuple[float, float]) -> list:
+    """The scale bar of ``ax`` (``length`` m) drawn beside the map, its left end at figure
+    fraction ``at``: for maps where every corner holds data.  Returns its artists."""
+    x0, x1 = ax.get_xlim()
+    frac = length / (x1 - x0) * ax.get_position().width  # figure fraction per bar
+    seg, height = frac / 4, 0.008
+    bx, by = at
+    artists = []
+    for i in range(4):
+        artists.append(fig.add_artist(Rectangle((bx + i * seg, by), seg, height, transform=fig.transFigure,
+                                                facecolor="black" if i % 2 == 0 else "white", edgecolor="black",
+                                                linewidth=0.6)))
+    artists += _scale_labels(fig.text, bx, by + height * 1.6, seg, length, font, {})
+    return artists
 
 
 def grid_convergence_deg(lon: float, lat: float) -> float:
@@ -393,8 +468,13 @@ def build_figure(bd: bdata.BriefingData, size="1920x1080") -> tuple[Figure, dict
     _title_band(fig, bd, page.font)
     drawn = _draw_map(fig, bd, page.font, facts)
     n_events = 0 if bd.events is None else len(bd.events)
-    _side_panel(fig, bd, page, drawn, n_events)
-    _footer(fig, bd, page.font)
+    notes = _side_panel(fig, bd, page, drawn, n_events)
+    if drawn["scale_bar_outside"]:  # every corner of the map holds data: the bar goes above the notes
+        renderer = fig.canvas.get_renderer()
+        top = fig.transFigure.inverted().transform(notes.get_window_extent(renderer))[1][1]
+        draw_scale_bar_outside(fig, drawn["ax"], facts["scale_bar_m"], page.font, (0.727, top + 0.03))
+    facts["scale_bar"] = "outside the map" if drawn["scale_bar_outside"] else drawn["scale_bar_corner"]
+    facts["footer"] = _footer(fig, bd, page.font)
     facts.update(events=n_events, not_drawn=drawn["not_drawn"], towns=drawn["towns"], labels=drawn["labels"],
                  parties=drawn["parties"], classes=drawn["classes"])
     return fig, facts
@@ -447,15 +527,17 @@ def _draw_map(fig, bd: bdata.BriefingData, font: float, facts: dict) -> dict:
         parties = _draw_zones(ax, _metric(bd.zones))
     govs_m = _metric(bd.governorates)
     if govs_m is not None:
-        govs_m.boundary.plot(ax=ax, color=palette.GOVERNORATE_LINE, linewidth=0.6, linestyle="-",
-                             zorder=6)
+        govs_m.boundary.plot(ax=ax, color=palette.GOVERNORATE_LINE, linewidth=0.6,
+                             linestyle="-" if bd.official is not False else (0, (4, 3)), zorder=6)  # dashed: not official
     if outline_m is not None:
         outline_m.boundary.plot(ax=ax, color=palette.COUNTRY_LINE, linewidth=1.3, zorder=7)
     events_m = _metric(bd.events)
     classes, any_precise, any_imprecise, not_drawn = _draw_events(ax, events_m, font)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    facts["scale_bar_m"], furniture = draw_scale_bar(ax, font)
+    covered = _drawn_area(ax, outline_m, _metric(bd.zones), events_m, font)
+    facts["scale_bar_m"], furniture = draw_scale_bar(ax, font, covered)
+    corner = scale_bar_corner(ax, facts["scale_bar_m"], covered)
     furniture += draw_north_arrow(ax, font, *_lonlat_centre(x0, x1, y0, y1))
     towns_m = _metric(bd.towns)
     n_towns, n_labels = _draw_towns(ax, towns_m, font, state.town, boxes_of(furniture))
@@ -469,14 +551,35 @@ def _draw_map(fig, bd: bdata.BriefingData, font: float, facts: dict) -> dict:
     ax.set_xlabel("")
     ax.set_ylabel("")
     return {"parties": parties, "classes": classes, "any_precise": any_precise, "any_imprecise": any_imprecise,
-            "not_drawn": not_drawn, "towns": n_towns, "labels": n_labels, "choro": choro}
+            "not_drawn": not_drawn, "towns": n_towns, "labels": n_labels, "choro": choro, "ax": ax,
+            "scale_bar_corner": corner, "scale_bar_outside": corner is None}
 
 
-def _side_panel(fig, bd: bdata.BriefingData, page: PageSize, drawn: dict, n_events: int) -> None:
-    """The legend (upper left) and the counts, filters and what is not shown (lower left)."""
+def _drawn_area(ax, outline_m, zones_m, events_m, font: float):
+    """What the map shows, as one shapely geometry in metres: the country and the zones, and
+    every event marker (as drawn: its radius on the page); the scale bar must cover none of it."""
+    import shapely
+
+    parts = []
+    for gdf in (outline_m, zones_m):
+        if gdf is not None and len(gdf):
+            parts.append(shapely.union_all(gdf.geometry.values))
+    if events_m is not None and len(events_m):
+        geom = events_m.geometry
+        ok = (geom.notna() & ~geom.is_empty).to_numpy()
+        x0, x1 = ax.get_xlim()
+        metres_per_px = (x1 - x0) / ax.get_window_extent().width
+        radius = np.sqrt(_marker_sizes(events_m[ok], font)) / 2 * ax.figure.dpi / 72 * metres_per_px
+        parts.append(shapely.union_all(shapely.buffer(geom[ok].values, radius)))
+    return shapely.union_all(parts) if parts else None
+
+
+def _side_panel(fig, bd: bdata.BriefingData, page: PageSize, drawn: dict, n_events: int):
+    """The legend (upper left) and the counts, filters and what is not shown (lower left);
+    returns the text artist of the notes."""
     state, font, choro = bd.state, page.font, drawn["choro"]
     handles = _legend_handles(drawn["parties"], drawn["classes"], drawn["any_precise"], drawn["any_imprecise"],
-                              drawn["towns"], font, choro=choro)
+                              drawn["towns"], font, choro=choro, official=bd.official)
     side = fig.add_axes((0.725, 0.105, 0.265, 0.78))
     side.axis("off")
     if handles:
@@ -505,25 +608,64 @@ def _side_panel(fig, bd: bdata.BriefingData, page: PageSize, drawn: dict, n_even
         lines.append("Not shown: " + "; ".join(bd.missing))
     wrapped = "\n".join(textwrap.fill(line, width=int(page.width_in * 0.265 * 72 / (font * 0.85 * 0.55)))
                         for line in lines)
-    side.text(0.0, 0.0, wrapped, ha="left", va="bottom", fontsize=font * 0.85, color="#222222",
-              transform=side.transAxes, parse_math=False, linespacing=1.35)
+    return side.text(0.0, 0.0, wrapped, ha="left", va="bottom", fontsize=font * 0.85, color="#222222",
+                     transform=side.transAxes, parse_math=False, linespacing=1.35)
 
 
-def _footer(fig, bd: bdata.BriefingData, font: float) -> None:
-    """Sources, attribution, then the version line (each fitted to the page width)."""
-    fig.add_artist(Line2D([0.012, 0.988], [0.092, 0.092], color="#999999", linewidth=0.6))
-    small = font * 0.72
+#: The footer's band (figure fractions): from its rule down to the page's bottom margin.
+FOOTER_TOP, FOOTER_BOTTOM = 0.092, 0.008
+
+
+def _footer(fig, bd: bdata.BriefingData, font: float) -> dict:
+    """Sources, attribution, then the version line: each wrapped to the page width, never cut;
+    the font shrinks (to 60 %) until every line fits the band.  Returns {"lines", "fontsize"}."""
+    fig.add_artist(Line2D([0.012, 0.988], [FOOTER_TOP, FOOTER_TOP], color="#999999", linewidth=0.6))
     right = 0.988 if not bd.synthetic else 0.80
-    _fit_text(fig, 0.012, 0.082, " · ".join(bd.sources) or "Sources: none recorded", right,
-              fontsize=small, color="#333333")
-    _fit_text(fig, 0.012, 0.055, " · ".join(bd.attribution), 0.988, fontsize=small, color="#333333")
     rendered = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    _fit_text(fig, 0.012, 0.028, f"Syria Ceasefire Monitor · dataset version: {bd.version} · rendered {rendered}"
-              " · zones derived from dated locality records; hollow markers: imprecise locations", right,
-              fontsize=small, color="#555555")
+    paragraphs = [
+        (" · ".join(bd.sources) or "Sources: none recorded", "#333333"),
+        (" · ".join(bd.attribution), "#333333"),
+        (f"Syria Ceasefire Monitor · dataset version: {bd.version} · rendered {rendered}"
+         " · zones derived from dated locality records; hollow markers: imprecise locations", "#555555"),
+    ]
+    room = FOOTER_TOP - 0.01 - FOOTER_BOTTOM
+    for scale in (0.72, 0.66, 0.6, 0.54, 0.48, 0.43):
+        size = font * scale
+        step = size * 1.3 / 72 / fig.get_figheight()  # one line, as a fraction of the page height
+        lines = [(line, colour) for text, colour in paragraphs if text
+                 for line in _wrap(fig, text, right - 0.012, size)]
+        if len(lines) * step <= room:
+            break
+    y = FOOTER_TOP - 0.01
+    for line, colour in lines:
+        fig.text(0.012, y, line, ha="left", va="top", fontsize=size, color=colour, parse_math=False)
+        y -= step
     if bd.synthetic:
-        fig.text(0.988, 0.028, "Contains SYNTHETIC data: not real events", ha="right", va="top",
+        fig.text(0.988, FOOTER_TOP - 0.01, "Contains SYNTHETIC data: not real events", ha="right", va="top",
                  fontsize=font * 0.8, color="#c00000", fontweight="bold")
+    return {"lines": len(lines), "fontsize": size}
+
+
+def _wrap(fig, text: str, width: float, fontsize: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` (figure fraction) at ``fontsize``."""
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, "", fontsize=fontsize, parse_math=False)
+    limit = width * fig.bbox.width
+
+    def fits(candidate: str) -> bool:
+        probe.set_text(candidate)
+        return probe.get_window_extent(renderer).width <= limit
+
+    lines, current = [], ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and not fits(candidate):
+            lines.append(current)
+            candidate = word
+        current = candidate
+    lines.append(current)
+    probe.remove()
+    return lines
 
 
 def _fit_text(fig, x: float, y: float, text: str, right: float, **kw):
@@ -556,7 +698,13 @@ def _choropleth_handles(measure: str) -> list:
     return handles
 
 
-def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font, choro="off"):
+#: The governorate line's legend label, by whether the boundaries are the official OCHA ones.
+BOUNDARY_LABELS = {True: "Governorate boundary (OCHA COD-AB)",
+                   False: "Governorate boundary (approximate: not marked official)",
+                   None: "Governorate boundary"}
+
+
+def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font, choro="off", official=True):
     handles = _choropleth_handles(choro) if choro != "off" else []
     for party in parties:
         colour = palette.party_colour(party)
@@ -589,8 +737,9 @@ def _legend_handles(parties, classes, any_precise, any_imprecise, n_towns, font,
     handles.append(Line2D([], [], linestyle="none", marker="o", markersize=font * 0.3, markerfacecolor="#777777",
                           markeredgecolor="white", label="Other place (for orientation)"))
     handles.append(Line2D([], [], color=palette.COUNTRY_LINE, linewidth=1.3, label="Syria border"))
-    handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8, linestyle="-",
-                          label="Governorate boundary"))
+    handles.append(Line2D([], [], color=palette.GOVERNORATE_LINE, linewidth=0.8,
+                          linestyle="-" if official is not False else (0, (4, 3)),
+                          label=BOUNDARY_LABELS[None if official is None else bool(official)]))
     return handles
 
 

@@ -53,17 +53,21 @@ def _options(fmt: str, kind: str, mapping: str, fix: bool, layer: str, order: st
     return options
 
 
-def _show_refusal(problems) -> None:
+def _where(problem, file_name: str) -> str:
+    """Where a problem is: its row number, or the file's name for a problem of the whole file."""
+    return str(problem.row) if problem.row is not None else file_name
+
+
+def _show_refusal(problems, file_name: str) -> None:
     """Every problem as a table, worded for this page; offer the layers of a multi-layer file."""
     advice = advise(problems)
     if advice.layers and st.session_state.get(K_LAYERS) != advice.layers:
         st.session_state[K_LAYERS] = advice.layers
-        st.session_state[K_REFUSAL] = problems
+        st.session_state[K_REFUSAL] = (problems, file_name)
         st.rerun()  # draw the form again with the layer picker; the refusal is shown below it
-    st.error(f"Refused: {len(problems)} problem(s). Nothing was written.")
-    table = pd.DataFrame(advice.rows, columns=["row", "column", "reason"])
-    table["row"] = table["row"].astype("Int64")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.error(f"Refused {session.md_text(file_name)}: {len(problems)} problem(s). Nothing was written.")
+    rows = [{**row, "row": _where(p, file_name)} for p, row in zip(problems, advice.rows, strict=True)]
+    st.dataframe(pd.DataFrame(rows, columns=["row", "column", "reason"]), hide_index=True, width="stretch")
     if advice.fix:
         st.info(f"Tick '{FIX_LABEL}' above to repair these geometries with make_valid (the import says so).")
 
@@ -76,32 +80,83 @@ def _show_report(name: str, report) -> None:
         st.warning("Accepted with flags:")
         rows = [{"row": p.row, "column": p.column or "", "reason": web_text(p)} for p in report.problems_flagged]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+#: The parts of a shapefile: uploaded together (or zipped); .prj gives its coordinate system.
+SHAPEFILE_NEEDS = (".shp", ".shx", ".dbf")
+SHAPEFILE_PARTS = (*SHAPEFILE_NEEDS, ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
+K_REPORT = "import_report"  # (file name, report) of the last import, shown after the rerun
+
+
+def _safe_name(name: str, fmt: str) -> str:
+    """The uploaded file's own name, reduced to a plain file name (no folder, no odd characters)."""
+    base = Path(str(name).replace("\\", "/")).name
+    base = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in base).strip(" .") or "upload"
+    return base if Path(base).suffix else base + SUFFIX.get(fmt, "")
+
+
+def _main_file(names: list[str], fmt: str) -> tuple[str | None, str | None]:
+    """(the file to import, None) among the uploaded ``names``, or (None, why not) when the upload
+    does not make one importable file (several files that are not one shapefile's parts, or a
+    shapefile without its .shx / .dbf)."""
+    shp = [n for n in names if n.lower().endswith(".shp")]
+    if len(names) == 1 and not shp:
+        return names[0], None
+    if len(shp) != 1 or not all(n.lower().endswith(SHAPEFILE_PARTS) for n in names):
+        return None, (f"{len(names)} files were chosen ({', '.join(names)}). Choose one file, or the parts of "
+                      "one shapefile together (.shp, .shx, .dbf and .prj), or one zip holding them.")
+    stem = shp[0][:-4].lower()
+    have = {n.lower()[len(stem):] for n in names if n.lower().startswith(stem)}
+    missing = [f"{shp[0][:-4]}{ext}" for ext in SHAPEFILE_NEEDS if ext not in have]
+    if missing:
+        return None, (f"{shp[0]}: a shapefile comes in parts; also choose {' and '.join(missing)} (and "
+                      f"{shp[0][:-4]}.prj, its coordinate system) in the same upload, or upload them zipped "
+                      "(format zip).")
+    if fmt not in ("shp", "zip"):
+        return None, f"{shp[0]} is a shapefile: choose the format 'shp' (and the kind) and import again."
+    return shp[0], None
+
+
+def _import(uploads: list, fmt: str, options: dict) -> None:
+    """Save the upload (one file, or a shapefile's parts) under its own name in a temporary folder
+    and import it into the workspace store; problems name the file, never the folder."""
+    names = [_safe_name(u.name, fmt) for u in uploads]
+    main, why_not = _main_file(names, fmt)
+    if main is None:
+        st.error(session.md_text(why_not))
+        return
+    with tempfile.TemporaryDirectory(prefix="scm-upload-") as folder:
+        for upload, name in zip(uploads, names, strict=True):
+            (Path(folder) / name).write_bytes(upload.getvalue())
+        try:
+            report = import_file(fmt, Path(folder) / main, store, name=main, **options)
+        except InputError as exc:
+            _show_refusal([_without_folder(p, folder) for p in exc.problems], main)
+            return
+        except StoreError as exc:  # the store cannot be written: name the file, say what to do
+            st.error(
+                f"Nothing was imported: the workspace store {session.md_text(exc.path.name)} "
+                f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. Move it away (a new store is "
+                "created at the next import) or set MONITOR_STORE to another file."
+            )
+            return
+        except OSError as exc:  # the disk is full or the folder not writable: nothing was written
+            st.error(f"The import could not be written ({session.md_text(exc.strerror or exc)}); nothing was written.")
+            return
+    # Every figure on every page comes from the store: clear the cached loaders and run again, so
+    # the sidebar, the datasets table and the pages show the new data in this same interaction.
     st.session_state.pop(K_LAYERS, None)
+    st.session_state[K_REPORT] = (main, report)
     st.cache_data.clear()
+    st.rerun()
 
 
-def _import(upload, fmt: str, options: dict) -> None:
-    """Save the upload to a temporary file and import it into the workspace store."""
-    suffix = Path(upload.name).suffix or SUFFIX.get(fmt, "")
-    fd, tmp = tempfile.mkstemp(suffix=suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(upload.getvalue())
-        report = import_file(fmt, tmp, store, name=upload.name, **options)
-    except InputError as exc:
-        _show_refusal(exc.problems)
-    except StoreError as exc:  # the store cannot be written: name the file, say what to do
-        st.error(
-            f"Nothing was imported: the workspace store {session.md_text(exc.path.name)} "
-            f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. Move it away (a new store is "
-            "created at the next import) or set MONITOR_STORE to another file."
-        )
-    except OSError as exc:  # the disk is full or the folder not writable: nothing was written
-        st.error(f"The import could not be written ({session.md_text(exc.strerror or exc)}); nothing was written.")
-    else:
-        _show_report(upload.name, report)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+def _without_folder(problem, folder: str):
+    """``problem`` with the temporary folder's path taken out of its reason (the file keeps its name)."""
+    from dataclasses import replace
+
+    reason = problem.reason.replace(str(Path(folder)) + os.sep, "").replace(str(Path(folder)), "")
+    return replace(problem, reason=reason)
 
 
 store, mtime = session.store_key()
@@ -110,7 +165,7 @@ st.title("Data")
 st.markdown("The datasets in use, where they come from, their licences and how many records each holds.")
 st.dataframe(session._catalog(store).summary(), hide_index=True, width="stretch")
 st.caption(
-    f"Workspace store: {session.md_text(Path(store).name)} (set MONITOR_STORE to use another). "
+    f"Workspace store: {session.md_text(store if '://' in store else Path(store).name)}. "
     "Shipped data: data/ (see data/README.md)."
 )
 st.caption(
@@ -123,32 +178,40 @@ st.markdown(
     "The same importer as `python cli.py import`. A file is accepted whole or refused whole: "
     "when anything is wrong nothing is written, and every problem is listed below."
 )
-layers = st.session_state.get(K_LAYERS, ())
-with st.form("import_form", clear_on_submit=False):
-    fmt = st.selectbox(
-        "Format", options=list(FORMATS), format_func=lambda f: f"{f} – {FORMAT_HELP.get(f, '')}", key="w_import_fmt"
-    )
-    kind = st.selectbox("Kind (GeoJSON / GeoPackage / shapefile)", options=["events", "boundaries", "zones"],
-                        key="w_import_kind")
-    mapping = st.text_input(
-        f"{MAP_LABEL} (CSV only), e.g. id=ID,date=Date,lat=Lat,lon=Lon,actor1=Who,place=Town",
-        key="w_import_map",
-    )
-    c1, c2, c3 = st.columns(3)
-    fix = c1.checkbox(FIX_LABEL, key="w_import_fix", help="Repair invalid polygons with make_valid (the import says which rows).")
-    layer = c2.selectbox(LAYER_LABEL, options=["", *layers], key="w_import_layer", disabled=not layers,
-                         help="For a GeoPackage or zip holding several layers: the one to import.")
-    order = c3.selectbox(DATE_ORDER_LABEL, options=[NO_ORDER, "dmy", "mdy"], key="w_import_order",
-                         help="Day/month order of numeric dates such as 05/04/2017 (never guessed).")
-    upload = st.file_uploader("File", key="w_import_file")
-    submitted = st.form_submit_button("Import", key="w_import_submit")
+if session.read_only_server():  # the store refuses writes anyway (geo.store.read_only): offer none
+    st.info("This server is read-only: its data can be read and exported here, not imported.", icon=":material/lock:")
+else:
+    layers = st.session_state.get(K_LAYERS, ())
+    with st.form("import_form", clear_on_submit=False):
+        fmt = st.selectbox(
+            "Format", options=list(FORMATS), format_func=lambda f: f"{f} – {FORMAT_HELP.get(f, '')}", key="w_import_fmt"
+        )
+        kind = st.selectbox("Kind (GeoJSON / GeoPackage / shapefile)", options=["events", "boundaries", "zones"],
+                            key="w_import_kind")
+        mapping = st.text_input(
+            f"{MAP_LABEL} (CSV only), e.g. id=ID,date=Date,lat=Lat,lon=Lon,actor1=Who,place=Town",
+            key="w_import_map",
+        )
+        c1, c2, c3 = st.columns(3)
+        fix = c1.checkbox(FIX_LABEL, key="w_import_fix", help="Repair invalid polygons with make_valid (the import says which rows).")
+        layer = c2.selectbox(LAYER_LABEL, options=["", *layers], key="w_import_layer", disabled=not layers,
+                             help="For a GeoPackage or zip holding several layers: the one to import.")
+        order = c3.selectbox(DATE_ORDER_LABEL, options=[NO_ORDER, "dmy", "mdy"], key="w_import_order",
+                             help="Day/month order of numeric dates such as 05/04/2017 (never guessed).")
+        uploads = st.file_uploader(
+            "File (a shapefile: its .shp, .shx, .dbf and .prj together, or one zip)", key="w_import_file",
+            accept_multiple_files=True,
+        )
+        submitted = st.form_submit_button("Import", key="w_import_submit")
 
-if submitted and upload is None:
-    st.warning("Choose a file first.")
-elif submitted:
-    _import(upload, fmt, _options(fmt, kind, mapping, fix, layer, order))
-elif K_REFUSAL in st.session_state:  # the run after offering the layers
-    _show_refusal(st.session_state.pop(K_REFUSAL))
+    if submitted and not uploads:
+        st.warning("Choose a file first.")
+    elif submitted:
+        _import(list(uploads), fmt, _options(fmt, kind, mapping, fix, layer, order))
+    elif K_REFUSAL in st.session_state:  # the run after offering the layers
+        _show_refusal(*st.session_state.pop(K_REFUSAL))
+    elif K_REPORT in st.session_state:  # the run after an import: the new data is on every page
+        _show_report(*st.session_state.pop(K_REPORT))
 
 st.subheader("Data quality check")
 st.markdown(

@@ -1,15 +1,20 @@
 """Share and export the current view (imported by pages/map.py and app.py; not a page itself).
 
-- :func:`render_share_panel`: the link of the current view (``st.code``: it has a copy button),
-  the presentation-view link, a "focus on a town" control (puts the town, centre and zoom in
-  the link), and download buttons: briefing image (PNG slide / PNG A4 / PDF A4 / SVG slide),
-  the standalone interactive HTML map, the filtered events (CSV, GeoJSON) and the counts table
-  (CSV).  Files are generated only when their button is clicked (deferred ``data=`` callables).
-- :func:`presentation_view`: ``?view=briefing``: no sidebar, header or toolbar; the map full
-  width with its title, dates, filters, legend and sources drawn on it.
+- :func:`render_share_panel`: the link of the current view and of its presentation view, in
+  boxes that read the page's own address, so they follow every pan and zoom (``st.iframe`` of
+  :data:`_LINK_BOX`, with a copy button), a "focus on a town" control (puts the town, centre and
+  zoom in the link), and download buttons: briefing image (PNG slide / PNG A4 / PDF A4 / SVG
+  slide), the standalone interactive HTML map, the filtered events (CSV, GeoJSON), the counts
+  table (CSV), the control zones on the control date (GeoJSON, as ``cli.py export zones``) and the
+  locality control table in force then (CSV).  Files are generated only when their button is
+  clicked (deferred ``data=`` callables); every CSV goes through ``geo.safetext.csv_text``.
+- :func:`presentation_view`: ``?view=briefing``: no sidebar, header or toolbar; the map fills the
+  window, with its title, dates, filters, legend and sources drawn on it, the country fitted clear
+  of them.
 
 Every user-controlled string shown here goes through ``layers.safe.esc`` or a widget that shows
-plain text (``st.code``, ``st.caption`` of escaped text); the only raw HTML is the static CSS below.
+plain text (``st.caption`` of escaped text); the only raw HTML is the static CSS below and the
+link boxes (a fixed page, the server's links escaped into it).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
+from geo.names import with_governorate_column
+from geo.safetext import csv_text
 from layers.safe import esc
 from webapp import session
 from webapp import viewstate as vsm
@@ -32,8 +39,10 @@ _PRESENTATION_CSS = """
 [data-testid="stStatusWidget"], [data-testid="stMainMenu"], footer { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding: 0.4rem 0.6rem 0 0.6rem !important;
   max-width: 100% !important; }
+iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 0.8rem) !important; display: block; }
 </style>
 """
+#: The map's height before the browser applies the CSS above (the frame then follows the window).
 PRESENTATION_HEIGHT = 860
 FOCUS_ZOOM = 10
 
@@ -50,6 +59,83 @@ def _base_url(page: str) -> str:
 def share_link(vs: vsm.ViewState) -> str:
     """The full link of ``vs`` (the page is in the path and, when not the default, in ``page=``)."""
     return vs.url(_base_url(vs.page))
+
+
+#: The link boxes of the share panel (static HTML and JavaScript, our own constant; the two
+#: server-side links go in as escaped ``value`` attributes).  The boxes show the page's address
+#: (``window.parent.location.href``, the same origin), read again whenever it changes: the map's
+#: script writes each pan and zoom there (``layers.assets.add_view_in_address_bar``) and the app
+#: writes every other choice at the end of each run (``session.write_query``), so the box always
+#: holds the link of the view on screen.  The server's links are the fallback when the page
+#: cannot be read.
+_LINK_BOX = """<!doctype html><html><head><meta charset="utf-8"><style>
+body { margin: 0; font: 14px "Source Sans Pro", "Source Sans 3", sans-serif; color: #31333F; }
+.row { display: flex; gap: 6px; align-items: center; margin: 0 0 6px 0; }
+label { flex: 0 0 9.5em; font-size: 13px; }
+input { flex: 1 1 auto; min-width: 0; font: 13px monospace; padding: 6px; border: 1px solid #d6d6d9;
+  border-radius: 6px; background: #f0f2f6; color: #31333F; }
+button { flex: 0 0 auto; font-size: 13px; padding: 5px 12px; border: 1px solid #c0c0c6; border-radius: 6px;
+  background: #fff; cursor: pointer; }
+button:hover { border-color: #ff4b4b; color: #ff4b4b; }
+</style></head><body>
+<div class="row"><label for="scm-link">Link to this view</label>
+  <input id="scm-link" readonly value="__LINK__" aria-label="Link to this view">
+  <button type="button" data-copy="scm-link">Copy</button></div>
+<div class="row"><label for="scm-presentation">Presentation view</label>
+  <input id="scm-presentation" readonly value="__PRESENTATION__" aria-label="Presentation view link">
+  <button type="button" data-copy="scm-presentation">Copy</button></div>
+<script>
+(function () {
+  function readable(u) { return u.replace(/%2C/gi, ',').replace(/%3A/gi, ':'); }
+  function presentation(href) {
+    var u = new URL(href);
+    u.searchParams.set('view', 'briefing');
+    return readable(u.toString());
+  }
+  var last = null;
+  function update() {
+    var href;
+    try { href = window.parent.location.href; } catch (e) { return; }  // not readable: keep the server's
+    if (!href || href === last) return;
+    last = href;
+    document.getElementById('scm-link').value = href;
+    document.getElementById('scm-presentation').value = presentation(href);
+    document.body.setAttribute('data-link', href);
+  }
+  update();
+  setInterval(update, 250);  // replaceState fires no event: look at the address again
+  try { window.parent.addEventListener('popstate', update); } catch (e) {}
+  document.querySelectorAll('button[data-copy]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      update();
+      var input = document.getElementById(b.getAttribute('data-copy'));
+      function done() { b.textContent = 'Copied'; setTimeout(function () { b.textContent = 'Copy'; }, 1500); }
+      function fallback() { input.select(); try { document.execCommand('copy'); done(); } catch (e) {} }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, fallback);
+      } else { fallback(); }
+    });
+  });
+})();
+</script></body></html>"""
+LINK_BOX_HEIGHT = 86
+
+
+def link_box_html(link: str, presentation: str) -> str:
+    """The share panel's link boxes (see :data:`_LINK_BOX`), the server's links escaped in them.
+
+    Parameters
+    ----------
+    link, presentation : str
+        The server's link of the view and of its presentation view (shown until the page's
+        own address is read).
+
+    Returns
+    -------
+    str
+        A complete HTML document for ``st.iframe``.
+    """
+    return _LINK_BOX.replace("__LINK__", esc(link)).replace("__PRESENTATION__", esc(presentation))
 
 
 # --- data for the downloads ------------------------------------------------------------
@@ -77,7 +163,8 @@ def _html(vs: vsm.ViewState):
     return make
 
 
-_CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason")
+#: Columns added after the canonical ones: the classes, and the governorate's display name (geo/names.py).
+_CLASS_COLUMNS = ("party1", "party2", "truce_class", "class_reason", "governorate")
 
 
 def events_csv(events: pd.DataFrame) -> bytes:
@@ -88,10 +175,11 @@ def events_csv(events: pd.DataFrame) -> bytes:
         return b""
     text = to_csv_text("events", events)
     table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    shown = with_governorate_column(events)  # added last, after the columns the export has always had
     for col in _CLASS_COLUMNS:
-        if col in events.columns and col not in table.columns:
-            table[col] = events[col].astype("string").fillna("").to_numpy()
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        if col in shown.columns and col not in table.columns:
+            table[col] = shown[col].astype("string").fillna("").to_numpy()
+    return csv_text(table).encode("utf-8")  # formulas neutralised, as every CSV a user opens
 
 
 def events_geojson(events: pd.DataFrame) -> bytes:
@@ -103,6 +191,7 @@ def events_geojson(events: pd.DataFrame) -> bytes:
     if len(events) == 0:
         return json.dumps({"type": "FeatureCollection", "features": []}).encode("utf-8")
     doc = json.loads(to_geojson_text("events", events))
+    events = with_governorate_column(events)  # added after the properties the export has always had
     extra = [c for c in _CLASS_COLUMNS if c in events.columns]
     for feature, (_, row) in zip(doc["features"], events[extra].iterrows(), strict=True):
         for col in extra:
@@ -124,7 +213,77 @@ def counts_csv(events: pd.DataFrame) -> bytes:
                                     "events": table["events"], "fatalities": table["fatalities"]}))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["grouping", "key", "label", "events", "fatalities"])
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_text(out).encode("utf-8")
+
+
+def zones_geojson(catalog, day) -> bytes:
+    """The control zones on ``day`` as GeoJSON: the records and the writer of ``cli.py export zones``.
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        The data (shipped and workspace).
+    day : date-like
+        The control date.
+
+    Returns
+    -------
+    bytes
+        A GeoJSON FeatureCollection (RFC 7946), one feature per party zone (``party``,
+        ``valid_from``, ``valid_to``, ``method``, ``source``).
+    """
+    from geo.export import select, to_geojson_text
+
+    return to_geojson_text("zones", select(catalog, "zones", date=day)).encode("utf-8")
+
+
+#: Columns of the control table download, in order (the control record, then the place).
+CONTROL_TABLE_COLUMNS = ("locality_id", "name_en", "name_ar", "admin1_pcode", "party", "valid_from", "valid_to",
+                         "source_id", "confidence", "note", "lat", "lon")
+
+
+def control_table(catalog, day) -> pd.DataFrame:
+    """The locality control records in force on ``day`` (``geo.control.control_at``) with each
+    place's name, governorate and coordinates: the table the zones of ``day`` are derived from.
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        The data (shipped and workspace).
+    day : date-like
+        The control date.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CONTROL_TABLE_COLUMNS` (dates as ISO text), sorted by governorate and name.
+    """
+    from geo.control import control_at
+    from geo.frames import date_to_text
+
+    records = control_at(catalog.control(), day)
+    places = catalog.localities()
+    pts = places.geometry
+    places = pd.DataFrame({
+        "locality_id": places["locality_id"].astype(str),
+        **{c: places[c] if c in places.columns else "" for c in ("name_en", "name_ar", "admin1_pcode")},
+        "lat": [None if g is None or g.is_empty else round(float(g.y), 5) for g in pts],
+        "lon": [None if g is None or g.is_empty else round(float(g.x), 5) for g in pts],
+    }).drop_duplicates("locality_id")
+    table = pd.DataFrame(records).assign(locality_id=records["locality_id"].astype(str)).merge(
+        places, on="locality_id", how="left")
+    for col in ("valid_from", "valid_to"):
+        table[col] = date_to_text(pd.to_datetime(table[col]))
+    for col in CONTROL_TABLE_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    table = table.sort_values(["admin1_pcode", "name_en", "locality_id"], na_position="last", kind="stable")
+    return table[list(CONTROL_TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def control_csv(catalog, day) -> bytes:
+    """:func:`control_table` as CSV (formulas neutralised: ``geo.safetext.csv_text``)."""
+    return csv_text(control_table(catalog, day)).encode("utf-8")
 
 
 def _stem(vs: vsm.ViewState) -> str:
@@ -145,6 +304,27 @@ def _focus_on_town(towns: pd.DataFrame) -> None:
         st.session_state["vs"] = vs.replace(town=choice, lat=float(pt.y), lon=float(pt.x), zoom=FOCUS_ZOOM)
 
 
+def _data_downloads(vs: vsm.ViewState, events: pd.DataFrame, stem: str) -> None:
+    """The share panel's "Data of this view": events, counts, control zones and control table."""
+    st.markdown(f"**Data of this view** ({len(events):,} events after dates and filters; control on "
+                f"{vs.date:%d %b %Y})")
+    d = st.columns(5)
+    d[0].download_button("Events CSV", data=lambda: events_csv(events), file_name=f"{stem}_events.csv",
+                         mime="text/csv", on_click="ignore", key="dl_ev_csv")
+    d[1].download_button("Events GeoJSON", data=lambda: events_geojson(events),
+                         file_name=f"{stem}_events.geojson", mime="application/geo+json",
+                         on_click="ignore", key="dl_ev_geojson")
+    d[2].download_button("Counts table CSV", data=lambda: counts_csv(events), file_name=f"{stem}_counts.csv",
+                         mime="text/csv", on_click="ignore", key="dl_counts")
+    d[3].download_button("Control zones GeoJSON", data=lambda: zones_geojson(_catalog(), vs.date),
+                         file_name=f"{stem}_zones.geojson", mime="application/geo+json", on_click="ignore",
+                         key="dl_zones", help="The control zones on the control date: the same file as the command "
+                         "line's zone export")
+    d[4].download_button("Control table CSV", data=lambda: control_csv(_catalog(), vs.date),
+                         file_name=f"{stem}_control.csv", mime="text/csv", on_click="ignore", key="dl_control",
+                         help="The locality control records in force on the control date, with each place")
+
+
 def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) -> None:
     """Link, focus and export controls of the current view (Map page)."""
     vs = st.session_state.get("vs", vs)
@@ -152,13 +332,11 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
     if events is None:
         events = session.filtered_events(session.load_events(store, mtime), vs)
     with st.expander("Share and export this view", expanded=False, icon=":material/share:"):
-        st.caption("Link to this view (dates, filters, layers, map centre and zoom, selected town); "
-                   "use the copy icon at the right of the box. The browser's address bar always holds "
-                   "the same link: it follows the map as you pan and zoom, while this box catches up "
-                   "at your next change of dates, filters or layers.")
-        st.code(share_link(vs), language=None, wrap_lines=True)
-        st.caption("Presentation view (no app chrome; the map with its title, legend, dates and sources):")
-        st.code(share_link(vs.replace(view="briefing")), language=None, wrap_lines=True)
+        st.caption("The link holds the whole view: dates, filters, layers, colours, map centre and zoom, "
+                   "selected town. It follows the map as you pan and zoom (it is the address in the "
+                   "browser's address bar). The presentation view shows the map alone, with its title, "
+                   "legend, dates and sources, filling the window.")
+        st.iframe(link_box_html(share_link(vs), share_link(vs.replace(view="briefing"))), height=LINK_BOX_HEIGHT)
 
         towns = session.load_towns(store, mtime, vs.date.isoformat(), vs.start.isoformat(), vs.end.isoformat())
         if len(towns) and "locality_id" in towns.columns:
@@ -191,15 +369,7 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
         c[4].download_button("Interactive HTML", data=_html(vs), file_name=f"{stem}.html", mime="text/html",
                              on_click="ignore", key="dl_html", help="A standalone map file that opens with no network")
 
-        st.markdown(f"**Data of this view** ({len(events):,} events after dates and filters)")
-        d = st.columns(3)
-        d[0].download_button("Events CSV", data=lambda: events_csv(events), file_name=f"{stem}_events.csv",
-                             mime="text/csv", on_click="ignore", key="dl_ev_csv")
-        d[1].download_button("Events GeoJSON", data=lambda: events_geojson(events),
-                             file_name=f"{stem}_events.geojson", mime="application/geo+json",
-                             on_click="ignore", key="dl_ev_geojson")
-        d[2].download_button("Counts table CSV", data=lambda: counts_csv(events), file_name=f"{stem}_counts.csv",
-                             mime="text/csv", on_click="ignore", key="dl_counts")
+        _data_downloads(vs, events, stem)
         st.caption(esc(f"Command line: python cli.py render --link '{vs.query_string()}' --out briefing.png"))
 
 
@@ -212,7 +382,12 @@ def _gathered(store: str, mtime: float, query: str):
 
 
 def presentation_view(vs: vsm.ViewState) -> None:
-    """Full-width map of ``vs`` with title, legend, dates and sources drawn on it; stops the run."""
+    """The map of ``vs`` filling the browser window, with title, legend, dates and sources on it; stops the run.
+
+    The frame is as tall as the window (CSS above; the map inside follows, ``briefing.html.FitToCountry``);
+    a link without a centre and zoom of its own shows the whole country, fitted in the room the
+    boxes leave, so they cover none of it.
+    """
     from streamlit_folium import st_folium
 
     from briefing.html import build_map
@@ -222,7 +397,8 @@ def presentation_view(vs: vsm.ViewState) -> None:
     query = vs.replace(view="app", page="map").query_string()
     # gather() names what it could not read (bd.missing, drawn on the map); nothing else is expected
     bd = _gathered(store, mtime, query)
-    m, _facts = build_map(bd, official=bool(session.boundaries_official(store, mtime)))
+    m, facts = build_map(bd, official=bool(session.boundaries_official(store, mtime)), fill=True)
+    own_view = not facts["fitted"]  # else the map's script fits the country; st_folium must not move it
     st_folium(m, key="presentation_map", height=PRESENTATION_HEIGHT, use_container_width=True,
-              returned_objects=[], center=(vs.lat, vs.lon), zoom=vs.zoom)
+              returned_objects=[], center=(vs.lat, vs.lon) if own_view else None, zoom=vs.zoom if own_view else None)
     st.stop()

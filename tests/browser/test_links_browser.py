@@ -194,19 +194,15 @@ def test_map_page_share_panel_gives_the_link_of_the_view(browser, app_url):
         _wait_app(page)
         page.get_by_text("Share and export this view").click()
         page.get_by_role("button", name="Counts table CSV").wait_for(timeout=20000)  # the panel is open
-        # both link boxes drawn (a rerun started by the map may still be re-sending them)
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('[data-testid="stCode"] code')]
-                     .map(e => e.innerText).some(t => t.includes('view=briefing'))""",
-            timeout=30000,
-        )
-        codes = page.locator('[data-testid="stCode"] code').all_inner_texts()
-        link = next(c for c in codes if "view=briefing" not in c).strip()
+        # both link boxes filled from the page's address (a rerun started by the map may still be
+        # re-sending the panel: wait on the boxes' content, never a fixed time)
+        box = frame_with(page, "#scm-link", "() => document.body.getAttribute('data-link') !== null")
+        link = box.input_value("#scm-link").strip()
         assert link.startswith(app_url)
         assert ViewState.from_query(urlsplit(link).query) == ViewState.from_query(LINK)
-        assert any("view=briefing" in c for c in codes)
+        assert "view=briefing" in box.input_value("#scm-presentation")
         for label in ("PNG slide 1920×1080", "PDF A4", "Interactive HTML", "Events CSV", "Events GeoJSON",
-                      "Counts table CSV"):
+                      "Counts table CSV", "Control zones GeoJSON", "Control table CSV"):
             assert page.get_by_role("button", name=label).count() == 1, label
         with page.expect_download(timeout=90000) as dl:
             page.get_by_role("button", name="PNG slide 1920×1080").click()
