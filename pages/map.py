@@ -10,6 +10,14 @@ and ``session.sync`` adopts them at the next run.
 
 Layer toggles are Streamlit widgets kept in the URL (``layers=``); the in-map layer control
 (passed as ``layer_control=`` so it sees the dynamic layers) hides a layer for the moment only.
+
+Layout, map first: a narrow column of controls (dates, time tools, search, milestones, colours,
+layers) beside the map, which fills the window's height (``MAP_CSS``, ``layers.assets.fill_frame``);
+notes, tables and the share panel below.  Time tools (``webapp/timecontrols.py``): step buttons
+(±1, ±7 days), play (a timer that moves the control date, the map updating in place) and "compare
+with" a second date (``cmp=`` in the link): a second map of that date's zones beside the main one,
+the areas that changed hands between the two dates outlined on both (``geo.control.changed_areas``,
+as on the Control change page).
 """
 
 from __future__ import annotations
@@ -19,11 +27,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import control as ctl
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
-from layers.assets import add_view_in_address_bar, base_map
+from layers.assets import add_view_in_address_bar, base_map, fill_frame
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
+from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
 from layers.events import events_layer
 from layers.legend import add_legend, add_note
@@ -31,20 +41,42 @@ from layers.safe import esc
 from layers.towns import towns_layer
 from layers.zones import zones_layer
 from webapp import session
+from webapp import timecontrols as tc
 from webapp import viewstate as vsm
+from webapp.eventlist import render_event_list
 from webapp.internals import STREAMLIT_URL_HOOKS
+from webapp.search import render_place_search
 
+#: The map's height in pixels where the window's height is unknown (AppTest, a first paint);
+#: in the browser the map fills the window's height (MAP_CSS).
 MAP_HEIGHT = 640
+#: Layout of the Map page: top padding cut to the height of Streamlit's (transparent) header bar,
+#: which would otherwise lie over the map's top edge, and the map iframe as tall as the window
+#: less the padding above and below it (a floor keeps it usable in a small window); when two maps
+#: are compared, less the line over each.
+MAP_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding: 3.75rem 1.5rem 2rem 1.5rem; }
+.st-key-scm_map iframe[title="streamlit_folium.st_folium"] { height: max(420px, calc(100vh - 5.5rem)) !important; }
+.st-key-scm_map [data-testid="stColumn"] iframe[title="streamlit_folium.st_folium"] {
+  height: max(400px, calc(100vh - 7.3rem)) !important; }
+.st-key-scm_controls { gap: 0.55rem; }
+.st-key-scm_controls button { padding-left: 0.3rem; padding-right: 0.3rem; }
+</style>"""
 
 vs = st.session_state["vs"]
 store, mtime = session.store_key()
 milestones = session.load_milestones(store, mtime)
 
-st.subheader("Syria ceasefire monitor: map")
-st.caption(
-    "Nationwide ceasefire of 30 December 2016 and the Astana process, December 2016 – March 2017. "
-    "Zones are derived from dated, sourced locality control records; events are located and dated as their sources say."
-)
+# --- layout: map first ----------------------------------------------------------------------
+# A narrow column of controls beside a map that fills the height of the window (its iframe and
+# the map inside follow the viewport: MAP_CSS here, ``layers.assets.fill_frame`` in the frame);
+# the notes, tables and share panel come below.  The page's top padding is cut so the map
+# starts high (the CSS lives only while this page is shown).
+st.html(MAP_CSS)
+left_col, right = st.columns([10, 27], gap="small")
+left = left_col.container(key="scm_controls")
+with left:
+    st.markdown("##### Syria ceasefire monitor: map")
 
 # --- dates ------------------------------------------------------------------------------
 session.restore_widget(session.K_DATE, vs.date)
@@ -107,16 +139,19 @@ def _timeline(control_date, event_range) -> None:
     st.caption("Grey ticks: milestones (hover for names). Red bar: control date. Pink band: event range.")
 
 
-c1, c2 = st.columns([3, 2])
-with c1:
+with left:
     session.day_slider(
         "Control snapshot date",
         session.K_DATE,
-        "Zones and the holders shown in town popups are those of this day. Arrow keys move it by one day.",
+        "Zones and the holders shown in town popups are those of this day. Arrow keys move it by one day; "
+        "the buttons below by a day or a week.",
     )
+    tc.step_buttons()
+    tc.play_controls()
+    tc.compare_input()
     session.day_slider("Events between", session.K_RANGE, "Both ends inclusive. Default: the whole window.")
     _timeline(st.session_state[session.K_DATE], st.session_state[session.K_RANGE])
-with c2:
+    render_place_search(vs)  # find any place, fly there, open its card (webapp/search.py)
     st.selectbox(
         "Jump to a milestone",
         options=list(MILESTONES),
@@ -135,7 +170,7 @@ with c2:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="w_milestone_table")
     else:
         st.caption("No milestones loaded.")
-    session.restore_widget(session.K_COLOR_BY, "class")
+    session.restore_widget(session.K_COLOR_BY, vs.colour)  # in the link: colour=party
     st.radio(
         "Colour events by",
         options=["class", "party"],
@@ -153,23 +188,69 @@ with c2:
         "the zones are then drawn as outlines.",
     )
 
-# --- layer toggles (in the URL) ---------------------------------------------------------
-for name, key in session.K_LAYER.items():
-    session.restore_widget(key, name in vs.layers)
-cols = st.columns(len(LAYER))
-for col, (name, term) in zip(cols, LAYER.items(), strict=True):
-    col.checkbox(term.label, key=session.K_LAYER[name])
-st.caption(" · ".join(f"{term.label}: {term.description}" for term in LAYER.values()))
+    # --- layer toggles (in the URL) ---------------------------------------------------------
+    for name, key in session.K_LAYER.items():
+        session.restore_widget(key, name in vs.layers)
+    st.markdown("**Layers**", help=" · ".join(f"{term.label}: {term.description}" for term in LAYER.values()))
+    cols = st.columns(2, gap="small")
+    for i, (name, term) in enumerate(LAYER.items()):
+        cols[i % 2].checkbox(term.label, key=session.K_LAYER[name], help=term.description)
 
 vs = session.sync()
 show = set(vs.layers)
 day = vs.date.isoformat()
-color_by = st.session_state[session.K_COLOR_BY]
+color_by = vs.colour  # "Colour events by" (session.sync folds the radio into the state)
 
 # --- data -------------------------------------------------------------------------------
 events_all = session.load_events(store, mtime)
 events = session.filtered_events(events_all, vs)
 official = session.boundaries_official(store, mtime)
+
+# --- compare two dates (cmp= in the link) ------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=16)
+def _changed_areas(store: str, mtime: float, d1: str, d2: str):
+    """Areas that changed hands between ISO days ``d1`` <= ``d2``: ``geo.control.changed_areas``,
+    the computation of the Control change page (derived zones; imported zone polygons not used)."""
+    cat = session._catalog(store)  # the shipped data alone when the store is unreadable
+    return ctl.changed_areas(cat.control(), cat.localities(), cat.boundaries(0), d1, d2,
+                             neighbourhoods=cat.neighbourhoods())
+
+
+def _changes_group(vs) -> tuple[list, int]:
+    """The highlight of the areas that changed hands between the control and compare dates
+    (a list of one feature group, or none without a compare date) and their number."""
+    if vs.cmp is None:
+        return [], 0
+    d1, d2 = sorted([vs.date.isoformat(), vs.cmp.isoformat()])
+    areas = _changed_areas(store, mtime, d1, d2)
+    return [changes_highlight_layer(areas, d1, d2, name=f"Changed hands {d1} to {d2}")], len(areas)
+
+
+def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
+    """The second map: the zones of the compare date under the highlight of what changed.
+
+    Built like the main map (same first view, so its frame stays; zones in place), it follows the
+    main map's centre and zoom at each run.
+    """
+    cmp_day = vs.cmp.isoformat()
+    m2 = fill_frame(base_map(center=origin[:2], zoom=origin[2], height=MAP_HEIGHT))
+    add_boundary_pane(m2)
+    if boundaries:
+        gov, country = session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0)
+        boundaries_layer(gov, country, official=official).add_to(m2)
+    add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
+    zones = session.load_zones(store, mtime, cmp_day)
+    st_folium(
+        m2,
+        key="compare_map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        feature_group_to_add=[zones_layer(zones, name=f"Control zones on {cmp_day}"), *_changes_group(vs)[0]],
+        returned_objects=[],
+        center=(vs.lat, vs.lon),
+        zoom=vs.zoom,
+    )
+
 
 # --- base map: changes only with the toggles --------------------------------------------
 # Built at the session's first view, not the current one: the map's script (and so the
@@ -177,6 +258,7 @@ official = session.boundaries_official(store, mtime)
 # current centre and zoom go to ``st_folium(center=, zoom=)``, which moves the map in place.
 origin = st.session_state.setdefault("map_origin", (vs.lat, vs.lon, vs.zoom))
 m = base_map(center=origin[:2], zoom=origin[2], tiles="basemap" in show, height=MAP_HEIGHT)
+fill_frame(m)  # the map fills its iframe, whose height follows the window (MAP_CSS)
 add_view_in_address_bar(
     m,
     home=(*vsm.DEFAULT_CENTER, vsm.DEFAULT_ZOOM),
@@ -187,6 +269,11 @@ add_view_in_address_bar(
     host_hooks=STREAMLIT_URL_HOOKS,  # tells Streamlit's frontend (webapp/internals.py)
 )
 add_boundary_pane(m)
+if "context" in show:  # offline geography, drawn under the zones (layers/context.py)
+    from geo.context import load_context
+    from layers.context import add_context
+
+    add_context(m, load_context())
 if "boundaries" in show:
     gov = session.load_boundaries(store, mtime, 1)
     country = session.load_boundaries(store, mtime, 0)
@@ -199,6 +286,7 @@ add_legend(
     towns="towns" in show,
     color_by=color_by,
     synthetic=synthetic_any,
+    context="context" in show,
 )
 if vs.choro != "off":
     add_choropleth_legend(m, vs.choro, zones="zones" in show)
@@ -219,13 +307,15 @@ if "zones" in show:
     groups.append(zone_layer(zones, name=f"Control zones on {day}"))
     counts["zones"] = len(zones)
 if "events" in show:
-    ev = events_layer(events, color_by=color_by)
+    ev = events_layer(events, color_by=color_by, selected=vs.ev)  # vs.ev: the row chosen in the event list
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
     towns = session.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
+highlight, counts["changed"] = _changes_group(vs)  # compare mode: on both maps
+groups.extend(highlight)
 
 # --- the centre and zoom handed to the map --------------------------------------------------
 # streamlit-folium moves the map whenever these arguments change.  A view adopted from the
@@ -235,30 +325,51 @@ if "towns" in show:
 # or a base-map change, which reloads the frame: everything the base map is built from is in
 # ``base_sig``).
 ss = st.session_state
-base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, official, store, mtime)
+# (``vs.cmp is None``: entering or leaving compare mode moves the map into or out of a column,
+# so Streamlit mounts a new frame.)
+base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, official, store, mtime, vs.cmp is None)
 fresh_frame = ss.get("map_args") is None or ss.get("map_base_sig") != base_sig or ss.get("page_prev") != "map"
 if fresh_frame or ss.get(session.K_VIEW_COMMANDED):
     ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
 ss["map_base_sig"] = base_sig
 map_args = ss["map_args"]
 
-st_folium(
-    m,
-    key="main_map",
-    height=MAP_HEIGHT,
-    use_container_width=True,
-    feature_group_to_add=groups,
-    layer_control=folium.LayerControl(collapsed=True, position="topright"),
-    returned_objects=[],
-    center=map_args[:2],
-    zoom=map_args[2],
-)
+with right, st.container(key="scm_map"):
+    map_a, map_b = st.columns(2, gap="small") if vs.cmp else (st.container(), None)
+    with map_a:
+        if vs.cmp:
+            st.caption(esc(f"Control date {day}: zones, towns and events"))
+        st_folium(
+            m,
+            key="main_map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            feature_group_to_add=groups,
+            layer_control=folium.LayerControl(collapsed=True, position="topright"),
+            returned_objects=[],
+            center=map_args[:2],
+            zoom=map_args[2],
+        )
+    if vs.cmp:
+        with map_b:
+            st.caption(esc(f"Compared with {vs.cmp.isoformat()}: zones"))
+            _compare_map(vs, origin, "boundaries" in show, official)
 
 # --- what is on the map -------------------------------------------------------------------
+st.caption(
+    "Nationwide ceasefire of 30 December 2016 and the Astana process, December 2016 – March 2017. "
+    "Zones are derived from dated, sourced locality control records; events are located and dated as their sources say."
+)
 notes = [
     f"Control zones on {day}: {counts['zones']} party zone(s)." if "zones" in show else "Control zones hidden.",
     f"Cited towns: {counts['towns']}." if "towns" in show else "Cited towns hidden.",
 ]
+if vs.cmp:
+    notes.append(
+        f"Compared with {vs.cmp.isoformat()}: {counts['changed']} area(s) changed hands between the two dates "
+        "(dark dashed outlines on both maps, hover for the parties; derived from the locality control records "
+        "as on the Control change page)."
+    )
 if "events" in show:
     line = f"Violation points {vs.start:%Y-%m-%d} to {vs.end:%Y-%m-%d}: {counts['events']} drawn"
     if "events" in show and ev.hollow:
@@ -283,19 +394,7 @@ if "boundaries" in show:
 if "basemap" not in show:
     st.caption("Basemap tiles are off (they need internet). Turn them on above when a network is available.")
 
-with st.expander(f"Events in the selection ({len(events)})"):
-    if len(events):
-        cols_shown = [
-            c
-            for c in ("date_start", "place", "admin1_pcode", "admin2_pcode", "actor1", "actor2", "event_type", "truce_class",
-                      "fatalities", "geo_precision", "dataset", "source", "event_id")
-            if c in events.columns
-        ]
-        table = pd.DataFrame(events[cols_shown]).copy()
-        table["date_start"] = pd.to_datetime(table["date_start"]).dt.strftime("%Y-%m-%d")
-        st.dataframe(table, hide_index=True, width="stretch")
-    else:
-        st.write("No events match the dates and filters.")
+render_event_list(vs, events)  # the list synced with the map (webapp/eventlist.py)
 
 # --- events located only to Syria (geo.queries.country_only): listed, never drawn ------------
 country = events.loc[country_only(events)] if len(events) else events
@@ -303,13 +402,13 @@ if len(country):
     dead = int(pd.to_numeric(country["fatalities"], errors="coerce").fillna(0).sum())
     with st.expander(f"Located only to Syria: {len(country):,} events, {dead:,} deaths"):
         st.caption(esc(f"These events are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
-        shown = [c for c in ("date_start", "date_end", "actor1", "actor2", "event_type", "fatalities", "dataset",
-                             "event_id") if c in country.columns]
-        table = pd.DataFrame(country[shown]).copy()
+        headers = {"date_start": "From", "date_end": "To", "actor1": "Side 1", "actor2": "Side 2",
+                   "event_type": "Type", "fatalities": "Fatalities", "dataset": "Dataset", "event_id": "Event id"}
+        table = pd.DataFrame(country[[c for c in headers if c in country.columns]]).copy()
         for c in ("date_start", "date_end"):
             if c in table.columns:
                 table[c] = pd.to_datetime(table[c]).dt.strftime("%Y-%m-%d")
-        st.dataframe(table, hide_index=True, width="stretch", key="w_country_only_table")
+        st.dataframe(table.rename(columns=headers), hide_index=True, width="stretch", key="w_country_only_table")
 
 # --- share panel (briefing-links) ---
 from webapp import share  # noqa: E402 - link, focus and export controls (pages/share.py)

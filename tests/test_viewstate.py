@@ -220,3 +220,14 @@ def test_map_view_in_reads_what_to_query_wrote(state):
 )
 def test_map_view_in_cases(params, expected):
     assert vs.map_view_in(params) == expected
+
+
+def test_many_unknown_parameters_give_one_notice():
+    """500 unknown keys once gave 501 notice boxes (security audit, finding 17)."""
+    from webapp.viewstate import ViewState
+
+    query = "&".join(f"k{i}=1" for i in range(500)) + "&date=2017-01-10"
+    vs = ViewState.from_query(query)
+    assert len(vs.notices) == 1
+    assert "'k0'" in vs.notices[0] and "495 more" in vs.notices[0]
+    assert vs.date.isoformat() == "2017-01-10"

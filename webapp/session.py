@@ -20,8 +20,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.paths import store_path as resolve_store
-from geo.schema import ADMIN1, COUNTRY_ONLY, LONG_SPAN, PARTLY_IN_RANGE
+from geo.names import governorate_label, with_boundary_names
+from geo.paths import store_location as resolve_store
+from geo.schema import COUNTRY_ONLY, LONG_SPAN, PARTLY_IN_RANGE
 from geo.vocabulary import IMPRECISE, filter_class_label, party_label
 from layers.safe import esc
 from webapp import viewstate as vsm
@@ -36,11 +37,18 @@ K_GOV = "w_gov"
 K_LAYER = {name: f"w_layer_{name}" for name in vsm.LAYERS}
 K_COLOR_BY = "w_color_by"
 K_CHORO = "w_choro"
-#: Widget keys whose value is part of the view state (restore_widget always re-applies them).
+K_FMIN = "w_fmin"
+K_ACTOR = "w_actor"
+K_EVENT_ORDER = "w_event_sort"
+K_CMP = "w_cmp"  # Map page: compare the control date with this day (None: no comparison)
+#: Widget keys whose value is part of the view state (restore_widget re-applies them when needed).
 STATE_KEYS = frozenset(
-    {"w_date", "w_range", "w_class", "w_party", "w_gov", K_CHORO, *(f"w_layer_{n}" for n in vsm.LAYERS)}
+    {"w_date", "w_range", "w_class", "w_party", "w_gov", K_CHORO, K_COLOR_BY, K_FMIN, K_ACTOR, K_EVENT_ORDER, K_CMP,
+     *(f"w_layer_{n}" for n in vsm.LAYERS)}
 )
 K_MILESTONE = "w_milestone"
+#: Session key: widget keys the app set outside a callback, to send to the browser (push_widget).
+K_PUSHED = "w_pushed"
 #: Session key: the map centre and zoom (lat, lon, zoom) the browser is known to show: the
 #: last one written to the URL, or adopted from it.
 K_VIEW_KNOWN = "vs_view_known"
@@ -51,14 +59,18 @@ K_VIEW_COMMANDED = "vs_view_commanded"
 
 # --- store and cached loaders ----------------------------------------------------------
 def _mtime(path) -> float:
-    try:
-        return os.path.getmtime(path)
-    except OSError:  # no store yet: nothing imported
-        return 0.0
+    from geo.store import store_version  # the file's mtime, or the database's version counter
+
+    return store_version(path)
 
 
 def store_key() -> tuple[str, float]:
-    """(store path, modification time): part of every cache key, so an import refreshes data."""
+    """(store, version): part of every cache key, so an import refreshes data.
+
+    A GeoPackage: (path, modification time). The team database (``MONITOR_DATABASE_URL``):
+    (its URL without password, the version counter its writes bump), read at every run, so
+    another app process's import shows at this session's next rerun; -1 while it is unavailable.
+    """
     app_shell_guard()
     path = resolve_store()
     return str(path), _mtime(path)
@@ -74,6 +86,8 @@ STORE_WORDS = {
     "not_regular": "is a link, a device or a pipe, not a GeoPackage file",
     "read_only": "is read-only",
     "busy": "is being written by another import; try again in a minute",
+    "unavailable": "is unavailable (its database server cannot be reached; every page load tries again)",
+    "schema": "is a database where this app cannot create or migrate its tables (ask its administrator)",
 }
 
 
@@ -83,9 +97,9 @@ def store_problem(store: str, mtime: float) -> tuple[str, str] | None:
 
     Reads every layer once per modification time, so a file damaged inside is found too.
     """
-    from geo.store import Store, StoreError
+    from geo.store import StoreError, open_store
 
-    workspace = Store(store)
+    workspace = open_store(store)
     try:
         for kind in workspace.layers():
             workspace.read(kind)
@@ -116,11 +130,15 @@ def show_store_problem(store: str, mtime: float) -> None:
     if problem is None:
         return
     code, name = problem
+    fix = (
+        "Your imported data shows again once the database answers (MONITOR_DATABASE_URL names it)."
+        if code in ("unavailable", "schema")  # the team database (geo.pgstore): no file to replace
+        else "To fix it, replace the file with a backup, or move it away: the next import creates a new "
+        "store (MONITOR_STORE names another file)."
+    )
     st.error(
         f"The workspace store {md_text(name)} {STORE_WORDS.get(code, 'cannot be used')}. "
-        "The pages show the shipped data only, without your imported data. To fix it, replace "
-        "the file with a backup, or move it away: the next import creates a new store "
-        "(MONITOR_STORE names another file)."
+        f"The pages show the shipped data only, without your imported data. {fix}"
     )
 
 
@@ -135,7 +153,8 @@ def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_boundaries(store: str, mtime: float, level: int) -> gpd.GeoDataFrame:
-    return _catalog(store).boundaries(level)
+    """Boundaries at ``level``; governorates named by their display name (``geo.names``)."""
+    return with_boundary_names(_catalog(store).boundaries(level))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -174,10 +193,14 @@ def _init_widgets(vs: vsm.ViewState) -> None:
     ss[K_CLASS] = list(vs.classes)
     ss[K_PARTY] = list(vs.parties)
     ss[K_GOV] = list(vs.govs)
+    ss[K_FMIN] = vs.fmin
+    ss[K_ACTOR] = vs.actor
+    ss[K_EVENT_ORDER] = vs.order
     for name, key in K_LAYER.items():
         ss[key] = name in vs.layers
-    ss.setdefault(K_COLOR_BY, "class")
+    ss[K_COLOR_BY] = vs.colour
     ss[K_CHORO] = vs.choro
+    ss[K_CMP] = vs.cmp
 
 
 def sync() -> vsm.ViewState:
@@ -213,6 +236,16 @@ def sync() -> vsm.ViewState:
             changes[field] = tuple(ss[key])
     if ss.get(K_CHORO) in vsm.CHORO_MODES:
         changes["choro"] = ss[K_CHORO]
+    if isinstance(ss.get(K_FMIN), int | float):
+        changes["fmin"] = min(max(0, int(ss[K_FMIN])), vsm.MAX_FMIN)
+    if isinstance(ss.get(K_ACTOR), str):
+        changes["actor"] = "".join(ch for ch in ss[K_ACTOR] if ch.isprintable())[: vsm.MAX_ACTOR_LENGTH]
+    if ss.get(K_EVENT_ORDER) in vsm.EVENT_ORDERS:
+        changes["order"] = ss[K_EVENT_ORDER]
+    if K_CMP in ss and (ss[K_CMP] is None or isinstance(ss[K_CMP], date)):
+        changes["cmp"] = ss[K_CMP]
+    if ss.get(K_COLOR_BY) in vsm.COLOUR_MODES:
+        changes["colour"] = ss[K_COLOR_BY]
     if all(k in ss for k in K_LAYER.values()):
         changes["layers"] = tuple(n for n, k in K_LAYER.items() if ss[k])
     vs = vs.replace(**changes)
@@ -223,15 +256,43 @@ def sync() -> vsm.ViewState:
 def restore_widget(key: str, value) -> None:
     """Give widget ``key`` its value; call it right before creating the widget.
 
-    Widgets that show the view state (dates, range, filters, layers: :data:`STATE_KEYS`) always
-    get the state's value: after a page switch the key may still hold the value of a *different*
-    widget (the event range exists on Map and on Trends), which Streamlit would not carry over
-    to this page's widget; ``sync()`` has already folded the user's latest change into the state,
-    so this never undoes an interaction.  Any other widget gets ``value`` only when Streamlit
-    dropped its key (page switch), so its own choice survives reruns.
+    Widgets that show the view state (dates, range, filters, layers: :data:`STATE_KEYS`) get the
+    state's value when it differs from the key's, after a page switch (the key may still hold the
+    value of a *different* widget: the event range exists on Map and on Trends, which Streamlit
+    would not carry over to this page's widget) and when :func:`push_widget` asked for it.  Never
+    otherwise: writing a widget's key makes Streamlit send that value to the browser, which
+    overwrites the widget there -- a run started by one arrow-key press would then undo the presses
+    made while it ran (keys were lost, and the slider stepped back).  Any other widget gets
+    ``value`` only when Streamlit dropped its key (page switch), so its own choice survives reruns.
     """
-    if key in STATE_KEYS or key not in st.session_state:
-        st.session_state[key] = value
+    ss = st.session_state
+    if key not in ss:
+        ss[key] = value
+        return
+    if key not in STATE_KEYS:
+        return
+    pushed = ss.get(K_PUSHED, set())
+    vs = ss.get("vs")
+    switched = vs is None or ss.get("page_prev") != vs.page
+    if switched or key in pushed or ss[key] != value:
+        ss[key] = value
+    pushed.discard(key)
+
+
+def push_widget(key: str, value) -> None:
+    """Set widget ``key`` to ``value`` from the app (not a callback), shown in the browser at the
+    next run: :func:`restore_widget` then writes it again, which makes Streamlit send it.
+
+    Parameters
+    ----------
+    key : str
+        A widget key of :data:`STATE_KEYS`.
+    value
+        Its new value (``sync()`` folds it into the view state at the next run).
+    """
+    ss = st.session_state
+    ss[key] = value
+    ss.setdefault(K_PUSHED, set()).add(key)
 
 
 def day_slider(label: str, key: str, help: str) -> None:
@@ -319,22 +380,15 @@ RANGE_RULE = "An event counts in the date range when its whole date span lies in
 
 
 def key_figures(events: pd.DataFrame) -> dict[str, int]:
-    """Events, fatalities (reported best estimates) and towns affected of a selection."""
+    """Events, fatalities (reported best estimates) and towns affected (localities, not areas) of a selection."""
     if len(events) == 0:
         return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}
     fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).sum()
-    from geo.queries import country_only
+    from geo.view import towns_affected
 
     synthetic = int((events["dataset"] == "synthetic").sum()) if "dataset" in events.columns else 0
-    n_events = int(len(events))
-    events = events.loc[~country_only(events)]  # "Syria" is not a town
-    if "locality_id" in events.columns:
-        ids = events["locality_id"].astype("string").fillna("")
-        places = events["place"].astype("string").fillna("")
-        towns = pd.Series(ids.where(ids != "", "place:" + places)).replace("place:", pd.NA).dropna().nunique()
-    else:
-        towns = events["place"].astype("string").replace("", pd.NA).dropna().nunique()
-    return {"events": n_events, "fatalities": int(fat), "towns": int(towns), "synthetic": synthetic}
+    # localities only: never "Syria", a governorate or a district centre (geo.view.LOCALITY_PRECISIONS)
+    return {"events": int(len(events)), "fatalities": int(fat), "towns": towns_affected(events), "synthetic": synthetic}
 
 
 def range_notes(events_all: pd.DataFrame, vs: vsm.ViewState, sel: pd.DataFrame) -> list[str]:
@@ -375,9 +429,24 @@ def sidebar(vs: vsm.ViewState) -> None:
         st.multiselect(
             "Governorate",
             options=list(vsm.GOV_CODES),
-            format_func=lambda g: f"{ADMIN1.get(g, g)} ({g})",
+            format_func=governorate_label,  # "Idlib (SY07) · Idleb · إدلب": press form, code, OCHA, Arabic
             key=K_GOV,
             placeholder="all governorates",
+        )
+        st.number_input(
+            "At least this many fatalities",
+            min_value=0,
+            max_value=vsm.MAX_FMIN,
+            step=1,
+            key=K_FMIN,
+            help="Best estimate of the source. 0: every event; above 0, events with no reported figure are left out.",
+        )
+        st.text_input(
+            "Actor name contains",
+            max_chars=vsm.MAX_ACTOR_LENGTH,
+            key=K_ACTOR,
+            placeholder="e.g. Islamic State, Ahrar",
+            help="Case-insensitive text searched in both sides' names as the sources give them.",
         )
         sel = filtered_events(events, vs)
         figs = key_figures(sel)

@@ -20,6 +20,16 @@ Link parameters (all optional; a missing one means the default)::
     town    locality_id of the selected town     town=gn:170063
     view    "app" or "briefing"                  view=briefing
     choro   colour districts by: CHORO_MODES     choro=fatalities
+    colour  colour events by: COLOUR_MODES       colour=party  (default class: left out)
+    fmin    minimum fatalities, integer >= 0     fmin=10       (0: no minimum, left out)
+    actor   actor text (case-insensitive, in     actor=Islamic%20State
+            actor1/actor2), up to MAX_ACTOR_LENGTH characters
+    ev      event_id of the selected event       ev=curated:012 (its popup open on the map)
+    order   order of the event list: EVENT_ORDERS order=fatalities (default date_desc: left out)
+    cmp     compare the control date with this   cmp=2017-03-01 (Map page: two maps side by side,
+            day (ISO, in window)                 the zones changed between them highlighted)
+    cfrom   Control change page: first date      cfrom=2017-02-20 (the page's own two dates: they
+    cto     Control change page: second date     cto=2017-02-28    never change start/end)
 
 Notices are plain text that may quote (shortened) user input: whoever displays them escapes them.
 """
@@ -42,10 +52,12 @@ WINDOW_END = date(2017, 3, 31)
 DEFAULT_CONTROL_DATE = date(2016, 12, 30)
 
 PAGES = ("map", "trends", "control", "sources", "data", "rules")
-DEFAULT_LAYERS = ("zones", "towns", "events", "boundaries")
+DEFAULT_LAYERS = ("zones", "towns", "events", "boundaries", "context")
 VIEWS = ("app", "briefing")
 #: "Colour districts by" on the Map page (layers/choropleth.py): off, event count, fatalities.
 CHORO_MODES = ("off", "events", "fatalities")
+#: "Colour events by" on the Map page (layers/events.py): truce class or alleged perpetrator.
+COLOUR_MODES = ("class", "party")
 DEFAULT_CENTER = (35.0, 38.5)
 DEFAULT_ZOOM = 7
 MIN_ZOOM, MAX_ZOOM = 5, 16
@@ -67,7 +79,14 @@ MAX_VALUE_LENGTH = 200
 #: Parameters Streamlit itself understands: accepted silently, never part of the state.
 STREAMLIT_KEYS = ("embed", "embed_options")
 
-KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view", "choro")
+KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view", "choro",
+        "colour", "fmin", "actor", "ev", "order", "cmp", "cfrom", "cto")
+#: Longest accepted ``actor`` text and ``ev`` event id; largest ``fmin``.
+MAX_ACTOR_LENGTH = 60
+MAX_EVENT_ID_LENGTH = 120
+MAX_FMIN = 100_000
+#: Orders of the Map page's event list (webapp/eventlist.py): newest first, oldest first, most fatalities.
+EVENT_ORDERS = ("date_desc", "date_asc", "fatalities")
 _TOWN_RE = re.compile(r"^(gn:[0-9]{1,12}|cur:[a-z0-9][a-z0-9_-]{0,79})$")
 
 
@@ -102,6 +121,14 @@ class ViewState:
     town: str = ""  # locality_id of the selected town
     view: str = "app"  # "app" or "briefing" (presentation view)
     choro: str = "off"  # colour districts by (CHORO_MODES)
+    colour: str = "class"  # colour events by (COLOUR_MODES)
+    fmin: int = 0  # minimum fatalities (0 = no minimum)
+    actor: str = ""  # actor text filter ("" = all)
+    ev: str = ""  # event_id of the selected event
+    order: str = "date_desc"  # order of the event list (EVENT_ORDERS)
+    cmp: date | None = None  # Map page: the day the control date is compared with (None: no comparison)
+    cfrom: date = WINDOW_START  # Control change page: its first date (its own, not the event range)
+    cto: date = WINDOW_END  # Control change page: its second date
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +141,8 @@ class ViewState:
         set_(self, "lat", round(float(self.lat), COORD_DECIMALS) + 0.0)
         set_(self, "lon", round(float(self.lon), COORD_DECIMALS) + 0.0)
         set_(self, "zoom", int(self.zoom))
+        set_(self, "fmin", max(0, int(self.fmin)))
+        set_(self, "actor", " ".join(str(self.actor).split()))
         set_(self, "notices", tuple(self.notices))
 
     def replace(self, **changes) -> ViewState:
@@ -141,7 +170,8 @@ class ViewState:
         notices: list[str] = []
         raw = normalise_params(params)  # never raises on a link's text (parse_qs replaces bad bytes)
         values = _single_values(raw, notices)
-        kw = {**_choices_and_dates(values, notices), **_lists(values, notices), **_map_view(values, towns, notices)}
+        kw = {**_choices_and_dates(values, notices), **_lists(values, notices), **_map_view(values, towns, notices),
+              **_event_filters(values, notices)}
         kw = {k: v for k, v in kw.items() if v is not None}
         return cls(notices=tuple(notices), **kw)
 
@@ -152,7 +182,7 @@ class ViewState:
         out: dict[str, str] = {}
         if self.page != default.page:
             out["page"] = self.page
-        for key in ("date", "start", "end"):
+        for key in ("date", "start", "end", "cmp", "cfrom", "cto"):  # cmp: None by default
             if getattr(self, key) != getattr(default, key):
                 out[key] = getattr(self, key).isoformat()
         if self.layers != default.layers:
@@ -172,6 +202,16 @@ class ViewState:
             out["view"] = self.view
         if self.choro != default.choro:
             out["choro"] = self.choro
+        if self.colour != default.colour:
+            out["colour"] = self.colour
+        out.update(self._event_query())
+        return out
+
+    def _event_query(self) -> dict[str, str]:
+        """``fmin``, ``actor``, ``ev`` and ``order``, each left out when empty (0, "") or the default."""
+        out = {key: str(getattr(self, key)) for key in ("fmin", "actor", "ev") if getattr(self, key)}
+        if self.order != EVENT_ORDERS[0]:
+            out["order"] = self.order
         return out
 
     def query_string(self) -> str:
@@ -257,7 +297,8 @@ def _date(values, key, notices):
     if key not in values:
         return None
     value = values[key]
-    label = {"date": "control date", "start": "start date", "end": "end date"}[key]
+    label = {"date": "control date", "start": "start date", "end": "end date", "cmp": "compare date",
+             "cfrom": "Control change first date", "cto": "Control change second date"}[key]
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # a link holds the canonical form only
         notices.append(f"The {label} '{_short(value)}' is not a YYYY-MM-DD date; using the default.")
         return None
@@ -345,11 +386,12 @@ def _town(values, towns, notices):
 def _single_values(raw: dict[str, list[str]], notices: list[str]) -> dict[str, str]:
     """The one (stripped) value of each known parameter; unknown, repeated and overlong ones refused."""
     values: dict[str, str] = {}
+    unknown = [k for k in raw if k not in KEYS and k not in STREAMLIT_KEYS]
+    if unknown:  # one notice, however many (500 unknown keys once gave 501 notices)
+        names = ", ".join(f"'{_short(k)}'" for k in unknown[:5]) + (f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else "")
+        notices.append(f"Ignored unknown link parameter{'s' if len(unknown) > 1 else ''} {names}.")
     for key, vals in raw.items():
-        if key in STREAMLIT_KEYS:
-            continue
-        if key not in KEYS:
-            notices.append(f"Ignored unknown link parameter '{_short(key)}'.")
+        if key in STREAMLIT_KEYS or key not in KEYS:
             continue
         if len(vals) != 1:
             notices.append(f"Link parameter '{key}' was given {len(vals)} times; using the default.")
@@ -366,13 +408,14 @@ def _single_values(raw: dict[str, list[str]], notices: list[str]) -> dict[str, s
 
 
 def _choices_and_dates(values: dict[str, str], notices: list[str]) -> dict:
-    """``page``, ``view``, ``choro`` and the dates (a range that ends before it starts: whole window)."""
+    """``page``, ``view``, ``choro``, ``colour`` and the dates (a range that ends before it starts: whole window)."""
     kw: dict = {
         "page": _choice(values, "page", PAGES, notices),
         "view": _choice(values, "view", VIEWS, notices),
         "choro": _choice(values, "choro", CHORO_MODES, notices),
+        "colour": _choice(values, "colour", COLOUR_MODES, notices),
     }
-    for key in ("date", "start", "end"):
+    for key in ("date", "start", "end", "cmp", "cfrom", "cto"):
         parsed = _date(values, key, notices)
         if parsed is not None:
             kw[key] = parsed
@@ -417,4 +460,33 @@ def _map_view(values: dict[str, str], towns, notices: list[str]) -> dict:
     town = _town(values, towns, notices)
     if town:
         kw["town"] = town
+    return kw
+
+
+def _event_filters(values: dict[str, str], notices: list[str]) -> dict:
+    """``fmin`` (minimum fatalities), ``actor`` (free text), ``ev`` (the selected event id), ``order``."""
+    kw: dict = {"order": _choice(values, "order", EVENT_ORDERS, notices)}
+    if "fmin" in values:
+        value = values["fmin"]
+        if re.fullmatch(r"[0-9]{1,6}", value) and int(value) <= MAX_FMIN:
+            kw["fmin"] = int(value)
+        else:
+            notices.append(
+                f"The minimum fatalities '{_short(value)}' is not a whole number from 0 to {MAX_FMIN}; using the default."
+            )
+    if values.get("actor"):
+        value = values["actor"]
+        if len(value) > MAX_ACTOR_LENGTH or not value.isprintable():
+            notices.append(
+                f"The actor text '{_short(value)}' is longer than {MAX_ACTOR_LENGTH} characters or holds "
+                "control characters; using the default."
+            )
+        else:
+            kw["actor"] = value
+    if values.get("ev"):
+        value = values["ev"]
+        if len(value) > MAX_EVENT_ID_LENGTH or not value.isprintable():
+            notices.append(f"The event id '{_short(value)}' is too long or holds control characters; using the default.")
+        else:
+            kw["ev"] = value
     return kw
