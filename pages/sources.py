@@ -26,7 +26,8 @@ from geo.citations import (
 )
 from geo.gazetteer import Gazetteer
 from geo.schema import InputError
-from geo.store import Store, StoreError
+from geo.store import StoreError
+from geo.store import open_store as Store  # the GeoPackage, or the team database (MONITOR_DATABASE_URL)
 from webapp import session
 from webapp.problems import web_text
 
@@ -152,7 +153,10 @@ else:
         column_config={
             "n_towns": st.column_config.NumberColumn("towns cited"),
             "metonymy": st.column_config.NumberColumn("'Damascus' = government", help="mentions not counted as the town"),
+            "link": st.column_config.LinkColumn("report", display_text="open report",
+                                                help="The report as published, where its address is known"),
         },
+        placeholder="",
     )
 
 st.subheader("Towns by citation count")

@@ -46,6 +46,10 @@ def test_read_only_server_offers_no_upload_and_refuses_writes(tmp_path, monkeypa
     assert not at.exception, [e.message for e in at.exception]
     assert any("read-only" in i.value for i in at.info)
     assert not [e for e in at.expander if e.label == "Add reports"]
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("read-only" in i.value for i in at.info)
+    assert not at.get("file_uploader") and not at.get("form")
     frame = gpd.GeoDataFrame({"party": ["sdf"]}, geometry=[Point(38, 36).buffer(0.1)], crs="EPSG:4326")
     with pytest.raises(StoreError) as err:
         Store(tmp_path / "store.gpkg").write("zones", frame)
@@ -56,7 +60,7 @@ def test_a_server_bound_beyond_this_machine_is_read_only(monkeypatch):
     from geo.store import read_only
     from webapp.session import read_only_server
 
-    monkeypatch.delenv("MONITOR_READONLY", raising=False)  # restored (unset) after the test
+    monkeypatch.setenv("MONITOR_READONLY", "")  # recorded, so the value set below is undone after the test
     assert read_only_server() is False  # the shipped config: 127.0.0.1
     assert read_only_server("localhost") is False and not read_only()
     assert read_only_server("0.0.0.0") is True
