@@ -140,16 +140,16 @@ def _flag_kind(problem: Problem) -> str:
 # --- export -------------------------------------------------------------------------
 
 
-@command("export", "export events, boundaries, zones (at --date) or localities as csv / geojson / gpkg")
+@command("export", "export events, boundaries, zones (at --date), localities, or the control table (at --date, csv)")
 def build_export(parser):
     parser.add_argument(
         "what",
-        choices=("events", "boundaries", "zones", "localities"),
+        choices=("events", "boundaries", "zones", "localities", "control"),
         metavar="WHAT",
-        help="events, boundaries, zones, localities",
+        help="events, boundaries, zones, localities, control (the control records in force on --date, csv)",
     )
     parser.add_argument("--format", required=True, choices=("csv", "geojson", "gpkg"))
-    parser.add_argument("--date", type=_date, help="zones: the day of the control layer")
+    parser.add_argument("--date", type=_date, help="zones, control: the day of the control layer")
     parser.add_argument(
         "--start", type=_date, help="events: first day (inclusive); exported: events whose whole date span is in the range"
     )
@@ -167,17 +167,23 @@ def run_export(args) -> int:
     from geo import export
     from geo.catalog import Catalog
 
-    if args.what == "zones" and args.date is None:
-        raise InputError([Problem(None, "--date", "exporting zones needs --date YYYY-MM-DD")])
+    if args.what in ("zones", "control") and args.date is None:
+        raise InputError([Problem(None, "--date", f"exporting {args.what} needs --date YYYY-MM-DD")])
+    if args.what == "control" and args.format != "csv":
+        raise InputError([Problem(None, "--format", "the control table is exported as csv only")])
     if args.what != "events" and (args.start is not None or args.end is not None):
         raise InputError([Problem(None, "--start/--end", "only apply to events")])
     if args.what != "events" and (args.min_fatalities is not None or args.actor is not None):
         raise InputError([Problem(None, "--min-fatalities/--actor", "only apply to events")])
-    if args.what != "zones" and args.date is not None:
+    if args.what not in ("zones", "control") and args.date is not None:
         raise InputError([Problem(None, "--date", "only applies to zones (use --start/--end for events)")])
     if args.start is not None and args.end is not None and args.start > args.end:
         raise InputError([Problem(None, "--start/--end", "--start is after --end")])
     catalog = Catalog(args.store)
+    if args.what == "control":  # the table the zones of --date are derived from (the web download's bytes)
+        n = export.write_control(catalog, args.date, args.out)
+        print(f"wrote {n} control records to {args.out}")
+        return 0
     frame = export.select(
         catalog, args.what, date=args.date, start=args.start, end=args.end, workspace_only=args.workspace_only
     )

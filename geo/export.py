@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.atomic import atomic_path
-from geo.frames import KIND_COLUMNS, canonical, to_text
+from geo.frames import KIND_COLUMNS, canonical, date_to_text, to_text
 from geo.safetext import csv_text
 from geo.schema import InputError, Problem
 from geo.store import write_layer
@@ -145,6 +145,19 @@ def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
+def _checked_out(out: Path) -> Path:
+    """``out`` when a file may be written there (its folder created); ``InputError`` otherwise."""
+    if out.is_dir():
+        raise InputError([Problem(None, "out", f"{out} is a folder: give the path of the file to write", code="bad_option")])
+    if out.exists() and not out.is_file():
+        # the atomic rename would replace a device or a pipe (e.g. /dev/full) by a plain file
+        raise InputError(
+            [Problem(None, "out", f"{out} is not a regular file (a device or a pipe): give a file path", code="bad_option")]
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
     """Write ``frame`` (canonical ``kind``) to ``out`` in ``fmt``; returns the row count.
 
@@ -167,15 +180,7 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
-    out = Path(out)
-    if out.is_dir():
-        raise InputError([Problem(None, "out", f"{out} is a folder: give the path of the file to write", code="bad_option")])
-    if out.exists() and not out.is_file():
-        # the atomic rename would replace a device or a pipe (e.g. /dev/full) by a plain file
-        raise InputError(
-            [Problem(None, "out", f"{out} is not a regular file (a device or a pipe): give a file path", code="bad_option")]
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = _checked_out(Path(out))
     with atomic_path(out, create=fmt != "gpkg") as tmp:  # GDAL must create a GeoPackage itself
         if fmt == "csv":
             tmp.write_text(to_csv_text(kind, frame), encoding="utf-8")
@@ -239,3 +244,88 @@ def select(catalog, what: str, *, date=None, start=None, end=None, workspace_onl
             return zones_from_polygons(store.read("zones"), date)
         return catalog.zones(date)
     return store.read("localities") if workspace_only else catalog.localities(display=False)  # as shipped
+
+
+#: Columns of the control table export (web download and ``export control``), in order (the control record, then the place).
+CONTROL_TABLE_COLUMNS = ("locality_id", "name_en", "name_ar", "admin1_pcode", "party", "valid_from", "valid_to",
+                         "source_id", "confidence", "note", "lat", "lon")
+
+
+def control_table(catalog, day) -> pd.DataFrame:
+    """The locality control records in force on ``day`` (``geo.control.control_at``) with each
+    place's name, governorate and coordinates: the table the zones of ``day`` are derived from.
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        The data (shipped and workspace).
+    day : date-like
+        The control date.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CONTROL_TABLE_COLUMNS` (dates as ISO text), sorted by governorate and name.
+    """
+    from geo.control import control_at
+
+    records = control_at(catalog.control(), day)
+    places = catalog.localities()
+    pts = places.geometry
+    places = pd.DataFrame({
+        "locality_id": places["locality_id"].astype(str),
+        **{c: places[c] if c in places.columns else "" for c in ("name_en", "name_ar", "admin1_pcode")},
+        "lat": [None if g is None or g.is_empty else round(float(g.y), 5) for g in pts],
+        "lon": [None if g is None or g.is_empty else round(float(g.x), 5) for g in pts],
+    }).drop_duplicates("locality_id")
+    table = pd.DataFrame(records).assign(locality_id=records["locality_id"].astype(str)).merge(
+        places, on="locality_id", how="left")
+    for col in ("valid_from", "valid_to"):
+        table[col] = date_to_text(pd.to_datetime(table[col]))
+    for col in CONTROL_TABLE_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    table = table.sort_values(["admin1_pcode", "name_en", "locality_id"], na_position="last", kind="stable")
+    return table[list(CONTROL_TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def control_csv_text(catalog, day) -> str:
+    """:func:`control_table` as CSV text (formulas neutralised: ``geo.safetext.csv_text``).
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        The data (shipped and workspace).
+    day : date-like
+        The control date.
+
+    Returns
+    -------
+    str
+        The CSV text of the records in force on ``day``.
+    """
+    return csv_text(control_table(catalog, day))
+
+
+def write_control(catalog, day, out) -> int:
+    """Write :func:`control_csv_text` of ``day`` to ``out`` atomically; returns the row count.
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        The data (shipped and workspace).
+    day : date-like
+        The control date.
+    out : str or Path
+        The CSV file to write (the same checks as :func:`write`: never a folder, a device or a pipe).
+
+    Returns
+    -------
+    int
+        The number of control records written.
+    """
+    out = _checked_out(Path(out))
+    table = control_table(catalog, day)
+    with atomic_path(out) as tmp:
+        tmp.write_text(csv_text(table), encoding="utf-8")
+    return len(table)

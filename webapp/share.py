@@ -237,53 +237,11 @@ def zones_geojson(catalog, day) -> bytes:
     return to_geojson_text("zones", select(catalog, "zones", date=day)).encode("utf-8")
 
 
-#: Columns of the control table download, in order (the control record, then the place).
-CONTROL_TABLE_COLUMNS = ("locality_id", "name_en", "name_ar", "admin1_pcode", "party", "valid_from", "valid_to",
-                         "source_id", "confidence", "note", "lat", "lon")
-
-
-def control_table(catalog, day) -> pd.DataFrame:
-    """The locality control records in force on ``day`` (``geo.control.control_at``) with each
-    place's name, governorate and coordinates: the table the zones of ``day`` are derived from.
-
-    Parameters
-    ----------
-    catalog : geo.catalog.Catalog
-        The data (shipped and workspace).
-    day : date-like
-        The control date.
-
-    Returns
-    -------
-    DataFrame
-        :data:`CONTROL_TABLE_COLUMNS` (dates as ISO text), sorted by governorate and name.
-    """
-    from geo.control import control_at
-    from geo.frames import date_to_text
-
-    records = control_at(catalog.control(), day)
-    places = catalog.localities()
-    pts = places.geometry
-    places = pd.DataFrame({
-        "locality_id": places["locality_id"].astype(str),
-        **{c: places[c] if c in places.columns else "" for c in ("name_en", "name_ar", "admin1_pcode")},
-        "lat": [None if g is None or g.is_empty else round(float(g.y), 5) for g in pts],
-        "lon": [None if g is None or g.is_empty else round(float(g.x), 5) for g in pts],
-    }).drop_duplicates("locality_id")
-    table = pd.DataFrame(records).assign(locality_id=records["locality_id"].astype(str)).merge(
-        places, on="locality_id", how="left")
-    for col in ("valid_from", "valid_to"):
-        table[col] = date_to_text(pd.to_datetime(table[col]))
-    for col in CONTROL_TABLE_COLUMNS:
-        if col not in table.columns:
-            table[col] = ""
-    table = table.sort_values(["admin1_pcode", "name_en", "locality_id"], na_position="last", kind="stable")
-    return table[list(CONTROL_TABLE_COLUMNS)].reset_index(drop=True)
-
-
 def control_csv(catalog, day) -> bytes:
-    """:func:`control_table` as CSV (formulas neutralised: ``geo.safetext.csv_text``)."""
-    return csv_text(control_table(catalog, day)).encode("utf-8")
+    """``geo.export.control_table`` as CSV: the same bytes as ``cli.py export control --format csv``."""
+    from geo.export import control_csv_text
+
+    return control_csv_text(catalog, day).encode("utf-8")
 
 
 def _stem(vs: vsm.ViewState) -> str:
