@@ -42,11 +42,12 @@ from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
 from webapp import session
 from webapp import viewstate as vsm
 
-K_FREQ = "tr_freq"
-K_BY = "tr_by"
-K_METRIC = "tr_metric"
-K_SAME_SCALE = "tr_same_scale"
-K_PAIR_ORDER = "tr_pair_order"
+# the page's choices that go in the link (webapp/viewstate.py TREND_CHOICES)
+K_FREQ = session.K_TREND["tfreq"]
+K_BY = session.K_TREND["tby"]
+K_METRIC = session.K_TREND["tshow"]
+K_SAME_SCALE = session.K_TREND["tscale"]
+K_PAIR_ORDER = session.K_TREND["tpairs"]
 K_WINDOW = "tr_window"
 K_MILESTONES = "tr_milestones"
 K_BA_METRIC = "tr_ba_metric"
@@ -302,8 +303,10 @@ def pair_label(side1: str, side2: str, ordered: bool) -> str:
 def _pairs_section(events: pd.DataFrame, vs: vsm.ViewState) -> None:
     """Who fought whom: pairs of sides by week (heatmap, fatalities on hover) and the totals per pair."""
     st.subheader("Who fought whom, by week")
+    session.restore_widget(K_PAIR_ORDER, vs.tpairs)  # from the link when the page opens
     order = st.radio(
-        "Pairs", options=list(PAIR_ORDERS), format_func=PAIR_ORDERS.get, key=K_PAIR_ORDER, horizontal=True
+        "Pairs", options=list(vsm.TREND_CHOICES["tpairs"]), format_func=PAIR_ORDERS.get, key=K_PAIR_ORDER,
+        horizontal=True,
     )
     ordered = order == "ordered"
     st.caption(
@@ -443,18 +446,14 @@ def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime
 def _trend_section(events: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
     """The controls, the small multiples and the totals of the chart."""
     c1, c2, c3, c4 = st.columns([1, 1.4, 1, 1])
-    freq = c1.radio(
-        "Period",
-        options=["D", "W"],
-        format_func=lambda f: "day" if f == "D" else "week",
-        key=K_FREQ,
-        horizontal=True,
-    )
-    by = c2.selectbox("Split by", options=list(GROUPINGS), format_func=GROUPINGS.get, key=K_BY)
-    metric = c3.radio("Show", options=["events", "fatalities"], key=K_METRIC, horizontal=True)
+    for key, value in ((K_FREQ, vs.tfreq), (K_BY, vs.tby), (K_METRIC, vs.tshow), (K_SAME_SCALE, vs.tscale == "same")):
+        session.restore_widget(key, value)  # from the link when the page opens
+    period = c1.radio("Period", options=list(vsm.TREND_CHOICES["tfreq"]), key=K_FREQ, horizontal=True)
+    freq = "D" if period == "day" else "W"
+    by = c2.selectbox("Split by", options=list(vsm.TREND_CHOICES["tby"]), format_func=GROUPINGS.get, key=K_BY)
+    metric = c3.radio("Show", options=list(vsm.TREND_CHOICES["tshow"]), key=K_METRIC, horizontal=True)
     same = c4.checkbox(
         "Same scale in every chart",
-        value=True,
         key=K_SAME_SCALE,
         help="Off: each chart scaled to its own largest count.",
     )

@@ -44,7 +44,7 @@ def test_trends_page_draws_and_reacts_to_its_widgets():
     assert "All Syria" in set(table["Governorate"])
     for by in ("party", "admin1_pcode", "held_by", "none"):
         _by_key(at.selectbox, "tr_by").set_value(by)
-        _by_key(at.radio, "tr_freq").set_value("W")
+        _by_key(at.radio, "tr_freq").set_value("week")
         at.run()
         assert not at.exception, (by, [e.value for e in at.exception])
     _by_key(at.multiselect, "tr_milestones").set_value([])
@@ -118,3 +118,34 @@ def test_trends_page_maps_districts_and_lists_the_ten_busiest(tmp_path):
     _by_key(at.radio, "w_trends_choro").set_value("fatalities")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_trends_choices_are_in_the_link_and_a_link_restores_them(tmp_path, monkeypatch):
+    """Every visible choice of the Trends page goes in the link; opening the link shows the same choices."""
+    from webapp.viewstate import TREND_CHOICES
+
+    at = _open("pages/trends.py")
+    for key in ("tr_by", ):  # every choice has its label (format_func would give None for a missing one)
+        assert len(_by_key(at.selectbox, key).options) == len(TREND_CHOICES["tby"])
+        assert "None" not in _by_key(at.selectbox, key).options
+    assert "None" not in _by_key(at.radio, "tr_pair_order").options
+    _by_key(at.radio, "tr_freq").set_value("week")
+    _by_key(at.selectbox, "tr_by").set_value("party")
+    _by_key(at.radio, "tr_metric").set_value("fatalities")
+    _by_key(at.checkbox, "tr_same_scale").uncheck()
+    _by_key(at.radio, "tr_pair_order").set_value("ordered")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    query = {k: at.query_params[k] for k in at.query_params}
+    assert {k: query.get(k) for k in TREND_CHOICES} == {
+        "tfreq": "week", "tby": "party", "tshow": "fatalities", "tscale": "own", "tpairs": "ordered"}
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in {**query, "page": "trends"}.items():
+        fresh.query_params[k] = v
+    fresh.run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert _by_key(fresh.radio, "tr_freq").value == "week"
+    assert _by_key(fresh.selectbox, "tr_by").value == "party"
+    assert _by_key(fresh.radio, "tr_metric").value == "fatalities"
+    assert _by_key(fresh.checkbox, "tr_same_scale").value is False
+    assert _by_key(fresh.radio, "tr_pair_order").value == "ordered"

@@ -110,9 +110,9 @@ def test_trends_page_draws_small_multiples_with_integer_axes_and_no_none():
     for d in at.dataframe:
         assert not _no_none(d.value), (d.key if hasattr(d, "key") else "", _no_none(d.value)[:5])
     for by, freq, metric in (
-        ("admin1_pcode", "W", "fatalities"),
-        ("party", "D", "events"),
-        ("held_by", "W", "events"),
+        ("admin1_pcode", "week", "fatalities"),
+        ("party", "day", "events"),
+        ("held_by", "week", "events"),
     ):
         _by_key(at.selectbox, "tr_by").set_value(by)
         _by_key(at.radio, "tr_freq").set_value(freq)

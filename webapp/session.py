@@ -47,6 +47,8 @@ STATE_KEYS = frozenset(
      *(f"w_layer_{n}" for n in vsm.LAYERS)}
 )
 K_MILESTONE = "w_milestone"
+#: The Trends page's choices (link parameter -> widget key); restored from the link when the page opens.
+K_TREND = {"tfreq": "tr_freq", "tby": "tr_by", "tshow": "tr_metric", "tscale": "tr_same_scale", "tpairs": "tr_pair_order"}
 #: Session key: widget keys the app set outside a callback, to send to the browser (push_widget).
 K_PUSHED = "w_pushed"
 #: Session key: the map centre and zoom (lat, lon, zoom) the browser is known to show: the
@@ -203,6 +205,18 @@ def _init_widgets(vs: vsm.ViewState) -> None:
     ss[K_CMP] = vs.cmp
 
 
+def _trend_choices(ss) -> dict[str, str]:
+    """The Trends page's choices from its widgets, while the page shows them (else the link keeps its values)."""
+    out = {}
+    for name, key in K_TREND.items():
+        value = ss.get(key)
+        if name == "tscale" and isinstance(value, bool):  # a checkbox: "same scale in every chart"
+            value = "same" if value else "own"
+        if value in vsm.TREND_CHOICES[name]:
+            out[name] = value
+    return out
+
+
 def sync() -> vsm.ViewState:
     """The view state of this run: URL at the session's first run, then the widgets' values."""
     app_shell_guard()
@@ -246,6 +260,7 @@ def sync() -> vsm.ViewState:
         changes["cmp"] = ss[K_CMP]
     if ss.get(K_COLOR_BY) in vsm.COLOUR_MODES:
         changes["colour"] = ss[K_COLOR_BY]
+    changes.update(_trend_choices(ss))
     if all(k in ss for k in K_LAYER.values()):
         changes["layers"] = tuple(n for n, k in K_LAYER.items() if ss[k])
     vs = vs.replace(**changes)

@@ -21,6 +21,8 @@ Link parameters (all optional; a missing one means the default)::
     view    "app" or "briefing"                  view=briefing
     choro   colour districts by: CHORO_MODES     choro=fatalities
     colour  colour events by: COLOUR_MODES       colour=party  (default class: left out)
+    tfreq, tby, tshow, tscale, tpairs            Trends page: period, split, measure, scale, pair order
+            values in TREND_CHOICES              tfreq=week&tby=party (defaults left out)
     fmin    minimum fatalities, integer >= 0     fmin=10       (0: no minimum, left out)
     actor   actor text (case-insensitive, in     actor=Islamic%20State
             actor1/actor2), up to MAX_ACTOR_LENGTH characters
@@ -58,6 +60,14 @@ VIEWS = ("app", "briefing")
 CHORO_MODES = ("off", "events", "fatalities")
 #: "Colour events by" on the Map page (layers/events.py): truce class or alleged perpetrator.
 COLOUR_MODES = ("class", "party")
+#: The Trends page's choices (pages/trends.py), each a link parameter; the first value is the default.
+TREND_CHOICES = {
+    "tfreq": ("day", "week"),  # period of the charts
+    "tby": ("truce_class", "party", "held_by", "admin1_pcode", "none"),  # split by
+    "tshow": ("events", "fatalities"),  # what the charts count
+    "tscale": ("same", "own"),  # one scale for every small chart, or each its own
+    "tpairs": ("either", "ordered"),  # who fought whom: either way, or side 1 -> side 2
+}
 DEFAULT_CENTER = (35.0, 38.5)
 DEFAULT_ZOOM = 7
 MIN_ZOOM, MAX_ZOOM = 5, 16
@@ -80,7 +90,7 @@ MAX_VALUE_LENGTH = 200
 STREAMLIT_KEYS = ("embed", "embed_options")
 
 KEYS = ("page", "date", "start", "end", "layers", "class", "party", "gov", "lat", "lon", "z", "town", "view", "choro",
-        "colour", "fmin", "actor", "ev", "order", "cmp", "cfrom", "cto")
+        "colour", "fmin", "actor", "ev", "order", "cmp", "cfrom", "cto", *TREND_CHOICES)
 #: Longest accepted ``actor`` text and ``ev`` event id; largest ``fmin``.
 MAX_ACTOR_LENGTH = 60
 MAX_EVENT_ID_LENGTH = 120
@@ -122,6 +132,11 @@ class ViewState:
     view: str = "app"  # "app" or "briefing" (presentation view)
     choro: str = "off"  # colour districts by (CHORO_MODES)
     colour: str = "class"  # colour events by (COLOUR_MODES)
+    tfreq: str = "day"  # Trends page choices (TREND_CHOICES)
+    tby: str = "truce_class"
+    tshow: str = "events"
+    tscale: str = "same"
+    tpairs: str = "either"
     fmin: int = 0  # minimum fatalities (0 = no minimum)
     actor: str = ""  # actor text filter ("" = all)
     ev: str = ""  # event_id of the selected event
@@ -204,6 +219,7 @@ class ViewState:
             out["choro"] = self.choro
         if self.colour != default.colour:
             out["colour"] = self.colour
+        out.update({key: getattr(self, key) for key in TREND_CHOICES if getattr(self, key) != getattr(default, key)})
         out.update(self._event_query())
         return out
 
@@ -414,6 +430,7 @@ def _choices_and_dates(values: dict[str, str], notices: list[str]) -> dict:
         "view": _choice(values, "view", VIEWS, notices),
         "choro": _choice(values, "choro", CHORO_MODES, notices),
         "colour": _choice(values, "colour", COLOUR_MODES, notices),
+        **{key: _choice(values, key, allowed, notices) for key, allowed in TREND_CHOICES.items()},
     }
     for key in ("date", "start", "end", "cmp", "cfrom", "cto"):
         parsed = _date(values, key, notices)
