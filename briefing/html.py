@@ -124,9 +124,29 @@ _FIT_TEMPLATE = """
                            animate: false});
     map.getContainer().setAttribute('data-scm-fitted', String(map.getZoom()));
   }
+  // Fit again whenever the frame or a box changes size (the frame grows to the window, the legend
+  // opens or collapses, fonts arrive), until the reader moves the map: on a busy machine the first
+  // fit can run before the frame has its final height.
+  var moved = false, pending = null;
+  ['pointerdown', 'wheel', 'keydown'].forEach(function (t) {
+    map.getContainer().addEventListener(t, function () { moved = true; }, {passive: true});
+  });
+  function refit() {
+    if (moved) return;
+    clearTimeout(pending);
+    pending = setTimeout(fit, 50);
+  }
   fit();
   setTimeout(fit, 0);
-  window.addEventListener('resize', function () { setTimeout(fit, 50); });
+  window.addEventListener('resize', refit);
+  if (window.ResizeObserver) {
+    var watch = new ResizeObserver(refit);
+    watch.observe(map.getContainer());
+    map.getContainer().querySelectorAll('.leaflet-top.leaflet-left, .leaflet-bottom.leaflet-left, '
+      + '.leaflet-bottom.leaflet-right').forEach(function (el) {
+      Array.prototype.forEach.call(el.children, function (c) { watch.observe(c); });
+    });
+  }
 })();
 {% endmacro %}
 """

@@ -129,8 +129,8 @@ LAKE_ASSAD = [
     (35.905, 38.477), (35.888, 38.481), (35.904, 38.498), (35.890, 38.516), (35.904, 38.544), (35.894, 38.546),
 ]
 
-#: The frame of the "outside Syria" shading (lon/lat box), wider than any view of the app.
-FRAME = (30.0, 29.0, 48.0, 41.0)
+#: The frame of the "outside Syria" shading (lon/lat box), wider than any view of the app (MIN_ZOOM 5).
+FRAME = (0.0, 10.0, 80.0, 60.0)  # zoom 5 at 1920 px spans about 84 degrees of longitude
 #: Where the Tigris is the border (Turkey, then Iraq, on its far bank): the OCHA outline inside this box.
 TIGRIS_BOX = (42.20, 37.06, 42.40, 37.325)
 #: Same tolerance as the drawn country outline (layers/boundaries.py SIMPLIFY_DEG).
