@@ -312,6 +312,8 @@ if "events" in show:
     counts["events"] = ev.drawn
 if "towns" in show:
     towns = session.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
+    if vs.govs:  # the governorate filter applies to the cited towns too
+        towns = towns.loc[towns["admin1_pcode"].isin(vs.govs)]
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
 highlight, counts["changed"] = _changes_group(vs)  # compare mode: on both maps

@@ -421,6 +421,24 @@ def range_notes(events_all: pd.DataFrame, vs: vsm.ViewState, sel: pd.DataFrame) 
     return notes
 
 
+def _fit_governorates() -> None:
+    """The governorate filter changed: fit the map to the chosen governorates (all of Syria when none)."""
+    from webapp.search import fit_zoom
+
+    ss = st.session_state
+    vs = ss["vs"]
+    codes = list(ss.get(K_GOV) or [])
+    store, mtime = store_key()
+    gov = load_boundaries(store, mtime, 1)
+    chosen = gov.loc[gov["pcode"].isin(codes)] if codes else gov.iloc[0:0]
+    if not len(chosen):
+        ss["vs"] = vs.replace(lat=vsm.DEFAULT_CENTER[0], lon=vsm.DEFAULT_CENTER[1], zoom=vsm.DEFAULT_ZOOM)
+        return
+    x0, y0, x1, y1 = (float(v) for v in chosen.total_bounds)
+    ss["vs"] = vs.replace(lat=round((y0 + y1) / 2, vsm.COORD_DECIMALS), lon=round((x0 + x1) / 2, vsm.COORD_DECIMALS),
+                          zoom=fit_zoom((x0, y0, x1, y1)))
+
+
 def sidebar(vs: vsm.ViewState) -> None:
     """The filters shared by every page and the key figures of the current selection."""
     store, mtime = store_key()
@@ -446,6 +464,7 @@ def sidebar(vs: vsm.ViewState) -> None:
             options=list(vsm.GOV_CODES),
             format_func=governorate_label,  # "Idlib (SY07) · Idleb · إدلب": press form, code, OCHA, Arabic
             key=K_GOV,
+            on_change=_fit_governorates,
             placeholder="all governorates",
         )
         st.number_input(
