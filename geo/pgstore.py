@@ -52,6 +52,10 @@ CONNECT_TIMEOUT_S = 5
 #: (a web session's rerun runs in a new one) are closed by the next call of any thread.
 _conns: dict[tuple[int, str], psycopg.Connection] = {}
 _conns_lock = threading.Lock()
+#: (thread id, URL) -> the thread that last used the connection. Thread ids are reused (a rerun's new
+#: thread often gets the id of the run before), so a connection can pass to a thread that did not open
+#: it: it is checked first, having perhaps outlived a database restart (else that run says "unavailable").
+_owners: dict[tuple[int, str], threading.Thread] = {}
 _migrated: set[str] = set()  # URLs whose schema this process has brought up to date
 
 
@@ -105,6 +109,16 @@ def _close_ended_threads() -> None:
         conn.close()
 
 
+def _alive(conn: psycopg.Connection) -> psycopg.Connection | None:
+    """``conn`` if it still reaches its server (one round trip), else None (and it is closed)."""
+    try:
+        conn.execute("SELECT 1")
+    except (psycopg.OperationalError, psycopg.InterfaceError):  # e.g. the server restarted since
+        conn.close()
+        return None
+    return conn
+
+
 def _password(url: str) -> str:
     """The password a URL carries ("" when none)."""
     try:
@@ -148,6 +162,8 @@ class PgStore:
         """This thread's connection (a new one when there is none or it broke), schema migrated."""
         key = (threading.get_ident(), self._url)
         conn = _conns.get(key)
+        if conn is not None and _owners.get(key) is not threading.current_thread():
+            conn = _alive(conn)  # left by an ended thread with this id
         if conn is None or conn.closed or conn.broken:
             _close_ended_threads()
             conn = psycopg.connect(
@@ -155,6 +171,7 @@ class PgStore:
             )
             with _conns_lock:
                 _conns[key] = conn
+        _owners[key] = threading.current_thread()
         if self._url not in _migrated:
             try:
                 migrate(conn)

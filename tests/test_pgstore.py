@@ -11,10 +11,7 @@ password authentication. Where neither is possible the tests skip saying why; wi
 from __future__ import annotations
 
 import os
-import shutil
 import string
-import subprocess
-import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -23,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from _data_helpers import admin1_gdf, outline_gdf, run_cli, ucdp_row, write_ucdp
+from _pg import PASSWORD, admin, secret, throwaway_cluster, unavailable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
@@ -31,59 +29,9 @@ from geo.frames import KINDS, canonical
 from geo.schema import InputError
 from geo.store import Store, StoreError, open_store, store_version
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
-PASSWORD = "s3cret-Pw"  # the throwaway cluster's; the tests check it is never shown
 FX = {"outline": outline_gdf(), "admin1": admin1_gdf()}
-
-
-def _unavailable(reason: str):
-    """Skip (fail under CI=true): the database tests must run in CI."""
-    message = f"no PostgreSQL/PostGIS server for the team-store tests: {reason}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: failing instead of skipping)")
-    pytest.skip(message)
-
-
-def _as_server_user(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its programs as ``postgres`` then."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-class Cluster:
-    """A throwaway PostgreSQL cluster in a temporary folder, reached through a Unix socket."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="monitor-pg-"))
-        self.data = self.dir / "data"
-        (self.dir / "pw").write_text(PASSWORD + "\n")
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-            shutil.chown(self.dir / "pw", "postgres")
-        self._run(PG_BIN / "initdb", "-D", self.data, "-U", "monitor", "--auth=scram-sha-256",
-                  f"--pwfile={self.dir / 'pw'}", "-E", "UTF8", "--locale=C.UTF-8")
-        self.start()
-
-    def _run(self, *cmd) -> None:
-        done = subprocess.run(_as_server_user([str(c) for c in cmd]), capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise RuntimeError(f"{cmd[0]} failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
-
-    def start(self) -> None:
-        opts = f"-c listen_addresses='' -c unix_socket_directories={self.dir} -c fsync=off"
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.dir / "log", "-o", opts, "-w", "start")
-
-    def stop(self) -> None:
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
-
-    def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://monitor:{PASSWORD}@/{dbname}?host={self.dir}"
-
-    def remove(self) -> None:
-        try:
-            self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
+_unavailable = unavailable  # the cluster and its skip rule live in tests/_pg.py (shared with the two-server test)
+_admin, _secret = admin, secret
 
 
 @pytest.fixture(scope="module")
@@ -93,37 +41,8 @@ def server():
     if external:
         yield external, None
         return
-    if not (PG_BIN / "initdb").exists():
-        _unavailable(f"{PG_BIN / 'initdb'} not found (apt-get install postgresql-15-postgis-3)")
-    if not POSTGIS_CONTROL.exists():
-        _unavailable("PostGIS is not installed (apt-get install postgresql-15-postgis-3)")
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        _unavailable("running as root without runuser to start PostgreSQL as the postgres user")
-    try:
-        cluster = Cluster()
-    except (RuntimeError, OSError, KeyError, LookupError) as exc:
-        _unavailable(f"the throwaway cluster did not start ({exc})")
-    try:
-        with _admin(cluster.url()) as conn:  # PostGIS once, copied into each test's database (fast)
-            conn.execute("CREATE DATABASE monitor_template")
-        with _admin(cluster.url("monitor_template")) as conn:
-            conn.execute("CREATE EXTENSION postgis")
+    with throwaway_cluster("monitor_template") as cluster:
         yield cluster.url(), cluster
-    finally:
-        cluster.remove()
-
-
-def _secret(url: str) -> str:
-    """The password a URL carries (the tests check it is never shown)."""
-    import psycopg.conninfo
-
-    return str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
-
-
-def _admin(url: str):
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True, connect_timeout=10)
 
 
 @pytest.fixture

@@ -52,10 +52,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(store: Path, log_path: Path):
-    """``streamlit run app.py`` on a free port with ``store`` as workspace; yields its URL."""
+def running_app(store: Path, log_path: Path, env: dict[str, str] | None = None):
+    """``streamlit run app.py`` on a free port with ``store`` as workspace; yields its URL.
+
+    ``env``: more environment variables for the server (e.g. ``MONITOR_DATABASE_URL``).
+    """
     port = _free_port()
-    env = {**os.environ, "MONITOR_STORE": str(store)}
+    env = {**os.environ, "MONITOR_STORE": str(store), **(env or {})}
     log = Path(log_path).open("w")
     proc = subprocess.Popen(
         [
