@@ -12,6 +12,7 @@ from webapp.vendor import ensure_vendor
 
 st.set_page_config(page_title="Syria Ceasefire Monitor", page_icon="🗺️", layout="wide")  # emoji: no icon fetched from the web
 ensure_vendor()  # the local Leaflet files must exist before the first map renders
+session.frame_guard()  # another site framing the app sees a message, not the app (clickjacking)
 
 #: The Map page is the default, served at the app's root ("/"); Streamlit then gives it no path of
 #: its own, so MAP_PATH serves the same script at "/map" (hidden from the menu; the README's Pages

@@ -29,6 +29,8 @@ STORE_HINTS: dict[str, str] = {
     "foreign_layers": " with --store (or $MONITOR_STORE)",
     "unavailable": "; check that the database server runs and $MONITOR_DATABASE_URL names it",
     "database_configured": "; unset $MONITOR_DATABASE_URL to write a GeoPackage",
+    "locked": "; try again when that program (a database browser?) has closed it",
+    "disk_full": "; free some space (or give a store on another disk with --store) and run it again",
 }
 
 

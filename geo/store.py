@@ -14,6 +14,7 @@ once do not lose each other's rows.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import glob
 import os
@@ -44,7 +45,9 @@ class StoreError(ValueError):
         (the process is read-only: ``MONITOR_READONLY``), ``unreadable``
         (not a GeoPackage, damaged, or not readable), ``foreign_layers`` (a GeoPackage holding other
         data, listed or not: a write would drop it), ``busy`` (another writer held the lock longer
-        than ``LOCK_TIMEOUT_S``). The team database (``geo.pgstore``) adds ``unavailable`` (its server
+        than ``LOCK_TIMEOUT_S``), ``locked`` (another program, e.g. a database tool, holds SQLite's
+        lock on the file), ``disk_full`` (a write ran out of disk space; nothing was written).
+        The team database (``geo.pgstore``) adds ``unavailable`` (its server
         cannot be reached; the next call reconnects), ``duplicate_ids`` (one event ID twice in a
         write), ``unwritable`` (a value PostgreSQL refuses), ``schema`` (its tables cannot be created or
         migrated: no right to) and, for a GeoPackage written while a
@@ -68,6 +71,39 @@ READONLY_ENV = "MONITOR_READONLY"
 def read_only() -> bool:
     """True when the process is read-only (``MONITOR_READONLY`` set to 1, true or yes)."""
     return os.environ.get(READONLY_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+#: SQLite's words (through GDAL or ``sqlite3``) for a file another program holds locked.
+_LOCKED_WORDS = ("database is locked", "database table is locked")
+#: SQLite's and the system's words for a full disk.
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+#: A write that fails with less free space than this (bytes) in the store's folder ran out of disk:
+#: GDAL's message may name only the statement that failed ("no such table: gpkg_contents").
+FULL_DISK_BYTES = 1 << 20
+
+
+def _locked(exc: Exception, path: Path) -> StoreError | None:
+    """``locked`` when ``exc`` (GDAL's or sqlite3's) says another program holds the file, else None."""
+    if any(word in str(exc).lower() for word in _LOCKED_WORDS):
+        return StoreError(
+            "locked", path, f"the store {path} is locked by another program: nothing was read or written"
+        )
+    return None
+
+
+def _disk_full(exc: Exception, folder: Path, path: Path) -> StoreError | None:
+    """``disk_full`` when a failed write ran out of space (by its words, errno or the folder's free space)."""
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    full = full or any(word in str(exc).lower() for word in _FULL_WORDS)
+    if not full:
+        try:
+            info = os.statvfs(folder)
+        except OSError:  # the folder vanished: not a question of space
+            return None
+        full = info.f_bavail * info.f_frsize < FULL_DISK_BYTES
+    if full:
+        return StoreError("disk_full", path, f"the disk is full: nothing was written to the store {path}")
+    return None
 
 
 #: Seconds a writer waits for another one before it gives up with ``busy``.
@@ -132,7 +168,9 @@ class Store:
         except pyogrio.errors.DataSourceError as exc:  # garbage, a damaged file, no read permission
             # GDAL's advice on driver prefixes ("It might help to specify...") does not apply to a store
             detail = str(exc).split("; It might help", 1)[0]
-            raise StoreError("unreadable", self.path, f"the store {self.path} is not a GeoPackage ({detail})") from None
+            raise _locked(exc, self.path) or StoreError(
+                "unreadable", self.path, f"the store {self.path} is not a GeoPackage ({detail})"
+            ) from None
         return [str(name) for name, _ in names]
 
     def layers(self) -> list[str]:
@@ -177,16 +215,20 @@ class Store:
         try:
             with contextlib.closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)) as db:
                 names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
-        except sqlite3.DatabaseError as exc:  # locked, damaged: the same word as GDAL's refusal
-            raise StoreError("unreadable", self.path, f"the store {self.path} cannot be read ({exc})") from None
+        except sqlite3.DatabaseError as exc:  # locked by another program, damaged: as GDAL's refusal
+            raise _locked(exc, self.path) or StoreError(
+                "unreadable", self.path, f"the store {self.path} cannot be read ({exc})"
+            ) from None
         indexes = tuple(f"rtree_{layer}_" for layer in listed)
         return [n for n in names if n not in listed and not n.startswith(("gpkg", "sqlite_", *indexes))]
 
     def _read_raw(self, kind: str):
         try:
             return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # damaged inside
-            raise StoreError("unreadable", self.path, f"the store {self.path} cannot be read ({exc})") from None
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # damaged inside, locked
+            raise _locked(exc, self.path) or StoreError(
+                "unreadable", self.path, f"the store {self.path} cannot be read ({exc})"
+            ) from None
 
     def read(self, kind: str) -> pd.DataFrame:
         """The stored records of ``kind`` in canonical form (empty canonical frame when absent).
@@ -222,7 +264,12 @@ class Store:
         check_kind(kind)
         if kind not in self.layers():
             return 0
-        return int(pyogrio.read_info(self.path, layer=kind)["features"])
+        try:
+            return int(pyogrio.read_info(self.path, layer=kind)["features"])
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # locked since layers()
+            raise _locked(exc, self.path) or StoreError(
+                "unreadable", self.path, f"the store {self.path} cannot be read ({exc})"
+            ) from None
 
     @contextlib.contextmanager
     def lock(self, timeout_s: float | None = None):
@@ -278,21 +325,35 @@ class Store:
             return
         self.check_writable()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(self.path, create=False) as tmp:  # GDAL must create the file itself
-            layers = {kind: None for kind in self.layers()}
-            layers.update(changes)
-            written = 0
-            for kind, frame in layers.items():
-                raw = self._read_raw(kind) if frame is None else to_text(kind, frame)
-                if len(raw) == 0:
-                    continue
-                write_layer(raw, tmp, kind)
-                written += 1
-            if written == 0:
-                # every layer is empty: an empty but valid GeoPackage
-                write_layer(
-                    to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True
-                )
+        try:
+            with atomic_path(self.path, create=False) as tmp:  # GDAL must create the file itself
+                try:
+                    self._write_layers(tmp, changes)
+                except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+                    # measured while the partial file still fills the disk (atomic_path then removes it)
+                    full = _disk_full(exc, tmp.parent, self.path)
+                    if full is None:  # not a question of space: as it came
+                        raise
+                    raise full from None
+        except OSError as exc:  # the flush or the rename ran out of space
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise _disk_full(exc, self.path.parent, self.path) from None
+
+    def _write_layers(self, tmp: Path, changes: dict[str, pd.DataFrame]) -> None:
+        """Write the store's layers, with ``changes`` applied, into the new GeoPackage ``tmp``."""
+        layers = {kind: None for kind in self.layers()}
+        layers.update(changes)
+        written = 0
+        for kind, frame in layers.items():
+            raw = self._read_raw(kind) if frame is None else to_text(kind, frame)
+            if len(raw) == 0:
+                continue
+            write_layer(raw, tmp, kind)
+            written += 1
+        if written == 0:
+            # every layer is empty: an empty but valid GeoPackage
+            write_layer(to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True)
 
 
 def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False) -> None:

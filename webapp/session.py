@@ -90,6 +90,8 @@ STORE_WORDS = {
     "busy": "is being written by another import; try again in a minute",
     "unavailable": "is unavailable (its database server cannot be reached; every page load tries again)",
     "schema": "is a database where this app cannot create or migrate its tables (ask its administrator)",
+    "locked": "is locked by another program (a database tool has it open); try again when it has finished",
+    "disk_full": "could not be written: the disk is full (free some space and try again)",
 }
 
 
@@ -135,6 +137,7 @@ def show_store_problem(store: str, mtime: float) -> None:
     fix = (
         "Your imported data shows again once the database answers (MONITOR_DATABASE_URL names it)."
         if code in ("unavailable", "schema")  # the team database (geo.pgstore): no file to replace
+        else "Do not replace the file: close the program that holds it." if code == "locked"
         else "To fix it, replace the file with a backup, or move it away: the next import creates a new "
         "store (MONITOR_STORE names another file)."
     )
@@ -368,6 +371,32 @@ def read_only_server(address: str | None = None) -> bool:
     if address not in LOOPBACK:
         os.environ[READONLY_ENV] = "1"
     return read_only()
+
+
+#: Covers the app when its page is framed by another site (security audit, findings 4 and 19):
+#: Streamlit cannot send ``X-Frame-Options``. Fixed text, no user input. The maps' own iframes are
+#: inside the app page; this runs in the app page itself (``st.html``, not a component frame).
+FRAME_GUARD = """<style>[data-testid="stElementContainer"]:has(#scm-frame-guard-script) { display: none; }</style>
+<script id="scm-frame-guard-script">
+(function () {
+  if (window.top === window.self || document.getElementById("scm-frame-guard")) return;
+  try { if (window.top.location.origin === window.location.origin) return; } catch (e) {}
+  var cover = document.createElement("div");
+  cover.id = "scm-frame-guard";
+  cover.setAttribute("role", "alert");
+  cover.style.cssText = "position:fixed;inset:0;z-index:2147483647;background:#fff;color:#111;" +
+    "font:18px sans-serif;padding:3em;";
+  cover.textContent = "The Syria Ceasefire Monitor cannot be used inside another site's page. " +
+    "Open it directly in its own tab.";
+  document.documentElement.appendChild(cover);
+  document.body.style.visibility = "hidden";
+})();
+</script>"""
+
+
+def frame_guard() -> None:
+    """Cover the app with a message when another site's page frames it (clickjacking); see FRAME_GUARD."""
+    st.html(FRAME_GUARD, unsafe_allow_javascript=True)  # fixed script: no user text in it
 
 
 def show_notices() -> None:
