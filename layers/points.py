@@ -39,6 +39,42 @@ _TEMPLATE = """
     var head = v[n + 1] ? '<div class="scm-synthetic">' + spec.syntheticNote + "</div>" : "";
     return '<div class="scm-popup">' + head + "<table>" + rows + "</table><small>" + v[n] + "</small></div>";
   }
+  // Leaflet.markercluster adds a group's markers in chunks (chunkedLoading) once the group joins
+  // the map; until the last chunk its new clusters have empty bounds.  A map move in between (a
+  // slow, loaded browser; st_folium moving the map in the same rerun) ran _moveEnd/_zoomEnd over
+  // them: "Cannot read properties of undefined (reading 'lat')" (security audit, finding 18).  So
+  // a move while loading is held and replayed when the last chunk is in, and a group that has left
+  // the map (replaced by the next rerun) ignores moves and keeps the rest of its chunks for a
+  // later return to the map instead of clustering them against a map it no longer has.
+  var clusterProto = L.MarkerCluster && L.MarkerCluster.prototype;
+  if (clusterProto && !clusterProto.scmGuarded) {
+    var addChildren = clusterProto._recursivelyAddChildrenToMap;  // a removed group's last chunk ends here
+    clusterProto._recursivelyAddChildrenToMap = function () {
+      if (this._group._map) { return addChildren.apply(this, arguments); }
+    };
+    clusterProto.scmGuarded = true;
+  }
+  function guardLoading(group) {
+    var loading = false, missed = false;
+    group.options.chunkProgress = function (done, total) {
+      loading = done < total;
+      if (!loading && missed) {
+        missed = false;
+        setTimeout(function () { if (group._map) { group._zoomEnd(); } }, 0);  // moves the clusters too
+      }
+    };
+    ["_moveEnd", "_zoomEnd", "_addLayer"].forEach(function (k) {
+      var f = group[k];
+      group[k] = function (layer) {
+        if (!this._map) {
+          if (k === "_addLayer") { this._needsClustering.push(layer); }
+          return;
+        }
+        if (loading && k !== "_addLayer") { missed = true; return; }
+        return f.apply(this, arguments);
+      };
+    });
+  }
   spec.groups.forEach(function (g) {
     var target = parent;
     if (spec.cluster && typeof L.markerClusterGroup === "function") {
@@ -58,6 +94,7 @@ _TEMPLATE = """
       });
       target.options.scmKind = spec.kind;
       target.options.scmGroup = g.key;
+      guardLoading(target);
       parent.addLayer(target);
     }
     g.rows.forEach(function (r) {
