@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
@@ -118,7 +119,7 @@ async def _poll(s: Session, check, what: str, step: float = 0.15):
     while True:
         try:
             value = await check()
-        except Exception:  # a frame detached or a navigation under way: poll again
+        except PlaywrightError:  # a frame detached or a navigation under way: poll again
             value = None
         if value:
             return value
