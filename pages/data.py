@@ -39,16 +39,6 @@ K_REFUSAL = "import_refusal"  # problems to show after the rerun that offers the
 NO_ORDER = "(not needed)"
 
 
-#: What the Data page advises when the store refuses an import, by ``StoreError`` code (else: move it away).
-STORE_ADVICE = {
-    "locked": "Close the program that holds it (a database browser?) and import again; do not replace the file.",
-    "disk_full": "Free some space on the server's disk and import again.",
-    "busy": "Another import is being written; import again when it ends.",
-    "unavailable": "The database server cannot be reached; import again when it is back.",
-    "read_only_mode": "This server does not accept imports.",
-}
-
-
 def _options(fmt: str, kind: str, mapping: str, fix: bool, layer: str, order: str) -> dict:
     """The importer's options from the form's controls (the same options as the CLI's flags)."""
     options = {"fix": fix}
@@ -144,11 +134,9 @@ def _import(uploads: list, fmt: str, options: dict) -> None:
             _show_refusal([_without_folder(p, folder) for p in exc.problems], main)
             return
         except StoreError as exc:  # the store cannot be written: name the file, say what to do
-            advice = STORE_ADVICE.get(exc.code, "Move it away (a new store is created at the next import) or ask "
-                                                "whoever runs this server to point it at another store.")
             st.error(
                 f"Nothing was imported: the workspace store {session.md_text(exc.path.name)} "
-                f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. {advice}"
+                f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. {session.store_advice(exc.code)}"
             )
             return
         except OSError as exc:  # the disk is full or the folder not writable: nothing was written

@@ -128,22 +128,33 @@ def _catalog(store: str):
     return Catalog(readable_store(store))
 
 
+#: What the page advises for a ``geo.store.StoreError`` code (reading the store or importing into it).
+STORE_ADVICE = {
+    "unavailable": "Your imported data shows again once the database answers (MONITOR_DATABASE_URL names it).",
+    "schema": "Your imported data shows again once the database answers (MONITOR_DATABASE_URL names it).",
+    "locked": "Do not replace the file: close the program that holds it (a database browser?), then try again.",
+    "disk_full": "Free some space on the server's disk, then try again.",
+    "busy": "Another import is being written; try again when it ends.",
+    "read_only_mode": "This server does not accept imports.",
+}
+STORE_ADVICE_OTHERWISE = ("To fix it, replace the file with a backup, or move it away: the next import creates a new "
+                          "store (MONITOR_STORE names another file).")
+
+
+def store_advice(code: str) -> str:
+    """What to do about a store that failed with ``code`` (:data:`STORE_ADVICE`, else replace or move it)."""
+    return STORE_ADVICE.get(code, STORE_ADVICE_OTHERWISE)
+
+
 def show_store_problem(store: str, mtime: float) -> None:
     """An error naming the store file that cannot be read (its name, not a server path), if any."""
     problem = store_problem(store, mtime)
     if problem is None:
         return
     code, name = problem
-    fix = (
-        "Your imported data shows again once the database answers (MONITOR_DATABASE_URL names it)."
-        if code in ("unavailable", "schema")  # the team database (geo.pgstore): no file to replace
-        else "Do not replace the file: close the program that holds it." if code == "locked"
-        else "To fix it, replace the file with a backup, or move it away: the next import creates a new "
-        "store (MONITOR_STORE names another file)."
-    )
     st.error(
         f"The workspace store {md_text(name)} {STORE_WORDS.get(code, 'cannot be used')}. "
-        f"The pages show the shipped data only, without your imported data. {fix}"
+        f"The pages show the shipped data only, without your imported data. {store_advice(code)}"
     )
 
 
