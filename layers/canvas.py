@@ -15,7 +15,7 @@ the date-dependent layers on every slider move, and marker clustering adds and r
 markers on every zoom.  So the renderer places each shape by the rank of its
 ``options.scmKind`` (set by every layer module before the shape is added):
 
-    district (10) < zone and anything untagged (20) < boundary (30) < event (40) < town (50)
+    district (10) < zone and anything untagged (20) < cell (25) < boundary (30) < event (40) < town (50)
 
 and, within a rank, in the order added.  Untagged shapes (zone casings, other pages' layers,
 cluster spider legs) rank with the zones: where the overlay pane used to put them.
@@ -41,7 +41,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 #: Drawing rank of each ``options.scmKind``: higher is drawn later (on top) and wins the mouse.
-RANKS: dict[str, int] = {"district": 10, "zone": 20, "boundary": 30, "event": 40, "town": 50}
+RANKS: dict[str, int] = {"district": 10, "zone": 20, "cell": 25, "boundary": 30, "event": 40, "town": 50}
 #: Rank of shapes without a known kind (the zones' rank: where the overlay pane put them).
 OTHER_RANK = 20
 

@@ -16,12 +16,14 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo import grid
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
 from geo.vocabulary import (
     EVENT_OUTLINE,
     GEO_PRECISION,
     LAYER,
     PERPETRATOR_PARTIES,
+    UNCLASSIFIED,
     class_label,
     held_label,
     party_label,
@@ -232,6 +234,13 @@ class EventsLayer:
     not_drawn: int
     synthetic: int
     counts: dict[str, int]
+    #: "points" (every drawable event a point), "cells" or "mixed" (``geo.grid.split``).
+    mode: str = "points"
+    #: Events counted in cells or at centres instead of drawn one by one.
+    aggregated: int = 0
+    #: Grid cells drawn and their size in degrees (0 when none).
+    cells: int = 0
+    cell_size: float = 0.0
 
 
 def _placed(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -342,3 +351,99 @@ def events_layer(
         selected_marker(lat, lon, safe_colour(colours.get(key, UNCLASSIFIED_COLOUR)), popup_fields(row)).add_to(fg)
         counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + 1
     return EventsLayer(group=fg, drawn=drawn, hollow=hollow, not_drawn=n - drawn, synthetic=synthetic, counts=counts)
+
+
+def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArrays:
+    """What :func:`event_overlay` needs of each event, as arrays: compute once per loaded frame.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        As :func:`events_layer`.
+    color_by : {"class", "party"}
+        The categories the arrays' ``codes`` index (:func:`colour_scheme`, then unclassified).
+
+    Returns
+    -------
+    geo.grid.EventArrays
+        Row for row with ``events``; ``take`` selects the rows of a filtered frame.
+    """
+    x, y, prec, drawable = _placed(events)
+    colours, _labels = colour_scheme(color_by)
+    keys = (*colours, "")
+    codes = grid.category_codes(_text(events, "party1" if color_by == "party" else "truce_class"), list(keys))
+    fat = (pd.to_numeric(events["fatalities"], errors="coerce").to_numpy(dtype=float) if "fatalities" in events
+           else np.full(len(events), np.nan))
+    units = grid.units_of(prec, _text(events, "admin1_pcode"), _text(events, "admin2_pcode"))
+    return grid.EventArrays(x, y, drawable, np.isin(prec, SOLID_PRECISIONS), fat, codes, units,
+                            _text(events, "dataset") == "synthetic", keys)
+
+
+def _aggregates(a: grid.EventArrays, sp: grid.Split, color_by: str, zoom: float):
+    """(``layers.aggregate.CellRows``, cells, centres) of the events ``sp`` aggregates."""
+    from layers.aggregate import CellRows
+
+    colours, labels = colour_scheme(color_by)
+    k = len(a.categories)
+    c, m = sp.cells, sp.centres
+    cells = grid.grid_cells(a.x[c], a.y[c], a.codes[c], a.fatalities[c], k, grid.cell_degrees(zoom))
+    centres = grid.centre_counts(a.x[m], a.y[m], a.codes[m], a.fatalities[m], k, a.units[m])
+    element = CellRows(cells, centres, [*colours.values(), UNCLASSIFIED_COLOUR], [*labels.values(), UNCLASSIFIED.label])
+    return element, cells, centres
+
+
+def event_overlay(
+    events: pd.DataFrame,
+    *,
+    lat: float,
+    lon: float,
+    zoom: float,
+    color_by: str = "class",
+    selected: str = "",
+    name: str = LAYER_NAME,
+    limit: int = grid.POINT_LIMIT,
+    arrays: grid.EventArrays | None = None,
+) -> EventsLayer:
+    """The Map page's events: points while few, counts per grid cell when many (``geo.grid.split``).
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        As :func:`events_layer`.
+    lat, lon, zoom : float
+        The map's view: the cells' size follows the zoom; from ``geo.grid.POINTS_ZOOM`` the
+        events around the centre are drawn as points when they are few enough.
+    color_by, selected, name
+        As :func:`events_layer` (the selected event is always drawn as a point).
+    limit : int
+        Most events drawn as points.
+    arrays : geo.grid.EventArrays, optional
+        :func:`event_arrays` of ``events`` (row for row, same ``color_by``), computed once and
+        cached by the caller; computed here when not given.
+
+    Returns
+    -------
+    EventsLayer
+        ``mode``, ``aggregated``, ``cells`` and ``cell_size`` say what was aggregated; ``drawn``
+        counts every event on the map, as a point or in a count.
+    """
+    a = arrays if arrays is not None else event_arrays(events, color_by)
+    sp = grid.split(a.x, a.y, a.drawable, a.precise, lat=lat, lon=lon, zoom=zoom, limit=limit)
+    if sp.mode == "points":
+        return events_layer(events, color_by=color_by, selected=selected, name=name)
+    points = sp.points
+    if selected:
+        points = points | (events["event_id"].to_numpy() == selected)
+    layer = events_layer(events.loc[points], color_by=color_by, selected=selected, name=name)
+    element, cells, centres = _aggregates(a, sp, color_by, zoom)
+    element.add_to(layer.group)
+    counts = dict(layer.counts)
+    in_counts = cells.by_category.sum(axis=0) + centres.by_category.sum(axis=0)
+    for key, n in zip(a.categories, in_counts.tolist(), strict=True):
+        if n:
+            counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + int(n)
+    drawn = int(a.drawable.sum())
+    return EventsLayer(group=layer.group, drawn=drawn, hollow=int((a.drawable & ~a.precise).sum()),
+                       not_drawn=len(events) - drawn, synthetic=int((a.synthetic & a.drawable).sum()), counts=counts,
+                       mode=sp.mode, aggregated=int(sp.cells.sum() + sp.centres.sum()),
+                       cells=len(cells) + len(centres), cell_size=cells.size)

@@ -115,7 +115,7 @@ def _event_rows(color_by: str, synthetic: bool) -> str:
 
 
 def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, color_by: str = "class",
-                synthetic: bool = False, context: bool = False) -> str:
+                synthetic: bool = False, context: bool = False, aggregated: bool = False) -> str:
     """Legend HTML for the layers shown (all text escaped, colours validated).
 
     Parameters
@@ -128,6 +128,8 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
         Add a warning that the events include synthetic test data.
     context : bool
         Explain the geographic context (``layers.context.legend_rows``).
+    aggregated : bool
+        Explain the squares and centre rings of events counted instead of drawn (``layers/aggregate.py``).
 
     Returns
     -------
@@ -140,6 +142,12 @@ def legend_html(*, zones: bool = True, events: bool = True, towns: bool = True, 
     if events:
         title = "Events by alleged perpetrator" if color_by == "party" else "Events by truce class"
         parts.append(f"<h4>{esc(title)}</h4>{_event_rows(color_by, synthetic)}")
+        if aggregated:
+            parts.append(
+                "<div>when too many to draw one by one: a disc per square of the grid, its area = the events in "
+                "the square, its colour = their most frequent kind; dashed rings = events located only to a "
+                "district or governorate; zoom in for single events</div>"
+            )
     if towns:
         parts.append(
             f"<h4>{esc(LAYER['towns'].label)}</h4><div>ring size = citing sources; ring colour = holder on the control date; "

@@ -28,6 +28,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import control as ctl
+from geo import grid
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
@@ -35,7 +36,7 @@ from layers.assets import add_view_in_address_bar, base_map, fill_frame
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
 from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
-from layers.events import events_layer
+from layers.events import event_arrays, event_overlay
 from layers.legend import add_legend, add_note
 from layers.safe import esc
 from layers.towns import towns_layer
@@ -50,6 +51,8 @@ from webapp.search import render_place_search
 #: The map's height in pixels where the window's height is unknown (AppTest, a first paint);
 #: in the browser the map fills the window's height (MAP_CSS).
 MAP_HEIGHT = 640
+#: Most rows of the table of events located only to Syria (the export has them all).
+COUNTRY_ROWS = 1000
 #: Layout of the Map page: top padding cut to the height of Streamlit's (transparent) header bar,
 #: which would otherwise lie over the map's top edge, and the map iframe as tall as the window
 #: less the padding above and below it (a floor keeps it usable in a small window); when two maps
@@ -206,6 +209,24 @@ events_all = session.load_events(store, mtime)
 events = session.filtered_events(events_all, vs)
 official = session.boundaries_official(store, mtime)
 
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _event_arrays(store: str, mtime: float, color_by: str):
+    """What the events layer needs of every loaded event, as arrays (``layers.events.event_arrays``):
+    computed once per store version and colouring, shared by every session (read-only)."""
+    return event_arrays(session.load_events(store, mtime), color_by)
+
+
+def _positions(events_all: pd.DataFrame, events: pd.DataFrame):
+    """Row positions in ``events_all`` of the rows of ``events`` (a filtered selection of it)."""
+    index = events_all.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return events.index.to_numpy()
+    return index.get_indexer(events.index)
+
+
+arrays = _event_arrays(store, mtime, color_by)
 # --- compare two dates (cmp= in the link) ------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def _changed_areas(store: str, mtime: float, d1: str, d2: str):
@@ -278,7 +299,8 @@ if "boundaries" in show:
     gov = session.load_boundaries(store, mtime, 1)
     country = session.load_boundaries(store, mtime, 0)
     boundaries_layer(gov, country, official=official).add_to(m)
-synthetic_any = bool(len(events_all)) and bool((events_all["dataset"] == "synthetic").any())
+synthetic_any = bool(arrays.synthetic.any())
+many = int(arrays.drawable.sum()) > grid.POINT_LIMIT  # the map may count events per square (geo/grid.py)
 add_legend(
     m,
     zones="zones" in show,
@@ -287,6 +309,7 @@ add_legend(
     color_by=color_by,
     synthetic=synthetic_any,
     context="context" in show,
+    aggregated=many,
 )
 if vs.choro != "off":
     add_choropleth_legend(m, vs.choro, zones="zones" in show)
@@ -307,7 +330,9 @@ if "zones" in show:
     groups.append(zone_layer(zones, name=f"Control zones on {day}"))
     counts["zones"] = len(zones)
 if "events" in show:
-    ev = events_layer(events, color_by=color_by, selected=vs.ev)  # vs.ev: the row chosen in the event list
+    # points while few; counts per square (by zoom) when many; vs.ev: the row chosen in the event list
+    ev = event_overlay(events, lat=vs.lat, lon=vs.lon, zoom=vs.zoom, color_by=color_by, selected=vs.ev,
+                       arrays=arrays.take(_positions(events_all, events)), limit=grid.POINT_LIMIT)
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
@@ -316,6 +341,11 @@ if "towns" in show:
         towns = towns.loc[towns["admin1_pcode"].isin(vs.govs)]
     groups.append(towns_layer(towns, date_label=day))
     counts["towns"] = len(towns)
+if "events" in show and ev.mode != "points":
+    with left:  # a rerun adopts the map's current view (session.sync), so the events around it are drawn
+        st.button("Show the events here", key="w_events_here", icon=":material/my_location:",
+                  help=f"Too many events to draw one by one: they are counted per square. From zoom {grid.POINTS_ZOOM}, "
+                  f"this draws the events around the map's centre one by one (at most {grid.POINT_LIMIT:,}).")
 highlight, counts["changed"] = _changes_group(vs)  # compare mode: on both maps
 groups.extend(highlight)
 
@@ -329,7 +359,8 @@ groups.extend(highlight)
 ss = st.session_state
 # (``vs.cmp is None``: entering or leaving compare mode moves the map into or out of a column,
 # so Streamlit mounts a new frame.)
-base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, official, store, mtime, vs.cmp is None)
+base_sig = (origin, tuple(sorted(show)), color_by, vs.choro, synthetic_any, many, official, store, mtime,
+            vs.cmp is None)
 fresh_frame = ss.get("map_args") is None or ss.get("map_base_sig") != base_sig or ss.get("page_prev") != "map"
 if fresh_frame or ss.get(session.K_VIEW_COMMANDED):
     ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
@@ -376,6 +407,10 @@ if "events" in show:
     line = f"Violation points {vs.start:%Y-%m-%d} to {vs.end:%Y-%m-%d}: {counts['events']} drawn"
     if "events" in show and ev.hollow:
         line += f" ({ev.hollow} located only to a district or governorate centre, drawn hollow)"
+    if ev.aggregated:
+        line += (f"; {ev.aggregated:,} of them counted in {ev.cells:,} discs (squares of {ev.cell_size:g}°) and district or "
+                 f"governorate centres, as more than {grid.POINT_LIMIT:,} are too many to draw one by one (zoom in "
+                 f"to {grid.POINTS_ZOOM} or closer and press \"Show the events here\", or narrow the filters)")
     if ev.not_drawn:
         line += f"; {ev.not_drawn} located only to the country are listed below, not drawn"
     if ev.synthetic:
@@ -406,7 +441,9 @@ if len(country):
         st.caption(esc(f"These events are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
         headers = {"date_start": "From", "date_end": "To", "actor1": "Side 1", "actor2": "Side 2",
                    "event_type": "Type", "fatalities": "Fatalities", "dataset": "Dataset", "event_id": "Event id"}
-        table = pd.DataFrame(country[[c for c in headers if c in country.columns]]).copy()
+        if len(country) > COUNTRY_ROWS:
+            st.caption(f"The first {COUNTRY_ROWS:,} of {len(country):,}; the Events CSV of the share panel has them all.")
+        table = pd.DataFrame(country[[c for c in headers if c in country.columns]].head(COUNTRY_ROWS)).copy()
         for c in ("date_start", "date_end"):
             if c in table.columns:
                 table[c] = pd.to_datetime(table[c]).dt.strftime("%Y-%m-%d")

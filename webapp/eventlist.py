@@ -41,6 +41,9 @@ SORTS = {
 COLUMNS = ["Date", "End date", "Place", "Governorate", "Actors", "Class", "Fatalities", "Precision", "Source",
            "Report", "Event id"]
 TABLE_HEIGHT = 380
+#: Most rows listed: the first ones in the chosen order (a browser table of a million rows would be
+#: hundreds of megabytes); the share panel's Events CSV has them all.
+LIST_LIMIT = 2000
 
 
 def _iso(values: pd.Series) -> pd.Series:
@@ -96,6 +99,35 @@ def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
     })
     _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
     return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """The events the list shows: all of them, or the first ``limit`` in the order ``sort``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The view's events.
+    sort : str
+        A key of :data:`SORTS`.
+    limit : int
+        Most events listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``events`` itself when it has at most ``limit`` rows, else the first ``limit`` rows in the
+        order :func:`event_table` would give them (only the sort keys are computed for every event).
+    """
+    if len(events) <= limit:
+        return events
+    _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
+    keys = pd.DataFrame({
+        "Date": pd.to_datetime(events["date_start"], errors="coerce").dt.normalize().to_numpy(),
+        "Fatalities": pd.to_numeric(events["fatalities"], errors="coerce").to_numpy(),
+    })
+    order = keys.sort_values(by, ascending=ascending, kind="stable", na_position="last").index[:limit]
+    return events.iloc[order.to_numpy()]
 
 
 def event_targets(events: pd.DataFrame) -> dict[str, tuple[float, float, int] | None]:
@@ -180,7 +212,7 @@ def _clear() -> None:
     st.session_state["vs"] = st.session_state["vs"].replace(ev="")
 
 
-def _selected_note(vs, events: pd.DataFrame, targets: dict) -> None:
+def _selected_note(vs, events: pd.DataFrame) -> None:
     """What is selected (escaped), with a button to clear it."""
     if not vs.ev:
         return
@@ -190,7 +222,7 @@ def _selected_note(vs, events: pd.DataFrame, targets: dict) -> None:
         c1.caption(f"The selected event {session.md_text(vs.ev)} is not among the events of these dates and filters.")
     else:
         r = event_table(row).iloc[0]
-        where = "its popup is open on the map" if targets.get(vs.ev) else "it has no place on the map (Syria only)"
+        where = "its popup is open on the map" if event_targets(row).get(vs.ev) else "it has no place on the map (Syria only)"
         c1.caption(session.md_text(f"Selected: {r['Date']} · {r['Place'] or 'unnamed place'} · {r['Actors']} "
                                    f"({vs.ev}); {where}."))
     c2.button("Clear the selected event", key=K_EVENT_CLEAR, on_click=_clear)
@@ -213,8 +245,9 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
     session.restore_widget(K_EVENT_SORT, vs.order)
     st.radio("Sort the list by", options=list(SORTS), format_func=lambda k: SORTS[k][0], key=K_EVENT_SORT,
              horizontal=True)
-    table = event_table(events, st.session_state[K_EVENT_SORT])
-    targets = event_targets(events)
+    shown = listed(events, st.session_state[K_EVENT_SORT])
+    table = event_table(shown, st.session_state[K_EVENT_SORT])
+    targets = event_targets(shown)
     ids = table["Event id"].tolist()
     key = table_key(ids, vs.ev)
     checked = [ids.index(vs.ev)] if vs.ev in ids else []
@@ -235,5 +268,8 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
                                                   help="The source's report, where its address is known"),
         },
     )
+    if len(shown) < len(events):
+        st.caption(f"Listing the first {len(shown):,} of {len(events):,} events in this order; the Events CSV of "
+                   "the share panel below has them all.")
     st.caption("Click a row to fly the map to the event and open its popup; click a column header to sort by it.")
-    _selected_note(vs, events, targets)
+    _selected_note(vs, events)

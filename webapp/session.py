@@ -158,9 +158,14 @@ def show_store_problem(store: str, mtime: float) -> None:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
-    """All events (shipped + workspace), classified (``party1``, ``party2``, ``truce_class``)."""
+    """All events (shipped + workspace), classified (``party1``, ``party2``, ``truce_class``).
+
+    One frame per store version, shared by every session and never copied (``st.cache_resource``:
+    a cached copy would be unpickled at each call, about a second per call at a million events).
+    Read-only: callers filter it into new frames (``filtered_events``), never change it.
+    """
     from geo.view import classify_events
 
     cat = _catalog(store)
@@ -419,14 +424,43 @@ def show_notices() -> None:
 
 
 # --- filters and key figures ------------------------------------------------------------
-def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True) -> pd.DataFrame:
+def _selection_key(vs: vsm.ViewState, with_range: bool) -> tuple:
+    """The fields of the view ``geo.view.filter_view`` reads, as plain values (a cache key)."""
+    return (vs.start.isoformat() if with_range else None, vs.end.isoformat() if with_range else None,
+            tuple(vs.classes), tuple(vs.parties), tuple(vs.govs), int(vs.fmin), vs.actor)
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _selection(store: str, mtime: float, key: tuple, partly: bool) -> pd.DataFrame:
+    """The loaded events filtered by the view fields in ``key`` (:func:`_selection_key`).
+
+    Shared by the sidebar, the page and every session with the same filters, so a rerun that
+    changes no filter (a control-date step, a layer toggle) filters nothing again; the whole
+    loaded frame itself when every event is selected (no copy).  Read-only, like ``load_events``.
+    """
+    from geo.view import filter_events
+
+    events = load_events(store, mtime)
+    start, end, classes, parties, govs, fmin, actor = key
+    sel = filter_events(events, start=start, end=end, classes=classes, parties=parties, govs=govs,
+                        min_fatalities=fmin, actor=actor, partly=partly)
+    return events if len(sel) == len(events) else sel
+
+
+def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True,
+                    partly: bool = False) -> pd.DataFrame:
     """Events in the state's date range matching its class, party and governorate filters.
 
-    The same function (``geo.view.filter_view``) serves the briefing and the exports.
+    The same function (``geo.view.filter_view``) serves the briefing and the exports.  For the
+    loaded events (:func:`load_events`) the selection is cached (:func:`_selection`): treat it as
+    read-only.
     """
     from geo.view import filter_view
 
-    return filter_view(events, vs, with_range=with_range)
+    store, mtime = store_key()
+    if events is load_events(store, mtime):
+        return _selection(store, mtime, _selection_key(vs, with_range), partly)
+    return filter_view(events, vs, with_range=with_range, partly=partly)
 
 
 #: How the pages word the condition codes of imprecise events (``geo.vocabulary.IMPRECISE``).
@@ -446,11 +480,20 @@ def key_figures(events: pd.DataFrame) -> dict[str, int]:
     return {"events": int(len(events)), "fatalities": int(fat), "towns": towns_affected(events), "synthetic": synthetic}
 
 
-def range_notes(events_all: pd.DataFrame, vs: vsm.ViewState, sel: pd.DataFrame) -> list[str]:
-    """The range rule, then one line per kind of imprecise event in (or partly in) the selection."""
-    from geo.view import filter_view, imprecise_counts
+@st.cache_data(show_spinner=False, max_entries=64)
+def _view_summary(store: str, mtime: float, key: tuple) -> tuple[dict[str, int], list[str]]:
+    """(:func:`key_figures`, :func:`range_notes`) of the loaded events filtered by ``key``."""
+    sel = _selection(store, mtime, key, False)
+    return key_figures(sel), range_notes(_selection(store, mtime, key, True), sel)
 
-    partly = filter_view(events_all, vs, partly=True)
+
+def range_notes(partly: pd.DataFrame, sel: pd.DataFrame) -> list[str]:
+    """The range rule, then one line per kind of imprecise event in (or partly in) the selection.
+
+    ``partly``: the events of the same filters only partly in the date range; ``sel``: those in it.
+    """
+    from geo.view import imprecise_counts
+
     counts = imprecise_counts(sel)
     counts[PARTLY_IN_RANGE] = (len(partly), int(pd.to_numeric(partly.get("fatalities"), errors="coerce").fillna(0).sum()))
     notes = [RANGE_RULE]
@@ -522,15 +565,14 @@ def sidebar(vs: vsm.ViewState) -> None:
             placeholder="e.g. Islamic State, Ahrar",
             help="Case-insensitive text searched in both sides' names as the sources give them.",
         )
-        sel = filtered_events(events, vs)
-        figs = key_figures(sel)
+        figs, notes = _view_summary(store, mtime, _selection_key(vs, True))
         st.markdown("### Selection")
         st.caption(esc(f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
         c1, c2 = st.columns(2)
         c1.metric("Events", f"{figs['events']:,}")
         c2.metric("Fatalities", f"{figs['fatalities']:,}")
         st.metric("Towns affected", f"{figs['towns']:,}")
-        for note in range_notes(events, vs, sel):
+        for note in notes:
             st.caption(esc(note))
         if figs["synthetic"]:
             st.caption(f"{figs['synthetic']} of these events are SYNTHETIC test data.")
