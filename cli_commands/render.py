@@ -103,6 +103,14 @@ def view_from_args(args):
     return state
 
 
+def _use_data_window(catalog) -> None:
+    """Set the view's data window to the catalog's events (``geo.window.data_window``)."""
+    from geo.window import data_window
+    from webapp.viewstate import use_window
+
+    use_window(*data_window(catalog.events()))
+
+
 def run_render(args) -> int:
     from briefing.render import page_size, render_briefing
     from geo.catalog import Catalog
@@ -121,13 +129,14 @@ def run_render(args) -> int:
     if not out.parent.exists():
         problems.append(Problem(None, "--out", f"folder {str(out.parent)!r} does not exist"))
     state = None
+    catalog = Catalog(store_location(args.store))
+    _use_data_window(catalog)  # dates are valid within the loaded data's window, as in the app
     try:
         state = view_from_args(args)
     except InputError as exc:
         problems += exc.problems
     if problems:
         raise InputError(problems)
-    catalog = Catalog(store_location(args.store))
     if fmt == "html":
         from briefing.html import render_html
 

@@ -32,7 +32,7 @@ from geo import grid
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
-from layers.assets import add_view_in_address_bar, base_map, fill_frame
+from layers.assets import add_view_in_address_bar, base_map, fill_frame, forget_replaced_groups
 from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
 from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
@@ -260,13 +260,16 @@ def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
         gov, country = session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0)
         boundaries_layer(gov, country, official=official).add_to(m2)
     add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
-    zones = session.load_zones(store, mtime, cmp_day)
+    lo, hi = session.control_coverage(store, mtime)
+    layers = [zones_layer(session.load_zones(store, mtime, cmp_day), name=f"Control zones on {cmp_day}")] \
+        if lo <= vs.cmp <= hi else []  # no zones where no control data covers the day
     st_folium(
         m2,
         key="compare_map",
         height=MAP_HEIGHT,
         use_container_width=True,
-        feature_group_to_add=[zones_layer(zones, name=f"Control zones on {cmp_day}"), *_changes_group(vs)[0]],
+        feature_group_to_add=[forget_replaced_groups(g) if i == 0 else g
+                              for i, g in enumerate([*layers, *_changes_group(vs)[0]])],
         returned_objects=[],
         center=(vs.lat, vs.lon),
         zoom=vs.zoom,
@@ -324,7 +327,8 @@ if vs.choro != "off":  # drawn first, under the zones (outlines then) and the ev
 
     districts = district_totals(events, session.load_boundaries(store, mtime, 2))
     groups.append(choropleth_layer(districts, vs.choro, range_label=f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
-if "zones" in show:
+covered = session.control_coverage(store, mtime)  # zones only on days the control records cover
+if "zones" in show and covered[0] <= vs.date <= covered[1]:
     zones = session.load_zones(store, mtime, day)
     zone_layer = zones_outline_layer if vs.choro != "off" else zones_layer
     groups.append(zone_layer(zones, name=f"Control zones on {day}"))
@@ -348,6 +352,8 @@ if "events" in show and ev.mode != "points":
                   f"this draws the events around the map's centre one by one (at most {grid.POINT_LIMIT:,}).")
 highlight, counts["changed"] = _changes_group(vs)  # compare mode: on both maps
 groups.extend(highlight)
+if groups:
+    forget_replaced_groups(groups[0])  # the browser frees the layers this rerun replaces
 
 # --- the centre and zoom handed to the map --------------------------------------------------
 # streamlit-folium moves the map whenever these arguments change.  A view adopted from the
@@ -394,7 +400,9 @@ st.caption(
     "Zones are derived from dated, sourced locality control records; events are located and dated as their sources say."
 )
 notes = [
-    f"Control zones on {day}: {counts['zones']} party zone(s)." if "zones" in show else "Control zones hidden.",
+    (f"Control zones on {day}: {counts['zones']} party zone(s)." if covered[0] <= vs.date <= covered[1] else
+     f"No control data for {day}: the control records cover {covered[0]:%Y-%m-%d} to {covered[1]:%Y-%m-%d}, so no "
+     "zones are drawn.") if "zones" in show else "Control zones hidden.",
     f"Cited towns: {counts['towns']}." if "towns" in show else "Cited towns hidden.",
 ]
 if vs.cmp:

@@ -173,6 +173,22 @@ def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def data_window(store: str, mtime: float) -> tuple:
+    """The first and last day of the loaded events, never narrower than the shipped window (``geo.window``)."""
+    from geo.window import data_window as window_of
+
+    return window_of(load_events(store, mtime))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def control_coverage(store: str, mtime: float) -> tuple:
+    """The first and last day the control records cover (``geo.window.control_coverage``): zones only then."""
+    from geo.window import control_coverage as coverage_of
+
+    return coverage_of(_catalog(store).control())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def load_boundaries(store: str, mtime: float, level: int) -> gpd.GeoDataFrame:
     """Boundaries at ``level``; governorates named by their display name (``geo.names``)."""
     return with_boundary_names(_catalog(store).boundaries(level))
@@ -239,6 +255,7 @@ def _trend_choices(ss) -> dict[str, str]:
 def sync() -> vsm.ViewState:
     """The view state of this run: URL at the session's first run, then the widgets' values."""
     app_shell_guard()
+    vsm.use_window(*data_window(*store_key()))  # sliders and links span the loaded data's dates
     ss = st.session_state
     if "vs" not in ss:
         vs = vsm.ViewState.from_query(st.query_params)

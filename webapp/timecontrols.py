@@ -32,9 +32,9 @@ PLAY_SPEEDS = (0.5, 1.0, 2.0)
 DEFAULT_SPEED = 1.0
 
 
-def clamp(day: date, lo: date = vsm.WINDOW_START, hi: date = vsm.WINDOW_END) -> date:
-    """``day`` moved into ``[lo, hi]``."""
-    return min(max(day, lo), hi)
+def clamp(day: date, lo: date | None = None, hi: date | None = None) -> date:
+    """``day`` moved into ``[lo, hi]`` (default: the data window, ``viewstate.WINDOW_START`` .. ``WINDOW_END``)."""
+    return min(max(day, lo or vsm.WINDOW_START), hi or vsm.WINDOW_END)
 
 
 def step(day: date, days: int) -> date:

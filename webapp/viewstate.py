@@ -49,8 +49,30 @@ from geo.schema import ADMIN1
 from geo.validate import parse_date
 from geo.vocabulary import EVENT_TYPES, LAYERS, PERPETRATOR_PARTIES, TRUCE_CLASSES
 
-WINDOW_START = date(2016, 12, 1)
-WINDOW_END = date(2017, 3, 31)
+#: The window of the shipped data: links leave out the dates of a view that equal its defaults.
+SHIPPED_START, SHIPPED_END = date(2016, 12, 1), date(2017, 3, 31)
+#: The window of the loaded data (``geo.window.data_window``): where dates of a link must lie and
+#: the default event range.  The app sets it at every run (:func:`use_window`); the shipped window
+#: until then.
+WINDOW_START, WINDOW_END = SHIPPED_START, SHIPPED_END
+
+
+def use_window(first: date, last: date) -> None:
+    """Make ``first`` .. ``last`` the data window (the loaded data's dates, ``geo.window.data_window``).
+
+    The window is one per process, as the store is: ``webapp.session.sync`` sets it at every run
+    from the store's data, ``python cli.py render`` from the catalog it draws.
+
+    Parameters
+    ----------
+    first, last : date
+        The first and last day of the window; ``first <= last``, and the shipped window inside it.
+    """
+    global WINDOW_START, WINDOW_END
+    if not first <= SHIPPED_START <= SHIPPED_END <= last:
+        raise ValueError(f"the data window {first}..{last} must hold the shipped window")
+    WINDOW_START, WINDOW_END = first, last
+
 DEFAULT_CONTROL_DATE = date(2016, 12, 30)
 
 PAGES = ("map", "trends", "control", "sources", "data", "rules")
@@ -119,8 +141,8 @@ class ViewState:
 
     page: str = "map"
     date: date = DEFAULT_CONTROL_DATE  # control snapshot
-    start: date = WINDOW_START  # event range, inclusive
-    end: date = WINDOW_END
+    start: date = None  # event range, inclusive (None: the data window's first / last day)
+    end: date = None
     layers: tuple[str, ...] = DEFAULT_LAYERS
     classes: tuple[str, ...] = ()  # event classes filter (empty = all)
     parties: tuple[str, ...] = ()  # party / actor filter (empty = all)
@@ -142,13 +164,16 @@ class ViewState:
     ev: str = ""  # event_id of the selected event
     order: str = "date_desc"  # order of the event list (EVENT_ORDERS)
     cmp: date | None = None  # Map page: the day the control date is compared with (None: no comparison)
-    cfrom: date = WINDOW_START  # Control change page: its first date (its own, not the event range)
-    cto: date = WINDOW_END  # Control change page: its second date
+    cfrom: date = None  # Control change page: its first date (its own, not the event range; None: window start)
+    cto: date = None  # Control change page: its second date (None: window end)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         # Normalise so that equal views compare equal and links round-trip exactly.
         set_ = object.__setattr__
+        for key, default in (("start", WINDOW_START), ("end", WINDOW_END), ("cfrom", WINDOW_START), ("cto", WINDOW_END)):
+            if getattr(self, key) is None:  # the data window of this run (use_window)
+                set_(self, key, default)
         set_(self, "layers", _ordered(self.layers, LAYERS))
         set_(self, "classes", _ordered(self.classes, FILTER_CLASSES))
         set_(self, "parties", _ordered(self.parties, PARTY_CODES))
@@ -193,7 +218,7 @@ class ViewState:
     # --- writing -------------------------------------------------------------------------------
     def to_query(self) -> dict[str, str]:
         """Query parameters for this state, omitting defaults (lists comma-joined, ISO dates)."""
-        default = ViewState()
+        default = SHIPPED_DEFAULT  # a range of a wider data window is always written out
         out: dict[str, str] = {}
         if self.page != default.page:
             out["page"] = self.page
@@ -507,3 +532,7 @@ def _event_filters(values: dict[str, str], notices: list[str]) -> dict:
         else:
             kw["ev"] = value
     return kw
+
+
+#: The default view of the shipped window: what a link leaves out.
+SHIPPED_DEFAULT = ViewState(start=SHIPPED_START, end=SHIPPED_END, cfrom=SHIPPED_START, cto=SHIPPED_END)
