@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 
 COMMANDS: dict = {}
-FAMILIES = ("data", "cite", "render", "check")
+FAMILIES = ("data", "cite", "render", "check", "bench")
 
 
 def command(name: str, help: str):
