@@ -9,6 +9,8 @@ Request it by name (``pytestmark = pytest.mark.usefixtures("steady_navigation")`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -18,3 +20,25 @@ def steady_navigation(monkeypatch):
     from webapp.internals import steady_navigation_for_apptest
 
     steady_navigation_for_apptest(monkeypatch)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def app_for(monkeypatch):
+    """``app_for(store, timeout=60)``: an AppTest of ``app.py`` on the workspace store ``store``."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(store, timeout: float = 60) -> AppTest:
+        monkeypatch.setenv("MONITOR_STORE", str(store))
+        monkeypatch.chdir(ROOT)
+        return AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+
+    return make
+
+
+@pytest.fixture
+def at(app_for, tmp_path):
+    """An AppTest of ``app.py`` on an empty workspace store of its own (the shipped data only)."""
+    return app_for(tmp_path / "store.gpkg", timeout=90)

@@ -18,14 +18,6 @@ PAGES = ["pages/map.py", "pages/trends.py", "pages/control_change.py", "pages/so
          "pages/rules.py"]
 
 
-@pytest.fixture
-def at(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
-    monkeypatch.chdir(ROOT)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    return app
-
-
 def _metrics(app) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 

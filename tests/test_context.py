@@ -186,12 +186,9 @@ def _map_script(app) -> str:
 
 
 @pytest.fixture
-def at(tmp_path, monkeypatch, steady_navigation):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+def at(at, steady_navigation):
+    """The shared AppTest (tests/conftest.py), runs steadied for clicks."""
+    return at
 
 
 def test_map_page_draws_the_context_by_default_and_the_toggle_hides_it(at):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,15 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import points
-from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_feature_group_string
 
 from geo import grid
 from layers.assets import base_map
 from layers.events import event_arrays, event_overlay, events_layer
 from webapp.eventlist import event_table, listed
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _events(n: int, seed: int = 0, *, spread: float = 1.0) -> gpd.GeoDataFrame:
@@ -143,13 +139,6 @@ def test_the_list_shows_the_first_rows_in_order_of_a_long_selection():
     assert listed(ev, "date_desc", limit=5000) is ev
 
 
-@pytest.fixture
-def at(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-
-
 def test_map_page_counts_events_per_square_above_the_limit(at, monkeypatch):
     monkeypatch.setattr(grid, "POINT_LIMIT", 500)  # the shipped data (about 2,000 points) then counts as many
     at.run()
@@ -157,3 +146,26 @@ def test_map_page_counts_events_per_square_above_the_limit(at, monkeypatch):
     notes = " ".join(c.value for c in at.caption)
     assert "counted in" in notes and "(squares of 0.25°)" in notes
     assert any(b.label == "Show the events here" for b in at.button)
+
+
+@pytest.mark.parametrize("key", [
+    ("2016-12-01", "2017-03-31", (), (), (), 0, ""),
+    ("2017-01-05", "2017-02-10", ("truce_violation",), (), (), 0, ""),
+    ("2016-12-20", "2017-01-20", (), ("government",), ("SY02",), 1, ""),
+    (None, None, (), (), (), 0, "Islamic"),
+])
+def test_sidebar_figures_added_from_arrays_equal_those_of_the_filtered_frame(tmp_path, key):
+    from geo.view import filter_events, imprecise_counts
+    from webapp import session
+
+    store = str(tmp_path / "store.gpkg")  # no file: the shipped data alone
+    figures, notes = session._view_summary(store, 0.0, key)
+    start, end, classes, parties, govs, fmin, actor = key
+    args = dict(start=start, end=end, classes=classes, parties=parties, govs=govs, min_fatalities=fmin, actor=actor)
+    events = session.load_events(store, 0.0)
+    sel, partly = filter_events(events, **args), filter_events(events, partly=True, **args)
+    assert figures == session.key_figures(sel)
+    counts = imprecise_counts(sel)
+    for n, dead in counts.values():
+        assert (f"{n:,} event(s) ({dead:,} fatalities)" in " ".join(notes)) == bool(n)
+    assert (f"{len(partly):,} event(s)" in " ".join(notes)) == bool(len(partly))

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from webapp import timecontrols as tc
 from webapp import viewstate as vsm
@@ -70,10 +69,9 @@ def test_cmp_link_parameter_round_trips_and_is_validated():
 
 # --- the widgets (AppTest, through app.py) ----------------------------------------------------------
 @pytest.fixture
-def at(tmp_path, monkeypatch, steady_navigation):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+def at(at, steady_navigation):
+    """The shared AppTest (tests/conftest.py), runs steadied for clicks."""
+    return at
 
 
 def _captions(app) -> str:

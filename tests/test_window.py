@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.catalog import Catalog
 from geo.importers import import_file
 from geo.window import SHIPPED_WINDOW, control_coverage, data_window
 from tests._data_helpers import ucdp_row, write_ucdp
 from webapp import viewstate as vsm
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -76,12 +73,9 @@ def _store_with_2018_events(tmp_path: Path) -> Path:
     return store
 
 
-def test_map_page_spans_imported_years_and_says_when_no_control_data_covers_the_day(tmp_path, monkeypatch,
+def test_map_page_spans_imported_years_and_says_when_no_control_data_covers_the_day(tmp_path, app_for,
                                                                                    shipped_window_after):
-    store = _store_with_2018_events(tmp_path)
-    monkeypatch.setenv("MONITOR_STORE", str(store))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at = app_for(_store_with_2018_events(tmp_path), timeout=90)
     at.query_params["date"] = "2018-06-20"
     at.run()
     assert not at.exception
