@@ -8,8 +8,8 @@
 2. **import** (``import_s``, ``import_rss_mb``): ``python cli.py import --store TMP ucdp FILE`` in
    a subprocess, its peak RSS from ``os.wait4`` (that child's ``ru_maxrss``);
 3. **load, update, payload, naive** in a fresh subprocess (``python bench/scale.py worker ...``):
-   ``load_s`` = the app's load path (``classify_events(Catalog(store).events(), catalog)``, what
-   ``webapp.session.load_events`` calls) with the libraries already imported; then, warm, the
+   ``load_s`` = the app's load path (``geo.derived.classified_events(store)``, what
+   ``webapp.session.load_events`` calls: the table the import derived) with the libraries already imported; then, warm, the
    median of 3 ``update_s`` = filter a 31-day range (``geo.view.filter_view``) + build the Map
    page's events and zones layers + turn them into the script streamlit-folium sends
    (``payload_bytes``); ``naive_*`` = the same events as one ``folium.CircleMarker`` with a popup
@@ -332,10 +332,11 @@ def measure_store(store: str, start: date, naive_max: int) -> dict:
 
 
 def _load(catalog_cls, store: str):
-    from geo.view import classify_events
+    """(catalog, events) as the app loads them: ``webapp.session.load_events`` reads
+    ``geo.derived.classified_events`` (the table derived at import; computed when stale)."""
+    from geo.derived import classified_events
 
-    cat = catalog_cls(store)
-    return cat, classify_events(cat.events(), cat)
+    return catalog_cls(store), classified_events(store)
 
 
 def _peak_self_mb() -> float:

@@ -44,7 +44,10 @@ NO_ADMIN_PRECISIONS = COUNTRY_ONLY_PRECISIONS
 
 
 def _str(values) -> np.ndarray:
-    return pd.Series(values).astype(object).where(pd.notna(values), "").astype(str).to_numpy()
+    series = pd.Series(values)
+    if isinstance(series.dtype, pd.StringDtype):  # text already: only the gaps to fill (fast at a million rows)
+        return series.fillna("").to_numpy(dtype=object)
+    return series.astype(object).where(pd.notna(values), "").astype(str).to_numpy()
 
 
 def locate(points: np.ndarray, units: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -72,12 +75,10 @@ def locate(points: np.ndarray, units: gpd.GeoDataFrame) -> tuple[np.ndarray, np.
     units = units.sort_values("pcode", kind="stable")
     pcodes = units["pcode"].astype(str).to_numpy()
     geoms = np.asarray(units.geometry.values, dtype=object)
-    tree = shapely.STRtree(geoms)
-    hit_pt, hit_unit = tree.query(points, predicate="intersects")
-    order = np.lexsort((hit_unit, hit_pt))
-    first_pt, first = np.unique(hit_pt[order], return_index=True)
-    codes[first_pt] = pcodes[hit_unit[order][first]]
-    missing = np.setdiff1d(np.arange(n), first_pt)
+    unit_of = _unit_of(points, geoms)
+    found = unit_of >= 0
+    codes[found] = pcodes[unit_of[found]]
+    missing = np.flatnonzero(~found)
     if len(missing):
         metric = gpd.GeoSeries(geoms, crs=CRS).to_crs(METRIC_CRS).to_numpy()
         far = gpd.GeoSeries(points[missing], crs=CRS).to_crs(METRIC_CRS).to_numpy()
@@ -85,6 +86,38 @@ def locate(points: np.ndarray, units: gpd.GeoDataFrame) -> tuple[np.ndarray, np.
         codes[missing[near_pt]] = pcodes[near_unit]
         nearest[missing[near_pt]] = True
     return codes, nearest
+
+
+def _unit_of(points: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Index of the first of ``units`` that each point intersects (-1: none).
+
+    Points are tested against each prepared unit in turn (a few hundred units, vectorised over
+    the points): at a million events far faster than a spatial index queried with unprepared
+    polygons.  Other geometries than points go through the spatial index.
+    """
+    unit_of = np.full(len(points), -1, dtype=np.int64)
+    if not (shapely.get_type_id(points) == 0).all():
+        hit_pt, hit_unit = shapely.STRtree(units).query(points, predicate="intersects")
+        order = np.lexsort((hit_unit, hit_pt))
+        first_pt, first = np.unique(hit_pt[order], return_index=True)
+        unit_of[first_pt] = hit_unit[order][first]
+        return unit_of
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    for i, unit in enumerate(units):  # in order: on a shared edge the first unit wins
+        if unit is None or shapely.is_empty(unit):
+            continue
+        x0, y0, x1, y1 = shapely.bounds(unit)
+        near = np.flatnonzero((unit_of < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        if len(near):
+            unit_of[near[shapely.intersects_xy(_prepared(unit), x[near], y[near])]] = i
+    return unit_of
+
+
+def _prepared(geom):
+    """A prepared copy of ``geom`` (fast point-in-polygon tests; the caller's geometry is left as it is)."""
+    geom = shapely.from_wkb(shapely.to_wkb(geom))
+    shapely.prepare(geom)
+    return geom
 
 
 def _parents(admin2: gpd.GeoDataFrame) -> dict[str, str]:
@@ -230,15 +263,19 @@ def district_keys(events: pd.DataFrame, *, admin1=None, admin2=None, **_) -> pd.
     """
     if "admin2_pcode" not in events.columns:
         events = assign_admin(events, admin1, admin2)
-    a2 = pd.Series(_str(events["admin2_pcode"]), index=events.index)
-    a1 = pd.Series(_str(events["admin1_pcode"]), index=events.index)
+    a2, a1 = _text(events, "admin2_pcode"), _text(events, "admin1_pcode")
     keys = a2.where(a2 != "", a1)
     if "geo_precision" in events.columns:
-        keys = keys.where(
-            ~pd.Series(_str(events["geo_precision"]), index=events.index).isin(COUNTRY_ONLY_PRECISIONS),
-            LOCATION_UNKNOWN_PCODE,
-        )
-    return keys
+        keys = keys.where(~_text(events, "geo_precision").isin(COUNTRY_ONLY_PRECISIONS), LOCATION_UNKNOWN_PCODE)
+    return keys.rename(None)
+
+
+def _text(events: pd.DataFrame, col: str) -> pd.Series:
+    """``events[col]`` as text on the events' index, "" for missing (pandas text stays as it is: fast)."""
+    values = events[col]
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.fillna("")
+    return pd.Series(_str(values), index=events.index)
 
 
 def district_all_keys(*, admin2=None, admin1=None, events=None, **_) -> list[str]:
@@ -265,7 +302,7 @@ def district_all_keys(*, admin2=None, admin1=None, events=None, **_) -> list[str
     """
     districts = sorted(admin2["pcode"].astype(str)) if admin2 is not None and len(admin2) else []
     present = (
-        set(district_keys(events, admin1=admin1, admin2=admin2))
+        set(district_keys(events, admin1=admin1, admin2=admin2).unique())  # the distinct keys, not a million
         if events is not None and len(events)
         else set()
     )

@@ -49,6 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo import vocabulary
@@ -568,24 +569,85 @@ def classify(
     cols = ["party1", "party2", "truce_class", "class_reason"]
     if len(events) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}, index=events.index)
-    table = ActorTable(actors)
     truce = pd.Timestamp(truce_date).normalize()
-    when = truce.strftime("%Y-%m-%d")
     dates = pd.to_datetime(events["date_start"])
     held = (
         held_by.reindex(events.index).fillna("").astype(str)
         if held_by is not None
         else pd.Series("", index=events.index)
     )
-    sides = (_text_column(events, "actor1"), _text_column(events, "actor2"))
-    rows = zip(*sides, dates, _text_column(events, "event_type"), held, strict=True)
-    decide = _Decider(table, truce)
-    out = []
-    for actor1, actor2, day, etype, holder in rows:
-        cls, party1, party2, template = decide(actor1, actor2, day, etype, holder)
-        day_text = "an unknown date" if pd.isna(day) else day.strftime("%Y-%m-%d")
-        out.append((party1, party2, cls, template.format(date=day_text, when=when)))
+    columns = (_text_column(events, "actor1"), _text_column(events, "actor2"), _text_column(events, "event_type"), held)
+    decided, codes = _decide_combinations(ActorTable(actors), truce, columns, dates)
+    reasons = _reasons(decided[:, 3], codes, dates, truce.strftime("%Y-%m-%d"))
+    out = {"party1": decided[codes, 1], "party2": decided[codes, 2], "truce_class": decided[codes, 0]}
+    out["class_reason"] = reasons
     return pd.DataFrame(out, columns=cols, index=events.index)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value, the distinct values) of a text or date column (NaT: code -1)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _decide_combinations(table: ActorTable, truce: pd.Timestamp, columns, dates: pd.Series):
+    """:func:`_decide` once per distinct combination of what decides an event.
+
+    What decides an event is the same as the old per-event cache key: each side as written and,
+    when the actor table dates that side, the event's day; the event type; the holder; and whether
+    the event starts before the truce.  Returns the decisions (one row per combination: class,
+    party1, party2, reason template) and each event's combination number.
+    """
+    (c1, u1), (c2, u2), (ct, ut), (ch, uh) = (_codes(col) for col in columns)
+    cd, ud = _codes(dates)
+    dated1 = np.array([table.day_key(a, truce) is not None for a in u1], dtype=bool)
+    dated2 = np.array([table.day_key(a, truce) is not None for a in u2], dtype=bool)
+    day1 = np.where(dated1[c1] & (cd >= 0), cd, -1)
+    day2 = np.where(dated2[c2] & (cd >= 0), cd, -1)
+    before = (dates < truce).fillna(False).to_numpy(dtype=bool)
+    codes, first = combination_codes([c1, day1, c2, day2, ct, ch, before.astype(np.int64)])
+    decide = _Decider(table, truce)
+    rows = []
+    # the first event of each combination stands for it: a dated side has the same day in all of them
+    for row in first:
+        day = pd.Timestamp(ud[cd[row]]) if cd[row] >= 0 else pd.NaT
+        rows.append(decide(u1[c1[row]], u2[c2[row]], day, ut[ct[row]], uh[ch[row]]))
+    return np.array(rows, dtype=object).reshape(len(rows), 4), codes
+
+
+def combination_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct combinations of several integer code columns (in order of first appearance).
+
+    Parameters
+    ----------
+    columns : list of ndarray
+        Integer codes of equal length (e.g. from ``pandas.factorize``; -1 allowed).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The combination number of each row (0..k-1) and, for each combination, the position of
+        its first row.
+    """
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        col = np.asarray(col, dtype=np.int64) + 1  # -1 (missing) becomes 0
+        combined = combined * (int(col.max(initial=0)) + 1) + col  # below n * (cardinality + 1): no overflow
+        combined = pd.factorize(combined, sort=False)[0].astype(np.int64)
+    first = np.unique(combined, return_index=True)[1]
+    return combined, first
+
+
+def _reasons(templates: np.ndarray, codes: np.ndarray, dates: pd.Series, when: str) -> np.ndarray:
+    """Each event's reason: its combination's template with its own day (formatted once per pair)."""
+    cd, ud = _codes(dates)
+    texts = np.array([pd.Timestamp(d).strftime("%Y-%m-%d") for d in ud] + ["an unknown date"], dtype=object)
+    cd = np.where(cd >= 0, cd, len(ud))  # NaT -> "an unknown date"
+    tcode, tuniq = _codes(pd.Series(templates, dtype=object))
+    tcode = tcode[codes]
+    pairs, first = combination_codes([tcode, cd])
+    formatted = np.array([tuniq[tcode[i]].format(date=texts[cd[i]], when=when) for i in first], dtype=object)
+    return formatted[pairs]
 
 
 class _Decider:

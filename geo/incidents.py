@@ -118,7 +118,12 @@ def _sides(table, frame: pd.DataFrame) -> list[tuple[frozenset, frozenset]]:
     ]
 
 
+#: The columns the linking rule reads (besides the geometry).
+_RULE_COLUMNS = ("event_id", "date_start", "date_end", "actor1", "actor2")
+
+
 def _eligible(events: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """The events of ``dataset`` precise enough to link (rule 1), with the columns the rule reads."""
     geom = events.geometry
     start = pd.to_datetime(events["date_start"]).dt.normalize()
     end = pd.to_datetime(events["date_end"]).dt.normalize().fillna(start)
@@ -130,7 +135,7 @@ def _eligible(events: pd.DataFrame, dataset: str) -> pd.DataFrame:
         & ((end - start).dt.days < MAX_SPAN_DAYS)
         & ~(geom.isna() | geom.is_empty)
     )
-    return events.loc[ok.fillna(False).to_numpy()]
+    return events.loc[ok.fillna(False).to_numpy(), [*_RULE_COLUMNS, geom.name]]
 
 
 def candidate_links(events, actors=None) -> pd.DataFrame:
@@ -155,16 +160,17 @@ def candidate_links(events, actors=None) -> pd.DataFrame:
         return empty
     cur_m, uc_m = cur.geometry.to_crs(METRIC_CRS), uc.geometry.to_crs(METRIC_CRS)
     ux, uy = uc_m.x.to_numpy(), uc_m.y.to_numpy()
+    cx, cy = cur_m.x.to_numpy(), cur_m.y.to_numpy()
     us = pd.to_datetime(uc["date_start"]).dt.normalize().to_numpy()
     ue = pd.to_datetime(uc["date_end"].fillna(uc["date_start"])).dt.normalize().to_numpy()
+    cs = pd.to_datetime(cur["date_start"]).dt.normalize()
+    ce = pd.to_datetime(cur["date_end"]).dt.normalize().fillna(cs).to_numpy()
+    cs = cs.to_numpy()
     day = np.timedelta64(1, "D")
     pairs = []
-    for i in range(len(cur)):
-        cs = pd.Timestamp(cur["date_start"].iat[i]).normalize().to_datetime64()
-        ce_raw = cur["date_end"].iat[i]
-        ce = cs if pd.isna(ce_raw) else pd.Timestamp(ce_raw).normalize().to_datetime64()
-        gap = np.maximum(np.maximum((us - ce) / day, (cs - ue) / day), 0)
-        km = np.hypot(ux - cur_m.x.iat[i], uy - cur_m.y.iat[i]) / 1000.0
+    for i in range(len(cur)):  # one vectorised pass over the UCDP events per curated event
+        gap = np.maximum(np.maximum((us - ce[i]) / day, (cs[i] - ue) / day), 0)
+        km = np.hypot(ux - cx[i], uy - cy[i]) / 1000.0
         for j in np.flatnonzero((gap <= WINDOW_DAYS) & (km <= MAX_KM)):
             pairs.append((i, int(j), int(gap[j]), float(km[j])))
     if not pairs:
@@ -174,13 +180,14 @@ def candidate_links(events, actors=None) -> pd.DataFrame:
     uc_sides = _sides(table, uc.iloc[sorted({p[1] for p in pairs})])
     uc_sides = dict(zip(sorted({p[1] for p in pairs}), uc_sides, strict=True))
     rows = []
+    cur_ids, uc_ids = cur["event_id"].to_numpy(dtype=object), uc["event_id"].to_numpy(dtype=object)
     for i, j, gap, km in pairs:
         ok, shared = actors_compatible(cur_sides[i], uc_sides[j])
         if not ok:
             continue
         when = "same day" if gap == 0 else f"{gap} day apart"
         reason = f"{when}, {km:.1f} km apart, parties in common: {', '.join(shared)}"
-        rows.append((str(cur["event_id"].iat[i]), str(uc["event_id"].iat[j]), gap, round(km, 2), reason))
+        rows.append((str(cur_ids[i]), str(uc_ids[j]), gap, round(km, 2), reason))
     return pd.DataFrame(rows, columns=list(LINK_COLUMNS)) if rows else empty
 
 
@@ -243,12 +250,18 @@ def best_links(candidates: pd.DataFrame) -> pd.DataFrame:
     return links.astype({"days_apart": "int64", "km": float})
 
 
-def _describe(row) -> str:
-    """One linked record in words: ID, date, place, toll (names and numbers only)."""
-    day = "" if pd.isna(row["date_start"]) else pd.Timestamp(row["date_start"]).strftime("%Y-%m-%d")
-    toll = "" if pd.isna(row["fatalities"]) else f"{int(row['fatalities'])} killed"
-    detail = ", ".join(x for x in (day, str(row["place"] or ""), toll) if x)
-    return f"{row['event_id']} ({detail})" if detail else str(row["event_id"])
+def _describe_rows(rows: pd.DataFrame) -> list[str]:
+    """Each linked record in words: ID, date, place, toll (names and numbers only)."""
+    days = pd.to_datetime(rows["date_start"]).dt.strftime("%Y-%m-%d").astype(object).where(
+        rows["date_start"].notna(), "")
+    out = []
+    for event_id, day, place, toll in zip(rows["event_id"].to_numpy(dtype=object), days.to_numpy(dtype=object),
+                                          rows["place"].to_numpy(dtype=object),
+                                          rows["fatalities"].to_numpy(dtype=object), strict=True):
+        toll = "" if pd.isna(toll) else f"{int(toll)} killed"
+        detail = ", ".join(x for x in (day, str(place or ""), toll) if x)
+        out.append(f"{event_id} ({detail})" if detail else str(event_id))
+    return out
 
 
 def fold(events, links: pd.DataFrame):
@@ -275,17 +288,27 @@ def fold(events, links: pd.DataFrame):
     """
     ids = events["event_id"].astype(str)
     linked = ids.isin(set(links["ucdp_id"])).to_numpy() & (events["dataset"] == UCDP).to_numpy()
-    out = events.loc[~linked].copy()
+    out = events.loc[~linked]  # a new frame already (copy-on-write): no second copy of a million rows
     own = out["event_id"].astype(str)
     by_curated = links.groupby("curated_id")["ucdp_id"].agg(list).to_dict() if len(links) else {}
-    out["incident_sources"] = ["|".join([i, *by_curated.get(i, [])]) for i in own]
-    out["corroborated_by"] = ["|".join(by_curated.get(i, [])) for i in own]
     ucdp_rows = events.loc[linked].set_index(ids[linked].to_numpy())
-    words = {i: _describe(r) for i, r in ucdp_rows.iterrows()}
-    out["corroboration"] = ["|".join(words[u] for u in by_curated.get(i, [])) for i in own]
+    words = dict(zip(ucdp_rows.index, _describe_rows(ucdp_rows), strict=True))
+    sources = own.to_numpy(dtype=object).copy()  # an incident without links: its own ID, nothing else
+    corroborated = np.full(len(own), "", dtype=object)
+    corroboration = np.full(len(own), "", dtype=object)
+    folded = np.flatnonzero(own.isin(list(by_curated)).to_numpy())  # the few curated incidents with links
+    for pos in folded:
+        found = by_curated[sources[pos]]
+        sources[pos] = "|".join([sources[pos], *found])
+        corroborated[pos] = "|".join(found)
+        corroboration[pos] = "|".join(words[u] for u in found)
+    out["incident_sources"], out["corroborated_by"], out["corroboration"] = sources, corroborated, corroboration
+    for col in INCIDENT_COLUMNS:
+        out[col] = out[col].astype(str)
     tolls = ("fatalities", "fatalities_low", "fatalities_high", "civilian_fatalities")
-    for pos, cid in enumerate(own):
-        if cid not in by_curated or not pd.isna(out["fatalities"].iat[pos]):
+    for pos in folded:
+        cid = own.iat[pos]
+        if not pd.isna(out["fatalities"].iat[pos]):
             continue
         part = ucdp_rows.loc[by_curated[cid]]
         for col in (c for c in tolls if c in out.columns and pd.isna(out[c].iat[pos])):

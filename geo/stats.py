@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from geo import admin
@@ -19,6 +20,13 @@ from geo.schema import ADMIN1, LOCATION_UNKNOWN, LOCATION_UNKNOWN_PCODE, LONG_SP
 from geo.vocabulary import TRUCE_CLASSES, ZONE_PARTIES
 
 NONE_LABEL = "(none)"
+#: The columns of classified events that :func:`counts_by`'s groupers read (besides the geometry,
+#: which only counting by zone on another ``date`` needs), so that a caller can read just these
+#: (``geo.derived.classified_events(columns=...)``).
+COUNT_COLUMNS = (
+    "date_start", "date_end", "date_precision", "geo_precision", "admin1_pcode", "admin2_pcode", "fatalities",
+    "truce_class", "held_by",
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +62,13 @@ def _zone_keys(events, *, date=None, party_at=None, **_):
     """The party holding each event's place on the event's own date (or on ``date``).
 
     ``party_at(events, date)`` is the control layer the map draws (``Catalog.party_at``: derived
-    zones with their city neighbourhoods, imported polygons laid over them); there is no second path.
+    zones with their city neighbourhoods, imported polygons laid over them); there is no second path:
+    classified events (``geo.view.classify_events``, ``geo.derived``) already carry its answer for
+    their own dates in ``held_by`` (blank for events located only to the country, which count
+    apart anyway), which is used when ``date`` is None.
     """
+    if date is None and "held_by" in events.columns:  # classified events carry it (geo.view.classify_events)
+        return events["held_by"]
     if party_at is None:
         raise ValueError("counting by zone needs party_at (e.g. Catalog.party_at)")
     return party_at(events, date)
@@ -152,14 +165,26 @@ def register_grouper(name: str, grouper: Grouper) -> None:
     GROUPERS[name] = grouper
 
 
-def _set_apart(g: Grouper, events: pd.DataFrame, keys) -> pd.Series:
-    """``keys`` with country-only events on ``g.unknown_key`` and long spans on ``g.long_span_key``."""
-    keys = pd.Series(pd.Series(keys).to_numpy(), index=events.index, dtype=object)
-    if g.unknown_key is not None:
-        keys = keys.where(~country_only(events), g.unknown_key)
-    if g.long_span_key is not None:
-        keys = keys.where(~long_span(events), g.long_span_key)
-    return keys
+def _set_apart(g: Grouper, events: pd.DataFrame, keys) -> tuple[np.ndarray, list]:
+    """(code of each event's key, the keys), country-only events on ``g.unknown_key`` and long spans
+    on ``g.long_span_key``.
+
+    Keys are numbered (``pandas.factorize``) rather than handled one Python object per event: a
+    million dates as Timestamps cost seconds.  The keys are Python objects (Timestamps, str).
+    """
+    codes, uniques = pd.factorize(pd.Series(pd.Series(keys).to_numpy()), use_na_sentinel=False)
+    values = list(pd.Index(uniques).astype(object))
+    codes = np.asarray(codes, dtype=np.int64)
+    for key, mask in ((g.unknown_key, country_only), (g.long_span_key, long_span)):
+        if key is None:
+            continue
+        rows = mask(events).to_numpy(dtype=bool)
+        if rows.any():
+            same = [i for i, v in enumerate(values) if isinstance(v, str) and v == key]
+            if not same:
+                values.append(key)
+            codes[rows] = same[0] if same else len(values) - 1
+    return codes, values
 
 
 def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context) -> pd.DataFrame:
@@ -203,14 +228,14 @@ def counts_by(events: pd.DataFrame, by: str, *, start=None, end=None, **context)
 def _grouped(g: Grouper, events: pd.DataFrame, context: dict) -> pd.DataFrame:
     """Events and fatalities per key (index ``key``), in first-seen order."""
     if len(events):
-        keys = pd.Series(_set_apart(g, events, g.keys(events, **context))).to_numpy()
+        codes, values = _set_apart(g, events, g.keys(events, **context))
         fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).astype("int64")
     else:
-        keys, fat = [], pd.Series([], dtype="int64")
-    frame = pd.DataFrame({"key": keys, "fatalities": fat.to_numpy()})
-    return frame.groupby("key", sort=False, dropna=False).agg(
-        events=("fatalities", "size"), fatalities=("fatalities", "sum")
-    )
+        codes, values, fat = np.array([], dtype=np.int64), [], pd.Series([], dtype="int64")
+    frame = pd.DataFrame({"key": codes, "fatalities": fat.to_numpy()})
+    grouped = frame.groupby("key", sort=False).agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+    grouped.index = pd.Index([values[c] for c in grouped.index], dtype=object, name="key")
+    return grouped
 
 
 def _row_order(g: Grouper, found: pd.Index, order: list) -> list:

@@ -8,6 +8,7 @@ folium); the catalog is ``geo.catalog.Catalog`` or any object with the same meth
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.queries import blank_country_only, country_only, long_span, range_masks
@@ -123,6 +124,22 @@ def filter_events(
     """
     if len(events) == 0:
         return events
+    mask = filter_mask(events, start=start, end=end, classes=classes, parties=parties, govs=govs,
+                       min_fatalities=min_fatalities, actor=actor, partly=partly)
+    return events.loc[mask]
+
+
+def filter_mask(events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=(),
+                min_fatalities: int = 0, actor: str = "", partly: bool = False) -> np.ndarray:
+    """The rows :func:`filter_events` selects, as a boolean array (same parameters, same rules).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per row of ``events``.
+    """
+    if len(events) == 0:
+        return np.zeros(0, dtype=bool)
     inside, overlapping = range_masks(events, start, end)
     mask = overlapping if partly else inside
     if classes:
@@ -145,7 +162,7 @@ def filter_events(
         mask &= pd.to_numeric(events["fatalities"], errors="coerce").ge(int(min_fatalities)).fillna(False)
     if actor and actor.strip():
         mask &= actor_matches(events, actor)
-    return events.loc[mask.fillna(False).astype(bool)]
+    return mask.fillna(False).astype(bool).to_numpy()
 
 
 #: The columns the free-text actor filter searches.
@@ -261,13 +278,31 @@ def towns_affected(events: pd.DataFrame) -> int:
     """
     if len(events) == 0 or "geo_precision" not in events.columns:
         return 0
-    at_locality = events.loc[events["geo_precision"].astype("string").fillna("").isin(LOCALITY_PRECISIONS)]
-    places = at_locality["place"].astype("string").fillna("").str.strip().str.casefold()
-    keys = "place:" + places
-    if "locality_id" in at_locality.columns:
-        ids = at_locality["locality_id"].astype("string").fillna("").str.strip()
+    keys = locality_keys(events)
+    return int(keys[keys != ""].nunique())
+
+
+def locality_keys(events: pd.DataFrame) -> pd.Series:
+    """The locality each event took place in, as :func:`towns_affected` counts them ("" for none).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``geo_precision`` and ``place`` (``locality_id`` optional).
+
+    Returns
+    -------
+    pandas.Series of str
+        ``"id:<locality_id>"`` where known, else ``"place:<place, case-folded>"``; "" for an event
+        not located to a locality or with neither (on the index of ``events``).
+    """
+    at_locality = events["geo_precision"].astype("string").fillna("").isin(LOCALITY_PRECISIONS)
+    places = events["place"].astype("string").fillna("").str.strip().str.casefold()
+    keys = ("place:" + places).where(places != "", "")
+    if "locality_id" in events.columns:
+        ids = events["locality_id"].astype("string").fillna("").str.strip()
         keys = keys.where(ids == "", "id:" + ids)
-    return int(keys[keys != "place:"].nunique())
+    return keys.where(at_locality, "").astype(object)
 
 
 #: The only URL schemes a source link may have.
@@ -334,6 +369,15 @@ def with_source_urls(events: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
         return safe_link(src)
 
     out = events.copy()
-    out[SOURCE_URL] = [link(sid, src) for sid, src in zip(ids.to_numpy(dtype=object), own.to_numpy(dtype=object),
-                                                           strict=True)]
+    if len(events) == 0:
+        out[SOURCE_URL] = []
+        return out
+    # once per distinct (source_id, source) pair: a million events cite a few hundred reports
+    id_codes, id_values = pd.factorize(ids.to_numpy(dtype=object), use_na_sentinel=False)
+    src_codes, src_values = pd.factorize(own.to_numpy(dtype=object), use_na_sentinel=False)
+    from geo.classify import combination_codes
+
+    pairs, first = combination_codes([id_codes, src_codes])
+    links = np.array([link(id_values[id_codes[i]], src_values[src_codes[i]]) for i in first], dtype=object)
+    out[SOURCE_URL] = links[pairs]
     return out

@@ -124,6 +124,26 @@ def test_edge_and_fixture_units():
     assert out["admin1_pcode"].tolist() == ["A"] and out["admin2_pcode"].tolist() == [""]
 
 
+def test_point_in_unit_equals_the_spatial_index_on_the_districts(admin2):
+    """The per-unit prepared test (fast at a million events) gives the spatial index's answer."""
+    rng = np.random.default_rng(9)
+    x0, y0, x1, y1 = admin2.total_bounds
+    xs, ys = rng.uniform(x0 - 0.2, x1 + 0.2, 4000), rng.uniform(y0 - 0.2, y1 + 0.2, 4000)
+    on_edge = shapely.get_coordinates(admin2.geometry.boundary.iloc[:5].values)[::50]  # points on shared edges
+    pts = shapely.points(np.concatenate([xs, on_edge[:, 0]]), np.concatenate([ys, on_edge[:, 1]]))
+    units = admin2.sort_values("pcode", kind="stable")
+    geoms = np.asarray(units.geometry.values, dtype=object)
+    hit_pt, hit_unit = shapely.STRtree(geoms).query(pts, predicate="intersects")
+    expected = np.full(len(pts), "", dtype=object)
+    for i, j in sorted(zip(hit_pt, hit_unit, strict=True), reverse=True):  # the lowest P-code written last
+        expected[i] = units["pcode"].iat[j]
+    codes, nearest = locate(pts, admin2)
+    inside = expected != ""
+    assert inside.sum() > 1000 and (~inside).sum() > 100
+    assert codes[inside].tolist() == expected[inside].tolist()
+    assert not nearest[inside].any() and nearest[~inside].all()
+
+
 def test_catalog_events_carry_both_pcodes(tmp_path):
     ev = Catalog(tmp_path / "store.gpkg").events()
     assert len(ev) > 1000

@@ -298,3 +298,11 @@ def test_cited_towns_follow_the_event_range(tmp_path):
     aleppo_whole = int(whole.loc[whole["name_en"] == "Aleppo", "n_sources"].iloc[0])
     aleppo_march = march.loc[march["name_en"] == "Aleppo", "n_sources"]
     assert aleppo_march.empty or int(aleppo_march.iloc[0]) < aleppo_whole
+
+
+def test_a_link_naming_a_town_outside_the_gazetteer_says_so_and_selects_none(at):
+    at.query_params["town"] = "gn:1"  # well formed, but no such locality
+    at.run()
+    assert not at.exception
+    assert any("is not in the gazetteer; no town selected" in w.value for w in at.warning)
+    assert at.session_state["vs"].town == ""

@@ -17,11 +17,13 @@ import os
 from datetime import date, timedelta
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from geo.names import governorate_label, with_boundary_names
 from geo.paths import store_location as resolve_store
+from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY, LONG_SPAN, PARTLY_IN_RANGE
 from geo.vocabulary import IMPRECISE, filter_class_label, party_label
 from layers.safe import esc
@@ -166,10 +168,9 @@ def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
     a cached copy would be unpickled at each call, about a second per call at a million events).
     Read-only: callers filter it into new frames (``filtered_events``), never change it.
     """
-    from geo.view import classify_events
+    from geo.derived import classified_events  # the table derived at import, or computed once now
 
-    cat = _catalog(store)
-    return classify_events(cat.events(), cat)
+    return classified_events(readable_store(store))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -178,6 +179,12 @@ def data_window(store: str, mtime: float) -> tuple:
     from geo.window import data_window as window_of
 
     return window_of(load_events(store, mtime))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def known_towns(store: str, mtime: float) -> frozenset:
+    """Every locality id of the gazetteer (shipped and imported): what a link's ``town=`` may name."""
+    return frozenset(_catalog(store).localities()["locality_id"].astype(str))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -258,7 +265,7 @@ def sync() -> vsm.ViewState:
     vsm.use_window(*data_window(*store_key()))  # sliders and links span the loaded data's dates
     ss = st.session_state
     if "vs" not in ss:
-        vs = vsm.ViewState.from_query(st.query_params)
+        vs = vsm.ViewState.from_query(st.query_params, towns=known_towns(*store_key()))
         ss["vs"] = vs
         ss["vs_notices"] = list(vs.notices)
         _init_widgets(vs)
@@ -447,6 +454,17 @@ def _selection_key(vs: vsm.ViewState, with_range: bool) -> tuple:
             tuple(vs.classes), tuple(vs.parties), tuple(vs.govs), int(vs.fmin), vs.actor)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _mask(store: str, mtime: float, key: tuple, partly: bool):
+    """The loaded events the view fields in ``key`` (:func:`_selection_key`) select, as a boolean
+    array (``geo.view.filter_mask``, the rules of the one filter): one per filter, shared."""
+    from geo.view import filter_mask
+
+    start, end, classes, parties, govs, fmin, actor = key
+    return filter_mask(load_events(store, mtime), start=start, end=end, classes=classes, parties=parties,
+                       govs=govs, min_fatalities=fmin, actor=actor, partly=partly)
+
+
 @st.cache_resource(show_spinner=False, max_entries=3)
 def _selection(store: str, mtime: float, key: tuple, partly: bool) -> pd.DataFrame:
     """The loaded events filtered by the view fields in ``key`` (:func:`_selection_key`).
@@ -455,13 +473,30 @@ def _selection(store: str, mtime: float, key: tuple, partly: bool) -> pd.DataFra
     changes no filter (a control-date step, a layer toggle) filters nothing again; the whole
     loaded frame itself when every event is selected (no copy).  Read-only, like ``load_events``.
     """
-    from geo.view import filter_events
+    events = load_events(store, mtime)
+    mask = _mask(store, mtime, key, partly)
+    return events if mask.all() else events.loc[mask]
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _summary_arrays(store: str, mtime: float) -> dict:
+    """Per loaded event, what the sidebar's figures add up (``geo.view`` definitions): computed once."""
+    from geo.queries import long_span
+    from geo.view import locality_keys
 
     events = load_events(store, mtime)
-    start, end, classes, parties, govs, fmin, actor = key
-    sel = filter_events(events, start=start, end=end, classes=classes, parties=parties, govs=govs,
-                        min_fatalities=fmin, actor=actor, partly=partly)
-    return events if len(sel) == len(events) else sel
+    if len(events) == 0:
+        return {}
+    keys = locality_keys(events)
+    codes, _uniques = pd.factorize(keys)
+    return {
+        "fatalities": pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).to_numpy(dtype=float),
+        "town": np.where(keys.to_numpy() == "", -1, codes),
+        "synthetic": (events["dataset"] == "synthetic").to_numpy(dtype=bool) if "dataset" in events else
+        np.zeros(len(events), dtype=bool),
+        COUNTRY_ONLY: country_only(events).to_numpy(dtype=bool),
+        LONG_SPAN: long_span(events).to_numpy(dtype=bool),
+    }
 
 
 def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True,
@@ -499,20 +534,23 @@ def key_figures(events: pd.DataFrame) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _view_summary(store: str, mtime: float, key: tuple) -> tuple[dict[str, int], list[str]]:
-    """(:func:`key_figures`, :func:`range_notes`) of the loaded events filtered by ``key``."""
-    sel = _selection(store, mtime, key, False)
-    return key_figures(sel), range_notes(_selection(store, mtime, key, True), sel)
+    """(:func:`key_figures`, the range notes) of the loaded events filtered by ``key``, added up
+    from per-event arrays (:func:`_summary_arrays`) and the filter's masks: no frame is built."""
+    arrays = _summary_arrays(store, mtime)
+    if not arrays:
+        return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}, [RANGE_RULE]
+    sel, partly, fat = _mask(store, mtime, key, False), _mask(store, mtime, key, True), arrays["fatalities"]
+    towns = arrays["town"][sel]
+    figures = {"events": int(sel.sum()), "fatalities": int(fat[sel].sum()),
+               "towns": int(len(np.unique(towns[towns >= 0]))), "synthetic": int(arrays["synthetic"][sel].sum())}
+    counts = {code: (int((arrays[code] & sel).sum()), int(fat[arrays[code] & sel].sum()))
+              for code in (COUNTRY_ONLY, LONG_SPAN)}
+    counts[PARTLY_IN_RANGE] = (int(partly.sum()), int(fat[partly].sum()))
+    return figures, _notes(counts)
 
 
-def range_notes(partly: pd.DataFrame, sel: pd.DataFrame) -> list[str]:
-    """The range rule, then one line per kind of imprecise event in (or partly in) the selection.
-
-    ``partly``: the events of the same filters only partly in the date range; ``sel``: those in it.
-    """
-    from geo.view import imprecise_counts
-
-    counts = imprecise_counts(sel)
-    counts[PARTLY_IN_RANGE] = (len(partly), int(pd.to_numeric(partly.get("fatalities"), errors="coerce").fillna(0).sum()))
+def _notes(counts: dict[str, tuple[int, int]]) -> list[str]:
+    """The range rule, then one line per kind of imprecise event: ``counts`` code -> (events, fatalities)."""
     notes = [RANGE_RULE]
     for code in (PARTLY_IN_RANGE, COUNTRY_ONLY, LONG_SPAN):
         n, dead = counts[code]
@@ -537,6 +575,13 @@ def _fit_governorates() -> None:
     x0, y0, x1, y1 = (float(v) for v in chosen.total_bounds)
     ss["vs"] = vs.replace(lat=round((y0 + y1) / 2, vsm.COORD_DECIMALS), lon=round((x0 + x1) / 2, vsm.COORD_DECIMALS),
                           zoom=fit_zoom((x0, y0, x1, y1)))
+
+
+def _short_count(n: int) -> str:
+    """A count that fits the sidebar's half-width metric: exact below 100,000, else in thousands or millions."""
+    if n < 100_000:
+        return f"{n:,}"
+    return f"{n / 1_000_000:.2f}M" if n >= 1_000_000 else f"{n / 1000:.0f}k"
 
 
 def sidebar(vs: vsm.ViewState) -> None:
@@ -586,8 +631,8 @@ def sidebar(vs: vsm.ViewState) -> None:
         st.markdown("### Selection")
         st.caption(esc(f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
         c1, c2 = st.columns(2)
-        c1.metric("Events", f"{figs['events']:,}")
-        c2.metric("Fatalities", f"{figs['fatalities']:,}")
+        c1.metric("Events", _short_count(figs["events"]), help=f"{figs['events']:,} events")
+        c2.metric("Fatalities", _short_count(figs["fatalities"]), help=f"{figs['fatalities']:,} fatalities")
         st.metric("Towns affected", f"{figs['towns']:,}")
         for note in notes:
             st.caption(esc(note))

@@ -1,0 +1,132 @@
+"""The derived event table (geo.derived) and the batched classifier it rests on (geo.classify)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from _data_helpers import run_cli, ucdp_row, write_ucdp
+
+from geo.classify import classify, load_actors
+from geo.derived import LAYOUT_KEY, STAMP_KEY, classified_events, compute, input_stamp, refresh, sidecar_path
+from geo.importers import import_file
+from geo.paths import DATA_DIR
+from geo.store import open_store
+
+#: ``stats --by class`` on the shipped data, frozen before the classifier was batched (issue 12).
+SHIPPED_BY_CLASS = """class,events,fatalities
+truce_violation,687,2847
+excluded_group,348,4079
+other_fighting,433,2227
+one_sided,58,468
+before_truce,405,2082
+"""
+
+
+def test_stats_by_class_on_the_shipped_data_is_unchanged(tmp_path):
+    r = run_cli("stats", "--by", "class", "--store", tmp_path / "none.gpkg")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.replace("\r\n", "\n") == SHIPPED_BY_CLASS
+
+
+def _sample(n: int, seed: int) -> pd.DataFrame:
+    """SYNTHETIC events mixing the actor table's names, mixed and unknown sides, dates and holders."""
+    rng = np.random.default_rng(seed)
+    names = [p for p in load_actors()["pattern"] if "*" not in p][:40]
+    sides = [*names, "", "Nobody Known", f"{names[0]}, {names[1]}", f"{names[2]}; Syrian insurgents"]
+    days = [*pd.date_range("2016-12-20", "2017-02-05", freq="3D"), pd.NaT]
+    kinds = ["state-based", "non-state", "one-sided", "protests", "", "3"]
+    holders = ["", "government", "opposition", "hts", "islamic_state", "sdf", "contested"]
+    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
+    events = pd.DataFrame({"actor1": pick(sides), "actor2": pick(sides), "date_start": pick(days),
+                           "event_type": pick(kinds)})
+    return events.set_index(pd.Index(rng.permutation(n) * 3)), pd.Series(pick(holders))
+
+
+def test_batched_classes_equal_one_event_at_a_time():
+    events, holders = _sample(60, seed=12)
+    holders.index = events.index
+    actors = load_actors()
+    batched = classify(events, actors, held_by=holders)
+    one_by_one = pd.concat([classify(events.iloc[[i]], actors, held_by=holders) for i in range(len(events))])
+    pd.testing.assert_frame_equal(batched, one_by_one)
+    assert batched["class_reason"].str.contains("an unknown date").any()  # NaT dates are in the sample
+    assert set(batched["truce_class"]) >= {"before_truce", "truce_violation", "excluded_group", "one_sided"}
+
+
+@pytest.fixture
+def store(tmp_path):
+    rows = [
+        ucdp_row(1, 36.2, 37.1, date="2017-01-01", best=4),
+        ucdp_row(2, 33.5, 36.3, date="2017-01-03", best=0, side_b="Jabhat Fateh al-Sham"),
+        ucdp_row(3, 35.1, 36.7, date="2016-12-20", best=2, side_b="Nobody Known"),
+    ]
+    path = tmp_path / "store.gpkg"
+    import_file("ucdp", write_ucdp(tmp_path / "u.csv", rows), path)
+    return path
+
+
+def test_import_writes_the_derived_table_and_it_is_what_the_catalog_gives(store):
+    sidecar = sidecar_path(open_store(store))
+    assert sidecar.is_file()  # paid at import
+    fresh = compute(store)
+    assert {"ucdp:1", "ucdp:2", "ucdp:3"} <= set(fresh["event_id"])
+    read = classified_events(store)
+    pd.testing.assert_frame_equal(read, fresh, check_exact=True)
+    assert read.crs == fresh.crs
+
+
+def test_refresh_with_unchanged_inputs_keeps_the_sidecar(store):
+    sidecar = sidecar_path(open_store(store))
+    written = sidecar.stat().st_mtime_ns
+    assert refresh(store) == sidecar
+    assert sidecar.stat().st_mtime_ns == written  # matched by its stamp: not computed again
+
+
+def test_a_sidecar_of_other_inputs_is_never_used(store, tmp_path):
+    before = classified_events(store)
+    import_file("ucdp", write_ucdp(tmp_path / "v.csv", [ucdp_row(9, 36.0, 37.0, date="2017-02-01")]), store)
+    assert "ucdp:9" in set(classified_events(store)["event_id"]) - set(before["event_id"])
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    stamp = input_stamp(open_store(store), data)
+    assert stamp == input_stamp(open_store(store), DATA_DIR)  # same content, same stamp
+    with open(data / "actors.csv", "a", encoding="utf-8") as fh:
+        fh.write("Nobody Known,hts,armed_group,,,test row\n")
+    assert input_stamp(open_store(store), data) != stamp
+    changed = classified_events(store, data_dir=data)
+    party2 = lambda frame: frame.set_index("event_id").at["ucdp:3", "party2"]  # noqa: E731
+    assert (party2(before), party2(changed)) == ("unknown", "hts")
+    pd.testing.assert_frame_equal(changed, compute(store, data_dir=data), check_exact=True)
+
+
+def test_a_damaged_sidecar_is_computed_again_and_replaced(store):
+    import pyarrow.parquet as pq
+
+    sidecar = sidecar_path(open_store(store))
+    good = classified_events(store)
+    sidecar.write_bytes(b"PAR1 not a parquet file")
+    again = classified_events(store)
+    pd.testing.assert_frame_equal(again, good, check_exact=True)
+    meta = pq.read_schema(sidecar).metadata
+    assert meta[STAMP_KEY].decode() == input_stamp(open_store(store)) and LAYOUT_KEY in meta
+
+
+def test_read_only_mode_computes_in_memory_and_writes_nothing(store, monkeypatch):
+    sidecar = sidecar_path(open_store(store))
+    sidecar.unlink()
+    monkeypatch.setenv("MONITOR_READONLY", "1")
+    table = classified_events(store)
+    assert not sidecar.exists() and len(table) > 3
+    assert not [p for p in os.listdir(store.parent) if "derived" in p]
+
+
+def test_stats_read_the_derived_table_and_count_as_before(store):
+    r = run_cli("stats", "--by", "zone", "--store", store)
+    assert r.returncode == 0, r.stderr
+    derived = classified_events(store)
+    counts = pd.read_csv(pd.io.common.StringIO(r.stdout), dtype=str, keep_default_na=False)
+    assert counts["events"].astype(int).sum() == len(derived)
