@@ -82,8 +82,8 @@ def _store_stamp(store) -> str:
     if isinstance(store, Store):
         try:
             info = os.stat(store.path)
-        except FileNotFoundError:  # nothing imported yet
-            return "gpkg:none"
+        except (FileNotFoundError, NotADirectoryError):  # nothing imported yet, or a path that
+            return "gpkg:none"  # can never be a file (the app's "shipped data alone" store)
         return f"gpkg:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
     return f"db:{store.version()}"
 

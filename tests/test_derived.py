@@ -130,3 +130,13 @@ def test_stats_read_the_derived_table_and_count_as_before(store):
     derived = classified_events(store)
     counts = pd.read_csv(pd.io.common.StringIO(r.stdout), dtype=str, keep_default_na=False)
     assert counts["events"].astype(int).sum() == len(derived)
+
+
+def test_a_store_path_that_cannot_exist_gives_the_shipped_data(tmp_path):
+    """The app reads "the shipped data alone" through a path inside a file (webapp.session.NO_STORE)."""
+    from geo.derived import classified_events
+
+    inside_a_file = tmp_path / "a-file"
+    inside_a_file.write_text("x")
+    events = classified_events(inside_a_file / "store.gpkg")
+    assert len(events) > 1000 and set(events["dataset"]) <= {"curated", "ucdp"}
