@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections import Counter
 
 import pandas as pd
@@ -97,24 +98,58 @@ def build_import(parser):
     parser.add_argument(
         "--encoding", help="force the text encoding (default: UTF-8, UTF-8 BOM or cp1256 detected)"
     )
+    parser.add_argument(
+        "--progress", action="store_true",
+        help="show each step of the import on stderr (shown anyway when stderr is a terminal)",
+    )
     return run_import
+
+
+#: How the command line words each step of an import (geo.importers.base.STEPS).
+STEP_WORDS = {"read": "reading {file}", "check": "checking {rows:,} rows", "write": "writing {rows:,} records to the store",
+              "derive": "updating the derived event table"}
+
+
+def _progress(args):
+    """The import's progress display on stderr (a terminal, or ``--progress``), else None.
+
+    On a terminal each step overwrites the line before (cleared at the end); otherwise one line per step.
+    """
+    tty = sys.stderr.isatty()
+    if not (args.progress or tty):
+        return None
+    start = time.monotonic()
+
+    def show(step, rows):
+        words = STEP_WORDS.get(step, step).format(file=args.file, rows=rows or 0)
+        line = terminal_safe(f"import: {words} ({time.monotonic() - start:.1f} s)")
+        sys.stderr.write(f"\r\x1b[K{line}" if tty else f"{line}\n")
+        sys.stderr.flush()
+
+    return show
 
 
 def run_import(args) -> int:
     from geo.importers import import_file
     from geo.paths import store_location
 
-    report = import_file(
-        args.format,
-        args.file,
-        store_location(args.store),
-        map=args.map,
-        layer=args.layer,
-        kind=args.kind,
-        fix=args.fix,
-        date_order=args.date_order,
-        encoding=args.encoding,
-    )
+    progress = _progress(args)
+    try:
+        report = import_file(
+            args.format,
+            args.file,
+            store_location(args.store),
+            map=args.map,
+            layer=args.layer,
+            kind=args.kind,
+            fix=args.fix,
+            date_order=args.date_order,
+            encoding=args.encoding,
+            progress=progress,
+        )
+    finally:
+        if progress is not None and sys.stderr.isatty():
+            sys.stderr.write("\r\x1b[K")  # the step line goes: stdout's report follows as before
     print(report.summary())
     for note in report.notes:
         print(f"note: {note}")
@@ -228,8 +263,10 @@ def build_stats(parser):
 def run_stats(args) -> int:
     from geo.admin import district_units, with_admin
     from geo.catalog import Catalog
+    from geo.derived import classified_events
     from geo.queries import events_in_range
-    from geo.stats import counts_by
+    from geo.stats import COUNT_COLUMNS, counts_by
+    from geo.view import ACTOR_COLUMNS
 
     if args.date is not None and args.by != "zone":
         raise InputError(
@@ -240,8 +277,9 @@ def run_stats(args) -> int:
     catalog = Catalog(args.store)
     if args.workspace_only:  # the same spatial join as Catalog.events (geo.admin)
         events = with_admin(catalog.store.read("events"), catalog)
-    else:
-        events = catalog.events()
+    else:  # Catalog.events() classified, from the derived table when it is current (geo.derived)
+        wanted = [*COUNT_COLUMNS, *(ACTOR_COLUMNS if args.actor else ()), *(["geometry"] if args.date else [])]
+        events = classified_events(args.store, columns=wanted)  # only what is counted and filtered on
     events = _event_filters(events_in_range(events, args.start, args.end), args)
     # the holder of each event's place: the same layer as the map's zones (Catalog.party_at)
     context = {

@@ -9,8 +9,9 @@ device, a pipe or a socket, even through a symbolic link); a file may hold at mo
 MB, and a gzip file may expand to at most ``LIMITS.text_mb`` MB and at most ``LIMITS.ratio`` times its
 size (decompressed in 1 MB steps, so a bomb is refused after reading little of it). Defaults 25 MB,
 25 MB and 100; set ``MONITOR_MAX_FILE_MB``, ``MONITOR_MAX_TEXT_MB``, ``MONITOR_MAX_RATIO`` to change them.
-An import holds about 40 times its text in memory (measured: a 30 MB CSV peaked at 1.1 GB, a 190 MB
-one at 4.5 GB), so the defaults keep one import under about 1 GB; raise them only with the memory to match.
+An import holds about 5 times its text in memory (measured on the command line: a 343 MB UCDP-layout
+CSV of 1M rows peaked at 1.65 GB, its 34 MB tenth at 0.39 GB; before issue 12 about 10-40 times), so the
+defaults keep one import far under 1 GB; raise them only with the memory to match.
 A CSV header may have at most ``MAX_COLUMNS`` columns and ``MAX_HEADER_CHARS`` characters.
 """
 
@@ -203,6 +204,11 @@ def read_text(path, encoding: str | None = None) -> tuple[str, str]:
         The text and the encoding used. Raises ``InputError`` for a damaged gzip file, an empty file, a
         binary file or undecodable bytes.
     """
+    return decode(_file_bytes(path), encoding)
+
+
+def _file_bytes(path) -> bytes:
+    """The bytes of a text file (gzip decompressed within the limits); ``InputError`` when empty or binary."""
     data = check_input_file(path).read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, LIMITS)
@@ -211,7 +217,7 @@ def read_text(path, encoding: str | None = None) -> tuple[str, str]:
     binary = binary_kind(data)
     if binary:
         raise InputError([Problem(None, None, binary)])
-    return decode(data, encoding)
+    return data
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -241,28 +247,63 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         raise InputError([Problem(None, None, f"cannot decode the file as {enc}: {exc}")]) from None
 
 
-def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_csv(path, encoding: str | None = None, columns=None) -> tuple[pd.DataFrame, str]:
     """A CSV file as a frame of strings (missing = ""), header names stripped.
 
     The delimiter is sniffed among comma, semicolon and tab. Raises ``InputError`` for an
     empty file, a file with a header but no data row, duplicated column names or rows that
-    do not split into the header's fields.
+    do not split into the header's fields. The parser reads the file's bytes (decoded as it goes),
+    never a second copy of the whole text.
 
     Parameters
     ----------
     path : str or Path
-        The CSV file (read with :func:`read_text`).
+        The CSV file (checked and decompressed as :func:`read_text` does).
     encoding : str, optional
         The encoding to use; None to detect it.
+    columns : collection of str, optional
+        Keep only these columns (names compared stripped; absent ones are simply not there);
+        None keeps every column. Every row is still checked against the whole header.
 
     Returns
     -------
     (DataFrame, str)
         The table (all columns str) and the encoding used.
     """
-    text, enc = read_text(path, encoding)
+    data = _file_bytes(path)
+    enc, sep, names = _header(data, encoding)
+    problems = _ragged_rows(_lines(data, enc), sep, len(names))
+    if problems:
+        raise InputError(problems)
+    wanted = None if columns is None else {str(c) for c in columns}
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data),
+            encoding=enc,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+            usecols=None if wanted is None else (lambda name: str(name).strip() in wanted),
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError([Problem(None, None, "the file is empty")]) from None
+    except pd.errors.ParserError as exc:
+        raise InputError([Problem(None, None, f"the CSV does not parse: {exc}")]) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if len(df) == 0:
+        raise InputError([Problem(None, None, "the file has a header but no data rows")])
+    return df, enc
+
+
+def _header(data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    """(encoding, delimiter, column names) of a CSV file's bytes; ``InputError`` for a header that is too
+    long, too wide or names a column twice, and for bytes the encoding does not decode."""
+    text, enc = decode(data, encoding)  # refuses undecodable bytes; only the header is kept
     newline = text.find("\n")
     first_line = text.lstrip("\ufeff")[: newline if newline >= 0 else len(text)].rstrip("\r")
+    del text
     if len(first_line) > MAX_HEADER_CHARS:
         raise InputError([Problem(None, None, f"the header line is {len(first_line):,} characters long (limit "
                                   f"{MAX_HEADER_CHARS:,}): not a table of events", code="too_large")])
@@ -279,42 +320,41 @@ def read_csv(path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
         seen.add(name)
     if problems:
         raise InputError(problems)
-    problems = _ragged_rows(text, sep, len(names))
-    if problems:
-        raise InputError(problems)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError([Problem(None, None, "the file is empty")]) from None
-    except pd.errors.ParserError as exc:
-        raise InputError([Problem(None, None, f"the CSV does not parse: {exc}")]) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    if len(df) == 0:
-        raise InputError([Problem(None, None, "the file has a header but no data rows")])
-    return df, enc
+    return enc, sep, names
 
 
-def _ragged_rows(text: str, sep: str, width: int) -> list[Problem]:
+def _lines(data: bytes, enc: str):
+    """The decoded lines of ``data`` one by one (split on "\\n" only, as the whole text would be),
+    a leading byte-order mark dropped."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=enc, newline="\n")
+    first = next(stream, None)
+    if first is None:
+        return
+    yield first.lstrip("\ufeff")
+    yield from stream
+
+
+def _ragged_rows(lines, sep: str, width: int) -> list[Problem]:
     """A problem for each data row whose field count differs from the header's.
 
     pandas would silently shift such a row (a row with one field too many turns the first
     column into the index) or pad it with empty cells.  Rows are numbered as pandas numbers
-    them (blank lines skipped).
+    them (blank lines skipped). ``lines`` are the file's lines (:func:`_lines`).
     """
     problems = []
     try:
-        records = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sep)
+        records = csv.reader(lines, delimiter=sep)
         next(records, None)  # the header
-        # pandas skips empty and whitespace-only lines, but keeps a line of bare separators
-        for row, fields in enumerate((f for f in records if f and not (len(f) == 1 and not f[0].strip())), start=1):
-            if len(fields) != width:
+        row = 0
+        for fields in records:
+            n = len(fields)
+            if n == width and (n > 1 or fields[0].strip()):  # the common case first: one test per row
+                row += 1
+                continue
+            if not fields or (n == 1 and not fields[0].strip()):
+                continue  # pandas skips empty and whitespace-only lines, but keeps a line of bare separators
+            row += 1
+            if n != width:
                 problems.append(
                     Problem(
                         row,

@@ -9,7 +9,10 @@
   integer columns as JSON numbers or null, everything else as strings.
 - GeoPackage: one layer named after the kind, every attribute as text (as the store does).
 
-Files are written atomically (``geo.atomic``: a temporary file next to ``out``, then renamed).
+Files are written atomically (``geo.atomic``: a temporary file next to ``out``, then renamed), and
+streamed: :data:`CHUNK_ROWS` rows are converted and written at a time (GeoPackage rows appended), so
+the text of the whole file is never held in memory; the bytes are those of the whole-frame writers
+:func:`to_csv_text` / :func:`to_geojson_text`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -85,6 +89,23 @@ def _text(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return to_text(kind, canonical(kind, frame))
 
 
+#: Rows converted and written at a time by :func:`write`: memory stays bounded whatever the row count.
+CHUNK_ROWS = 50_000
+
+
+def _chunks(frame: pd.DataFrame, size: int | None = None):
+    """``frame`` in consecutive slices of ``size`` rows (default :data:`CHUNK_ROWS`; one empty slice for
+    an empty frame)."""
+    size = size or CHUNK_ROWS
+    for start in range(0, max(len(frame), 1), size):
+        yield frame.iloc[start:start + size]
+
+
+def _coordinate_text(values: np.ndarray) -> list[str]:
+    """Each coordinate as its exact float repr, "" where missing (NaN)."""
+    return ["" if v != v else repr(float(v)) for v in values.tolist()]
+
+
 def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
     """The CSV text of a canonical frame (see module doc).
 
@@ -103,9 +124,9 @@ def to_csv_text(kind: str, frame: gpd.GeoDataFrame) -> str:
     text = _text(kind, frame)
     df = pd.DataFrame(text.drop(columns=text.geometry.name))
     geoms = text.geometry.values
-    if kind in POINT_KINDS:
-        df["lat"] = ["" if g is None or g.is_empty else repr(float(g.y)) for g in geoms]
-        df["lon"] = ["" if g is None or g.is_empty else repr(float(g.x)) for g in geoms]
+    if kind in POINT_KINDS:  # NaN for a missing or empty point (shapely 2, vectorised)
+        df["lat"] = _coordinate_text(shapely.get_y(geoms))
+        df["lon"] = _coordinate_text(shapely.get_x(geoms))
     else:
         df["geometry"] = [wkt_exact(g) for g in geoms]
     return csv_text(df)  # formulas neutralised (geo/safetext.py)
@@ -126,23 +147,46 @@ def to_geojson_text(kind: str, frame: gpd.GeoDataFrame) -> str:
     str
         The GeoJSON text (one Feature per row).
     """
+    return "".join(_geojson_parts(kind, frame))
+
+
+def _geojson_parts(kind: str, frame: gpd.GeoDataFrame):
+    """The GeoJSON text of :func:`to_geojson_text` in pieces, :data:`CHUNK_ROWS` features at a time.
+
+    The pieces joined are exactly ``json.dumps`` of the whole FeatureCollection (default separators).
+    """
+    yield '{"type": "FeatureCollection", "features": ['
+    first = True
+    for chunk in _chunks(frame):
+        features = ", ".join(json.dumps(f, ensure_ascii=False) for f in _features(kind, chunk))
+        if features:
+            yield features if first else ", " + features
+            first = False
+    yield "]}"
+
+
+def _features(kind: str, frame: gpd.GeoDataFrame):
+    """One GeoJSON Feature dict per row (integer columns as numbers or null, the rest as text)."""
     text = _text(kind, frame)
     schema = KIND_COLUMNS[kind]
     attrs = [c for c in text.columns if c != text.geometry.name]
     ints = [c for c in attrs if schema.get(c) in ("Int64", "int64")]
-    records = pd.DataFrame(text[attrs]).to_dict(orient="records")
-    features = []
-    for props, geom in zip(records, text.geometry.values, strict=True):
+    columns = [text[c].tolist() for c in attrs]  # whole columns to Python at once: 10 times faster than to_dict
+    records = (dict(zip(attrs, values, strict=True)) for values in zip(*columns, strict=True))
+    geoms = np.asarray(text.geometry.values, dtype=object)
+    points = shapely.get_type_id(geoms) == 0  # a Point: its coordinates from arrays, not one mapping() each
+    xs, ys = shapely.get_x(geoms).tolist(), shapely.get_y(geoms).tolist()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for i, props in enumerate(records):
         for c in ints:
             props[c] = int(props[c]) if props[c] != "" else None
-        features.append(
-            {
-                "type": "Feature",
-                "properties": props,
-                "geometry": None if geom is None or geom.is_empty else shapely.geometry.mapping(geom),
-            }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        if empty[i]:
+            geometry = None
+        elif points[i] and not shapely.has_z(geoms[i]):
+            geometry = {"type": "Point", "coordinates": [xs[i], ys[i]]}
+        else:
+            geometry = shapely.geometry.mapping(geoms[i])
+        yield {"type": "Feature", "properties": props, "geometry": geometry}
 
 
 def _checked_out(out: Path) -> Path:
@@ -182,13 +226,21 @@ def write(kind: str, frame: gpd.GeoDataFrame, fmt: str, out) -> int:
         raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
     out = _checked_out(Path(out))
     with atomic_path(out, create=fmt != "gpkg") as tmp:  # GDAL must create a GeoPackage itself
-        if fmt == "csv":
-            tmp.write_text(to_csv_text(kind, frame), encoding="utf-8")
-        elif fmt == "geojson":
-            tmp.write_text(to_geojson_text(kind, frame), encoding="utf-8")
+        if fmt == "gpkg":
+            for i, chunk in enumerate(_chunks(frame)):  # one chunk's text form in memory at a time
+                write_layer(_text(kind, chunk), tmp, kind, allow_empty=i == 0, append=i > 0)
         else:
-            write_layer(_text(kind, frame), tmp, kind, allow_empty=True)
+            parts = _geojson_parts(kind, frame) if fmt == "geojson" else _csv_parts(kind, frame)
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.writelines(parts)
     return len(frame)
+
+
+def _csv_parts(kind: str, frame: gpd.GeoDataFrame):
+    """The CSV text of :func:`to_csv_text` in pieces, :data:`CHUNK_ROWS` rows at a time (header once)."""
+    for i, chunk in enumerate(_chunks(frame)):
+        text = to_csv_text(kind, chunk)
+        yield text if i == 0 else text.split("\n", 1)[1]
 
 
 def select(catalog, what: str, *, date=None, start=None, end=None, workspace_only: bool = False):

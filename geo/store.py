@@ -6,7 +6,11 @@ Layers: ``events``, ``boundaries``, ``zones``, ``localities`` (spatial, EPSG:432
 
 A write builds a complete new GeoPackage in a temporary file next to the store (copying the
 layers it does not change), flushes it to disk (``fsync``), then swaps it in with
-``os.replace`` (``geo.atomic``, the project's one atomic writer). A crash, an exception or a refused import therefore leaves the old file
+``os.replace`` (``geo.atomic``, the project's one atomic writer). An import adds rows with
+:meth:`Store.append`: the store file is copied as it is, the new rows are appended to the copy, and
+the copy is swapped in the same way, so an import costs its own rows, not the whole store again.
+Layers are read and written through Arrow (pyogrio ``use_arrow``: 5-7 times faster than feature by
+feature at 1M rows); the store's layers carry no R-tree (every reader reads them whole). A crash, an exception or a refused import therefore leaves the old file
 byte-for-byte as it was. Writers take an advisory lock (``<store>.lock``) so two imports at
 once do not lose each other's rows.
 """
@@ -18,11 +22,13 @@ import errno
 import fcntl
 import glob
 import os
+import shutil
 import sqlite3
 import stat
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pyogrio.errors
@@ -75,8 +81,11 @@ def read_only() -> bool:
 
 #: SQLite's words (through GDAL or ``sqlite3``) for a file another program holds locked.
 _LOCKED_WORDS = ("database is locked", "database table is locked")
-#: SQLite's and the system's words for a full disk.
-_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded")
+#: SQLite's and the system's words for a full disk. GDAL's Arrow writer (``write_layer``) reports only its
+#: failed ROLLBACK: SQLite had already rolled the batch back by itself, which it does on a full disk
+#: (SQLITE_FULL; also on an I/O error or no memory, which a store write of a few MB does not meet here).
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk quota exceeded",
+               "sqlite3_exec(rollback) failed: cannot rollback - no transaction is active")
 #: A write that fails with less free space than this (bytes) in the store's folder ran out of disk:
 #: GDAL's message may name only the statement that failed ("no such table: gpkg_contents").
 FULL_DISK_BYTES = 1 << 20
@@ -222,9 +231,13 @@ class Store:
         indexes = tuple(f"rtree_{layer}_" for layer in listed)
         return [n for n in names if n not in listed and not n.startswith(("gpkg", "sqlite_", *indexes))]
 
-    def _read_raw(self, kind: str):
+    def _read_raw(self, kind: str, columns: list[str] | None = None, geometry: bool = True):
+        """The text form of layer ``kind`` (Arrow read: 5-7 times faster than feature by feature)."""
         try:
-            return pyogrio.read_dataframe(self.path, layer=kind, read_geometry=kind not in TABLE_KINDS)
+            return pyogrio.read_dataframe(
+                self.path, layer=kind, columns=columns, read_geometry=geometry and kind not in TABLE_KINDS,
+                use_arrow=True,
+            )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # damaged inside, locked
             raise _locked(exc, self.path) or StoreError(
                 "unreadable", self.path, f"the store {self.path} cannot be read ({exc})"
@@ -247,6 +260,52 @@ class Store:
         if kind not in self.layers():
             return empty_frame(kind)
         return from_text(kind, self._read_raw(kind))
+
+    def column(self, kind: str, name: str) -> pd.Series:
+        """One stored column of ``kind`` as text (empty when the layer or the column is absent).
+
+        Reads that column alone, without geometries: e.g. the event IDs an import checks
+        for duplicates, without reading and converting every stored event.
+
+        Parameters
+        ----------
+        kind : str
+            Name of a stored kind (one of ``geo.frames.KINDS``).
+        name : str
+            The column.
+
+        Returns
+        -------
+        pandas.Series
+            The values as stored (text), in stored order.
+        """
+        check_kind(kind)
+        if kind not in self.layers() or name not in self.fields(kind):
+            return pd.Series([], dtype=str, name=name)
+        return self._read_raw(kind, columns=[name], geometry=False)[name]
+
+    def fields(self, kind: str) -> list[str]:
+        """The attribute columns of the stored layer ``kind``, in order ([] when absent).
+
+        Parameters
+        ----------
+        kind : str
+            Name of a stored kind (one of ``geo.frames.KINDS``).
+
+        Returns
+        -------
+        list of str
+            The layer's field names (the geometry column excluded).
+        """
+        check_kind(kind)
+        if kind not in self.layers():
+            return []
+        try:
+            return [str(f) for f in pyogrio.read_info(self.path, layer=kind)["fields"]]
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:  # locked since layers()
+            raise _locked(exc, self.path) or StoreError(
+                "unreadable", self.path, f"the store {self.path} cannot be read ({exc})"
+            ) from None
 
     def count(self, kind: str) -> int:
         """Number of stored records of ``kind``.
@@ -314,21 +373,66 @@ class Store:
         -------
         None
         """
-        if read_only():  # checked at the one write path: a forged request cannot get past it
-            raise StoreError("read_only_mode", self.path, f"this server is read-only ({READONLY_ENV}): nothing was written")
-        self._refuse_beside_database()
+        self._refuse_write()
         if isinstance(changes, str):
             changes = {changes: frame}
         for kind in changes:
             check_kind(kind)
         if not changes:
             return
+        self._atomic(lambda tmp: self._write_layers(tmp, changes))
+
+    def append(self, kind: str, frame: pd.DataFrame) -> None:
+        """Add the records of ``frame`` after the stored ones of ``kind``, atomically.
+
+        The result is what ``write(kind, concat(read(kind), frame))`` gives, at the cost of the new
+        rows only: the store file is copied next to itself, the rows are appended to the copy,
+        and the copy is swapped in (``geo.atomic``). When the stored layer's columns are not the
+        new rows' columns (a store written by an older version), the layer is rewritten whole.
+
+        Parameters
+        ----------
+        kind : str
+            Name of a stored kind (one of ``geo.frames.KINDS``).
+        frame : pandas.DataFrame
+            The new records (canonical frame of ``kind``).
+
+        Returns
+        -------
+        None
+        """
+        self._refuse_write()
+        check_kind(kind)
+        text = to_text(kind, frame)
+        if len(text) == 0:
+            return
+        geom_name = text.geometry.name if isinstance(text, gpd.GeoDataFrame) else None
+        if self.fields(kind) != [c for c in text.columns if c != geom_name]:
+            stored = self.read(kind)
+            merged = pd.concat([stored, from_text(kind, text)], ignore_index=True) if len(stored) else frame
+            self.write({kind: merged})
+            return
+
+        def fill(tmp: Path) -> None:
+            shutil.copyfile(self.path, tmp)
+            write_layer(text, tmp, kind, append=True)
+
+        self._atomic(fill)
+
+    def _refuse_write(self) -> None:
+        """Raise ``read_only_mode`` or ``database_configured`` before any write."""
+        if read_only():  # checked at the one write path: a forged request cannot get past it
+            raise StoreError("read_only_mode", self.path, f"this server is read-only ({READONLY_ENV}): nothing was written")
+        self._refuse_beside_database()
+
+    def _atomic(self, fill) -> None:
+        """Run ``fill(tmp)`` on a new temporary file and swap it in (``geo.atomic``); a full disk is named."""
         self.check_writable()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with atomic_path(self.path, create=False) as tmp:  # GDAL must create the file itself
                 try:
-                    self._write_layers(tmp, changes)
+                    fill(tmp)
                 except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
                     # measured while the partial file still fills the disk (atomic_path then removes it)
                     full = _disk_full(exc, tmp.parent, self.path)
@@ -349,14 +453,17 @@ class Store:
             raw = self._read_raw(kind) if frame is None else to_text(kind, frame)
             if len(raw) == 0:
                 continue
-            write_layer(raw, tmp, kind)
+            write_layer(raw, tmp, kind, spatial_index=False)
             written += 1
         if written == 0:
             # every layer is empty: an empty but valid GeoPackage
             write_layer(to_text("control", empty_frame("control")).head(0), tmp, "control", allow_empty=True)
 
 
-def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False) -> None:
+def write_layer(
+    frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool = False, append: bool = False,
+    spatial_index: bool = True,
+) -> None:
     """Write one text-form layer into a GeoPackage (created or extended).
 
     Parameters
@@ -369,6 +476,11 @@ def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool =
         The layer name (a kind); table kinds are written without geometry.
     allow_empty : bool, default False
         Write the layer even when ``frame`` has no rows (otherwise nothing is written).
+    append : bool, default False
+        Add the rows to the existing layer ``layer`` of ``path`` instead of creating it.
+    spatial_index : bool, default True
+        Build the GeoPackage's R-tree index of a new layer. The store's own layers go without:
+        they are always read whole, and the index is over half the write time at a million points.
 
     Returns
     -------
@@ -376,9 +488,11 @@ def write_layer(frame: pd.DataFrame, path: Path, layer: str, allow_empty: bool =
     """
     if len(frame) == 0 and not allow_empty:
         return
-    kwargs = {"driver": "GPKG", "layer": layer}
+    kwargs = {"driver": "GPKG", "layer": layer, "append": append, "use_arrow": True}  # Arrow: 2-3 times faster
     if hasattr(frame, "geometry") and layer not in TABLE_KINDS:
         kwargs.update(geometry_type="Unknown", promote_to_multi=False)
+        if not append:
+            kwargs["layer_options"] = {"SPATIAL_INDEX": "YES" if spatial_index else "NO"}
     pyogrio.write_dataframe(frame, path, **kwargs)
 
 

@@ -100,3 +100,15 @@ def test_iso_dates_reads_what_the_project_writes(days):
     got = iso_dates(text)
     assert str(got.dtype) == "datetime64[ns]"
     assert [None if pd.isna(t) else t.date() for t in got] == days
+
+
+def test_plain_iso_cells_read_as_the_regex_reads_them():
+    """``YYYY-MM-DD`` cells take a numpy path; every other form (and every refusal) is unchanged."""
+    cells = ["2017-01-05", "2017-1-5", "2017/01/05", "2017-01-05T10:00", "\u0662\u0660\u0661\u0667-\u0660\u0661-\u0660\u0665",
+             "2017-02-30", "2017-13-01", "20170-1-05", "2017-01-0x", "", "15 January 2017"]
+    parsed, problems = parse_dates(pd.Series(cells), pd.Series(range(1, len(cells) + 1)), "d", required=False)
+    day = pd.Timestamp("2017-01-05")
+    assert parsed.iloc[:5].tolist() == [day] * 5
+    assert parsed.iloc[5:10].isna().all() and parsed.iloc[10] == pd.Timestamp("2017-01-15")
+    assert [(p.row, p.code) for p in problems] == [(8, "bad_date"), (9, "bad_date"), (6, "bad_date"), (7, "bad_date")]
+    assert "is not a date" in problems[0].reason and "is not a real calendar date" in problems[2].reason

@@ -207,3 +207,28 @@ def test_csv_export_of_polygons_uses_exact_wkt(tmp_path):
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert df["pcode"].tolist() == ["SY02", "SY03"]
     assert shapely.from_wkt(df["geometry"].iloc[0]).equals_exact(admin1_gdf().geometry.iloc[0], 0)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+def test_export_written_in_chunks_is_the_file_written_at_once(tmp_path, monkeypatch, fmt):
+    """The streaming writer (CHUNK_ROWS rows at a time) gives the bytes of the whole-frame text."""
+    import pyogrio
+
+    events = Catalog(tmp_path / "none.gpkg").events(incidents=False).head(25)
+    monkeypatch.setattr(export, "CHUNK_ROWS", 4)  # 7 chunks, the last one short
+    chunked = tmp_path / f"chunked.{fmt}"
+    assert export.write("events", events, fmt, chunked) == 25
+    if fmt == "csv":
+        assert chunked.read_text(encoding="utf-8") == export.to_csv_text("events", events)
+    elif fmt == "geojson":
+        assert chunked.read_text(encoding="utf-8") == export.to_geojson_text("events", events)
+        monkeypatch.setattr(export, "CHUNK_ROWS", 1000)
+        assert chunked.read_text(encoding="utf-8") == export.to_geojson_text("events", events)
+    else:
+        monkeypatch.setattr(export, "CHUNK_ROWS", 1000)
+        whole = tmp_path / "whole.gpkg"
+        export.write("events", events, fmt, whole)
+        a, b = pyogrio.read_dataframe(chunked), pyogrio.read_dataframe(whole)
+        pd.testing.assert_frame_equal(a, b)
+    empty = tmp_path / f"empty.{fmt}"
+    assert export.write("events", events.head(0), fmt, empty) == 0

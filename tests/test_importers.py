@@ -613,11 +613,33 @@ def test_the_name_option_names_the_batch_and_the_default_source(tmp_path):
 
 
 def test_ragged_row_numbers_follow_the_rows_pandas_reads():
-    from geo.encoding import _ragged_rows
+    from geo.encoding import _lines, _ragged_rows
 
     # pandas reads ",," as a row but skips empty and whitespace-only lines
-    text = 'a,b,c\n1,2,3\n,,\n   \n\n4,5,6,7\n"x\ny",2\n'
-    assert [(p.row, p.reason.split(" where")[0]) for p in _ragged_rows(text, ",", 3)] == [
+    text = '\ufeffa,b,c\n1,2,3\n,,\n   \n\n4,5,6,7\n"x\ny",2\n'
+    assert [(p.row, p.reason.split(" where")[0]) for p in _ragged_rows(_lines(text.encode(), "utf-8"), ",", 3)] == [
         (3, "4 fields"),
         (4, "2 fields"),
     ]
+
+
+def test_ucdp_dataset_column_keeps_synthetic_and_refuses_other_values(tmp_path):
+    rows = [ucdp_row(20, 36.2, 37.1), ucdp_row(21, 33.5, 36.3)]
+    rows[0]["dataset"], rows[1]["dataset"] = "synthetic", ""
+    store = tmp_path / "s.gpkg"
+    assert _imp("ucdp", write_ucdp(tmp_path / "syn.csv", rows), store).added == 2
+    got = Store(store).read("events").set_index("event_id")["dataset"]
+    assert got.to_dict() == {"ucdp:20": "synthetic", "ucdp:21": "ucdp"}
+    rows = [ucdp_row(22, 36.2, 37.1)]
+    rows[0]["dataset"] = "curated"
+    with pytest.raises(InputError) as exc:
+        _imp("ucdp", write_ucdp(tmp_path / "bad.csv", rows), tmp_path / "t.gpkg")
+    assert _problems(exc) == ["row 1, column 'dataset': 'curated' is not one of ucdp, synthetic"]
+    assert not (tmp_path / "t.gpkg").exists()
+
+
+def test_import_tells_a_progress_callback_each_step(tmp_path):
+    steps = []
+    src = write_ucdp(tmp_path / "u.csv", [ucdp_row(30, 36.2, 37.1), ucdp_row(31, 33.5, 36.3)])
+    _imp("ucdp", src, tmp_path / "s.gpkg", progress=lambda step, rows: steps.append((step, rows)))
+    assert steps == [("read", None), ("check", 2), ("write", 2), ("derive", None)]

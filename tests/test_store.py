@@ -115,7 +115,7 @@ def test_failed_write_leaves_the_file_byte_for_byte(tmp_path, monkeypatch):
     before = _sha(path)
     calls = []
 
-    def boom(frame, p, layer, allow_empty=False):
+    def boom(frame, p, layer, allow_empty=False, **options):
         calls.append(layer)
         if len(calls) == 2:
             raise OSError("disk full (simulated)")
@@ -149,3 +149,49 @@ def test_a_geopackage_of_other_data_is_never_rewritten(tmp_path):
         import_file("csv", src, other)
     assert _sha(other) == before
     assert [str(n) for n, _ in pyogrio.list_layers(other)] == ["roads", "events"]
+
+
+def test_append_gives_what_a_whole_rewrite_gives_and_reads_one_column(tmp_path):
+    events = _events()
+    more = events.assign(event_id=["t:3", "t:4"], place=["three", "four"])
+    appended, rewritten = Store(tmp_path / "a.gpkg"), Store(tmp_path / "r.gpkg")
+    appended.append("events", events)  # no layer yet: written whole
+    appended.append("events", more)  # the layer's columns match: rows added to a copy of the file
+    rewritten.write({"events": pd.concat([events, more], ignore_index=True)})
+    pd.testing.assert_frame_equal(appended.read("events"), rewritten.read("events"))
+    assert appended.column("events", "event_id").tolist() == ["t:1", "t:2", "t:3", "t:4"]
+    assert appended.column("events", "no_such_column").tolist() == []
+    assert Store(tmp_path / "none.gpkg").column("events", "event_id").tolist() == []
+
+
+def test_append_to_a_layer_of_other_columns_rewrites_it_whole(tmp_path):
+    """A store written by an older version (a column fewer) still takes new rows, in the current layout."""
+    import pyogrio
+
+    from geo.frames import to_text
+
+    path = tmp_path / "old.gpkg"
+    old = to_text("events", _events()).drop(columns=["notes"])
+    pyogrio.write_dataframe(old, path, driver="GPKG", layer="events")
+    store = Store(path)
+    store.append("events", _events().assign(event_id=["t:3", "t:4"]))
+    back = store.read("events")
+    assert back["event_id"].tolist() == ["t:1", "t:2", "t:3", "t:4"]
+    assert "notes" in store.fields("events")
+
+
+def test_a_failed_append_leaves_the_file_byte_for_byte(tmp_path, monkeypatch):
+    import geo.store as store_module
+
+    store = Store(tmp_path / "s.gpkg")
+    store.write({"events": _events()})
+    before = _sha(store.path)
+
+    def broken(*args, **kwargs):
+        raise OSError("simulated crash while appending")
+
+    monkeypatch.setattr(store_module, "write_layer", broken)
+    with pytest.raises(OSError, match="simulated crash"):
+        store.append("events", _events().assign(event_id=["t:3", "t:4"]))
+    assert _sha(store.path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gpkg"]

@@ -12,7 +12,8 @@ Formats: ``ucdp``, ``acled``, ``csv`` (``map=``), ``geojson``, ``gpkg``, ``shp``
 Options (all optional): ``map`` (str ``id=COL,...`` or dict), ``layer``, ``kind``, ``fix``
 (repair invalid geometries), ``date_order`` ("dmy"/"mdy"), ``encoding``, ``name`` (the file's
 name as the user knows it, e.g. an upload saved to a temporary file: used in the import batch
-and as the default ``source`` of zones and boundaries), ``outline`` and
+and as the default ``source`` of zones and boundaries), ``progress`` (a callable told each step of
+the import: ``progress(step, rows)``, see ``geo.importers.base.STEPS``), ``outline`` and
 ``admin1`` (override the boundaries used for checks, e.g. in tests), ``data_dir`` (shipped data).
 """
 
@@ -75,10 +76,19 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
 
     open_store(ctx.store_path).check_writable()  # before the work: a folder, or a GeoPackage of other data
     module = importlib.import_module(FORMATS[fmt])
+    ctx.step("read")
     parsed: Parsed = module.parse(path, ctx)
     if parsed.problems:
         raise InputError(_dedupe(parsed.problems))
-    return commit(parsed, ctx)
+    ctx.step("write", 0 if parsed.frame is None else len(parsed.frame))
+    report = commit(parsed, ctx)
+    del parsed  # the parsed rows (about a GB at a million) are not held while the derived table is computed
+    from geo.derived import refresh
+    from geo.paths import DATA_DIR
+
+    ctx.step("derive")
+    refresh(ctx.store_path, data_dir=ctx.opt("data_dir", DATA_DIR))  # the derived table, paid at import (geo/derived.py)
+    return report
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

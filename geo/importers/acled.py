@@ -127,6 +127,7 @@ def parse(path, ctx: Context) -> Parsed:
         the problems when required columns are missing; on success a note names the column layout.
     """
     df, _enc = read_csv(path, ctx.opt("encoding"))
+    ctx.step("check", len(df))
     problems = v.require_columns(df.columns, REQUIRED, "is this an ACLED export?")
     if problems:
         return Parsed("events", None, problems)

@@ -108,6 +108,7 @@ def parse(path, ctx: Context) -> Parsed:
         exist (otherwise ``mapped_column_missing`` problems).
     """
     df, _enc = read_csv(path, ctx.opt("encoding"))
+    ctx.step("check", len(df))
     df = df.reset_index(drop=True)
     rows = pd.Series(np.arange(1, len(df) + 1))
     mapping, problems = parse_map(ctx.opt("map"))
