@@ -19,8 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: At most this many events drawn one by one (each is a marker with its popup in the browser).
-POINT_LIMIT = 5000
+#: At most this many events drawn one by one (each is a marker with its popup in the browser,
+#: about 350 bytes sent per event).  Above the shipped window's 1,902 drawable events, which the
+#: browser redraws in about 0.4-0.8 s (performance audit, 1,982 points); 2,500 points are under
+#: 1 MB per rerun, where counts per square are tens of kilobytes whatever the number of events.
+POINT_LIMIT = 2500
 #: From this zoom the events inside the view are drawn as points when they are at most POINT_LIMIT.
 POINTS_ZOOM = 10
 #: At most this many cells sent to the map: the cells coarsen (double) until they fit.

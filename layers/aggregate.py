@@ -36,12 +36,14 @@ _TEMPLATE = """
     return head + "<b>" + fmt(c[2]) + " " + spec.words.events + "</b>, " + fmt(c[3]) + " " +
       spec.words.fatalities + rows;
   }
-  var d = spec.size, top = Math.max.apply(null, spec.cells.map(function (c) { return c[2]; }).concat([1]));
-  // a disc per square, its area proportional to the count (the largest fills 90 % of the square's
-  // width), so the zones stay visible between the discs; in metres, so it scales with the zoom
+  var d = spec.size, top = spec.top;
+  // a disc per square, its area proportional to the count up to the 95th percentile of the
+  // squares' counts (from there on 90 % of the square's width: one crowded square does not shrink
+  // all the others to dots), so the zones stay visible between the discs; in metres, so it
+  // scales with the zoom
   var half = d * 111320 / 2;
   spec.cells.forEach(function (c) {
-    var lat = c[1] + d / 2, share = Math.sqrt(c[2] / top);
+    var lat = c[1] + d / 2, share = Math.sqrt(Math.min(1, c[2] / top));
     var r = L.circle([lat, c[0] + d / 2], {
       radius: Math.max(0.18, 0.9 * share) * half * Math.cos(lat * Math.PI / 180),
       color: spec.stroke, weight: 1, opacity: 0.9, fillColor: spec.colors[c[4]], fillOpacity: 0.75
@@ -102,6 +104,7 @@ class CellRows(MacroElement):
         self._name = "CellRows"
         self.spec = {
             "size": float(cells.size),
+            "top": max(1, int(np.percentile(cells.count, 95))) if len(cells) else 1,
             "cells": _rows(cells),
             "centres": _rows(centres),
             "colors": [safe_colour(c) for c in colours],

@@ -35,22 +35,26 @@ def _kinds(frame) -> dict:
     return frame.evaluate(KINDS_JS) or {}
 
 
+def _open(page, url: str):
+    """Go to ``url``; the map frame once the app is idle."""
+    page.goto(url)
+    frame = map_frame(page)
+    wait_idle(page)
+    return frame
+
+
 def test_many_events_are_counted_per_square_and_points_return_when_zoomed_in(many_store, start_app, browser, tmp_path):
     with start_app(many_store, tmp_path / "app.log") as url:
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         try:
-            page.goto(url + "/?layers=events")
-            frame = map_frame(page)
-            wait_idle(page)
+            frame = _open(page, url + "/?layers=events")
             kinds = poll(page, lambda: (k := _kinds(frame)).get("cell") and k)
             assert kinds and kinds["cell"] > 50 and kinds.get("event", 0) == 0, kinds
             assert page.get_by_role("button", name="Show the events here").count() == 1
             assert page.get_by_text("discs (squares of 0.25°)", exact=False).count() == 1
             # zoomed in on Aleppo: the events around the centre are points, the rest still counted
-            page.goto(url + "/?layers=events&lat=36.2&lon=37.15&z=12")
-            frame = map_frame(page)
-            wait_idle(page)
+            frame = _open(page, url + "/?layers=events&lat=36.2&lon=37.15&z=12")
             kinds = poll(page, lambda: (k := _kinds(frame)).get("event") and k)
             assert kinds and 0 < kinds["event"] <= grid.POINT_LIMIT and kinds.get("cell", 0) > 0, kinds
         finally:
@@ -63,9 +67,7 @@ def test_reruns_leave_no_old_layer_in_the_map_frame(app_url, browser):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     try:
-        page.goto(app_url + "/?date=2017-01-10")
-        frame = map_frame(page)
-        wait_idle(page)
+        frame = _open(page, app_url + "/?date=2017-01-10")
         first = frame.evaluate("() => window.feature_group.length")
         for day in ("2017-01-11", "2017-01-12", "2017-01-13"):
             page.get_by_role("button", name="+1 d").click()
