@@ -155,7 +155,7 @@ def test_map_page_counts_events_per_square_above_the_limit(at, monkeypatch):
     (None, None, (), (), (), 0, "Islamic"),
 ])
 def test_sidebar_figures_added_from_arrays_equal_those_of_the_filtered_frame(tmp_path, key):
-    from geo.view import filter_events, imprecise_counts
+    from geo.view import filter_events, imprecise_counts, towns_affected
     from webapp import session
 
     store = str(tmp_path / "store.gpkg")  # no file: the shipped data alone
@@ -165,6 +165,8 @@ def test_sidebar_figures_added_from_arrays_equal_those_of_the_filtered_frame(tmp
     events = session.load_events(store, 0.0)
     sel, partly = filter_events(events, **args), filter_events(events, partly=True, **args)
     assert figures == session.key_figures(sel)
+    assert figures["towns"] == towns_affected(sel)  # the rule geo.view defines
+    assert figures["events"] == len(sel)
     counts = imprecise_counts(sel)
     for n, dead in counts.values():
         assert (f"{n:,} event(s) ({dead:,} fatalities)" in " ".join(notes)) == bool(n)

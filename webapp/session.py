@@ -480,11 +480,15 @@ def _selection(store: str, mtime: float, key: tuple, partly: bool) -> pd.DataFra
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _summary_arrays(store: str, mtime: float) -> dict:
-    """Per loaded event, what the sidebar's figures add up (``geo.view`` definitions): computed once."""
+    """:func:`_per_event` of the loaded events: computed once per store version."""
+    return _per_event(load_events(store, mtime))
+
+
+def _per_event(events: pd.DataFrame) -> dict:
+    """Per event, what the key figures add up (``geo.view`` definitions), as arrays ({} for no events)."""
     from geo.queries import long_span
     from geo.view import locality_keys
 
-    events = load_events(store, mtime)
     if len(events) == 0:
         return {}
     keys = locality_keys(events)
@@ -522,14 +526,17 @@ RANGE_RULE = "An event counts in the date range when its whole date span lies in
 
 def key_figures(events: pd.DataFrame) -> dict[str, int]:
     """Events, fatalities (reported best estimates) and towns affected (localities, not areas) of a selection."""
-    if len(events) == 0:
-        return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}
-    fat = pd.to_numeric(events["fatalities"], errors="coerce").fillna(0).sum()
-    from geo.view import towns_affected
+    arrays = _per_event(events)
+    return _figures(arrays, np.ones(len(events), dtype=bool))
 
-    synthetic = int((events["dataset"] == "synthetic").sum()) if "dataset" in events.columns else 0
-    # localities only: never "Syria", a governorate or a district centre (geo.view.LOCALITY_PRECISIONS)
-    return {"events": int(len(events)), "fatalities": int(fat), "towns": towns_affected(events), "synthetic": synthetic}
+
+def _figures(arrays: dict, sel) -> dict[str, int]:
+    """:func:`key_figures` of the events ``sel`` (a boolean mask) selects, from :func:`_per_event` arrays."""
+    if not arrays or not sel.any():
+        return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}
+    towns = arrays["town"][sel]  # localities only: never "Syria", a governorate or a district centre
+    return {"events": int(sel.sum()), "fatalities": int(arrays["fatalities"][sel].sum()),
+            "towns": int(len(np.unique(towns[towns >= 0]))), "synthetic": int(arrays["synthetic"][sel].sum())}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -538,11 +545,9 @@ def _view_summary(store: str, mtime: float, key: tuple) -> tuple[dict[str, int],
     from per-event arrays (:func:`_summary_arrays`) and the filter's masks: no frame is built."""
     arrays = _summary_arrays(store, mtime)
     if not arrays:
-        return {"events": 0, "fatalities": 0, "towns": 0, "synthetic": 0}, [RANGE_RULE]
+        return _figures(arrays, np.zeros(0, dtype=bool)), [RANGE_RULE]
     sel, partly, fat = _mask(store, mtime, key, False), _mask(store, mtime, key, True), arrays["fatalities"]
-    towns = arrays["town"][sel]
-    figures = {"events": int(sel.sum()), "fatalities": int(fat[sel].sum()),
-               "towns": int(len(np.unique(towns[towns >= 0]))), "synthetic": int(arrays["synthetic"][sel].sum())}
+    figures = _figures(arrays, sel)
     counts = {code: (int((arrays[code] & sel).sum()), int(fat[arrays[code] & sel].sum()))
               for code in (COUNTRY_ONLY, LONG_SPAN)}
     counts[PARTLY_IN_RANGE] = (int(partly.sum()), int(fat[partly].sum()))
