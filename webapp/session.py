@@ -466,15 +466,15 @@ def _mask(store: str, mtime: float, key: tuple, partly: bool):
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)
-def _selection(store: str, mtime: float, key: tuple, partly: bool) -> pd.DataFrame:
+def _selection(store: str, mtime: float, key: tuple) -> pd.DataFrame:
     """The loaded events filtered by the view fields in ``key`` (:func:`_selection_key`).
 
-    Shared by the sidebar, the page and every session with the same filters, so a rerun that
-    changes no filter (a control-date step, a layer toggle) filters nothing again; the whole
-    loaded frame itself when every event is selected (no copy).  Read-only, like ``load_events``.
+    Shared by the page's parts and every session with the same filters, so a rerun that changes no
+    filter (a control-date step, a layer toggle) filters nothing again; the whole loaded frame
+    itself when every event is selected (no copy).  Read-only, like ``load_events``.
     """
     events = load_events(store, mtime)
-    mask = _mask(store, mtime, key, partly)
+    mask = _mask(store, mtime, key, False)
     return events if mask.all() else events.loc[mask]
 
 
@@ -503,8 +503,7 @@ def _per_event(events: pd.DataFrame) -> dict:
     }
 
 
-def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True,
-                    partly: bool = False) -> pd.DataFrame:
+def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True) -> pd.DataFrame:
     """Events in the state's date range matching its class, party and governorate filters.
 
     The same function (``geo.view.filter_view``) serves the briefing and the exports.  For the
@@ -515,8 +514,8 @@ def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool
 
     store, mtime = store_key()
     if events is load_events(store, mtime):
-        return _selection(store, mtime, _selection_key(vs, with_range), partly)
-    return filter_view(events, vs, with_range=with_range, partly=partly)
+        return _selection(store, mtime, _selection_key(vs, with_range))
+    return filter_view(events, vs, with_range=with_range)
 
 
 #: How the pages word the condition codes of imprecise events (``geo.vocabulary.IMPRECISE``).
