@@ -13,6 +13,7 @@ explicit keys; their values are folded into the state at the start of every run
 
 from __future__ import annotations
 
+import bisect
 import os
 from datetime import date, timedelta
 
@@ -217,16 +218,61 @@ def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
     return _catalog(store).zones(day)
 
 
+#: A range (ISO) no dated document lies in: the key of "no document published in the range".
+NO_DOCUMENT_RANGE = ("2262-01-01", "1678-01-01")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _publication_times(store: str, mtime: float) -> tuple[str, ...]:
+    """The distinct publication times (ISO, sorted) of the documents citing places."""
+    from geo.citations.sources import catalog_citations
+
+    documents, _citations = catalog_citations(_catalog(store))
+    published = pd.to_datetime(documents["published"]).dropna().drop_duplicates().sort_values()
+    return tuple(t.isoformat() for t in published)
+
+
+def _document_range(store: str, mtime: float, start: str | None, end: str | None) -> tuple:
+    """The narrowest range selecting the same dated documents as [``start``, ``end``].
+
+    Its first and last publication times: a slider step that brings in no document gives the same
+    key, so the cited towns are not computed again (``NO_DOCUMENT_RANGE`` when none is in range).
+    """
+    times = _publication_times(store, mtime)
+    lo = 0 if start is None else bisect.bisect_left(times, pd.Timestamp(start).isoformat())
+    hi = len(times) if end is None else bisect.bisect_right(times, pd.Timestamp(end).isoformat())
+    return (times[lo], times[hi - 1]) if lo < hi else NO_DOCUMENT_RANGE
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cited_towns(store: str, mtime: float, start: str | None, end: str | None) -> gpd.GeoDataFrame:
+    """Cited towns of the documents published in [``start``, ``end``] (``geo.citations.cited_towns``;
+    None: unbounded).  Read-only."""
+    from geo.citations import cited_towns
+
+    return cited_towns(catalog=_catalog(store), start=start, end=end)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
+def _holders(store: str, mtime: float, day: str) -> dict[str, str]:
+    """Who held each cited town on ``day`` (locality id -> party, "" when unknown), for the towns
+    every document cites: one control lookup per day, whatever the event range."""
+    from geo.citations.towns import with_holder
+
+    towns = with_holder(_catalog(store), _cited_towns(store, mtime, None, None), day)
+    return dict(zip(towns["locality_id"].astype(str), towns["party"].astype(str), strict=True))
+
+
 def load_towns(store: str, mtime: float, day: str, start: str | None = None, end: str | None = None) -> gpd.GeoDataFrame:
     """Cited towns with ``n_sources``, ``citations`` and the ``party`` holding them on ``day``.
 
     Only sources published in the event range [``start``, ``end``] (ISO dates) count; undated
-    ones are kept.
+    ones are kept.  Cached by the documents the range selects (:func:`_document_range`), not by
+    the range itself.
     """
-    from geo.citations import cited_towns
+    from geo.citations.towns import with_parties
 
-    return cited_towns(catalog=_catalog(store), day=day, start=start, end=end)
+    return with_parties(_cited_towns(store, mtime, *_document_range(store, mtime, start, end)), _holders(store, mtime, day))
 
 
 # --- view state ----------------------------------------------------------------------

@@ -84,7 +84,7 @@ def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame |
     if day is not None and catalog is None:
         raise TypeError("cited_towns needs catalog= to say who held the towns on a day")
     towns = _towns(citations, documents, localities, start, end)
-    return towns if day is None else _with_holder(catalog, towns, day)
+    return towns if day is None else with_holder(catalog, towns, day)
 
 
 def _towns(citations, documents, localities, start, end) -> gpd.GeoDataFrame:
@@ -137,17 +137,50 @@ def _town_row(lid: str, group: pd.DataFrame, docs: pd.DataFrame, place) -> dict:
     }
 
 
-def _with_holder(catalog, towns: gpd.GeoDataFrame, day) -> gpd.GeoDataFrame:
-    """``towns`` with ``party``: who held each one on ``day`` ("" when unknown)."""
+def with_holder(catalog, towns: gpd.GeoDataFrame, day) -> gpd.GeoDataFrame:
+    """``towns`` with ``party``: who held each one on ``day`` ("" when unknown).
+
+    Parameters
+    ----------
+    catalog : geo.catalog.Catalog
+        Says who held a place on a day (``party_at``); a catalog without control data gives "".
+    towns : geopandas.GeoDataFrame
+        Rows of :func:`cited_towns` (not changed: a new frame is returned).
+    day : date-like
+        The control date.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``towns`` with the column ``party`` (str).
+    """
+    if len(towns) == 0 or not hasattr(catalog, "party_at"):  # e.g. a briefing fixture without control data
+        return with_parties(towns, {})
+    party = catalog.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index))
+    held = party.reindex(towns.index).fillna("").astype(str)
+    return with_parties(towns, dict(zip(towns["locality_id"].astype(str), held, strict=True)))
+
+
+def with_parties(towns: gpd.GeoDataFrame, parties: dict[str, str]) -> gpd.GeoDataFrame:
+    """``towns`` with ``party`` looked up by locality id in ``parties`` ("" when absent).
+
+    Parameters
+    ----------
+    towns : geopandas.GeoDataFrame
+        Rows of :func:`cited_towns` (not changed: a new frame is returned).
+    parties : dict
+        Locality id -> party, e.g. the holders of every cited town on a day (:func:`with_holder`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``towns`` with the column ``party`` (str; object dtype when there are no towns).
+    """
     towns = towns.copy()
     if len(towns) == 0:
         towns["party"] = pd.Series(dtype=object)
         return towns
-    if not hasattr(catalog, "party_at"):  # a catalog without control data (e.g. a briefing fixture)
-        towns["party"] = ""
-        return towns
-    party = catalog.party_at(towns, pd.Series(pd.Timestamp(day), index=towns.index))
-    towns["party"] = party.reindex(towns.index).fillna("").astype(str).to_numpy()
+    towns["party"] = towns["locality_id"].astype(str).map(parties).fillna("").astype(str).to_numpy()
     return towns
 
 
