@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from geo.view import filter_events, filter_view, safe_link, towns_affected, with_source_urls
 from layers.events import POPUP_LABELS, events_layer, popup_fields
 from webapp import viewstate as vsm
+from webapp.eventlist import K_EVENT_PAGE, LIST_LIMIT
 from webapp.viewstate import ViewState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -333,7 +334,7 @@ def _metric(at, label) -> int:
 def test_map_page_lists_the_events_of_the_view_in_readable_words(app):
     at = app(start="2017-01-01", end="2017-01-31")
     table = _event_list(at)
-    assert len(table) == _metric(at, "Events")
+    assert len(table) == min(_metric(at, "Events"), LIST_LIMIT)  # one page (the paging: test below)
     assert {"Date", "Place", "Governorate", "Actors", "Class", "Fatalities", "Precision", "Source", "Report"} <= set(
         table.columns)
     assert not table["Governorate"].astype(str).str.match(r"SY\d\d").any()
@@ -406,3 +407,20 @@ def test_sources_page_shows_the_report_links(app):
     docs = next(d.value for d in at.dataframe if "title" in d.value.columns)  # the documents table
     links = docs["link"].dropna()
     assert len(links) >= 20 and links.str.match(r"https?://").all()
+
+
+def test_a_long_list_is_paged_and_a_selected_event_opens_on_its_page(app):
+    at = app()  # the whole shipped window: more events than one page
+    total = _metric(at, "Events")
+    assert total > 2 * LIST_LIMIT
+    first = _event_list(at)
+    assert len(first) == LIST_LIMIT and at.number_input(key=K_EVENT_PAGE).value == 1
+    at.number_input(key=K_EVENT_PAGE).set_value(2).run()
+    second = _event_list(at)
+    assert len(second) == LIST_LIMIT and set(second["Event id"]).isdisjoint(first["Event id"])
+    assert second["Date"].iloc[0] <= first["Date"].iloc[-1]  # newest first, across pages
+    assert f"Listing events {LIST_LIMIT + 1:,} to {2 * LIST_LIMIT:,} of {total:,}" in " ".join(c.value for c in at.caption)
+    old = second["Event id"].iloc[5]  # an event of page 2, named by a link
+    linked = app(ev=old)
+    assert linked.number_input(key=K_EVENT_PAGE).value == 2
+    assert old in set(_event_list(linked)["Event id"])

@@ -16,7 +16,7 @@ from streamlit_folium import _get_feature_group_string
 from geo import grid
 from layers.assets import base_map
 from layers.events import event_arrays, event_overlay, events_layer
-from webapp.eventlist import event_table, listed
+from webapp.eventlist import event_table, listed, page_of
 
 
 def _events(n: int, seed: int = 0, *, spread: float = 1.0) -> gpd.GeoDataFrame:
@@ -127,15 +127,20 @@ def test_cell_labels_are_escaped():
     assert spec["cells"] and all(c[4] == len(spec["colors"]) - 1 for c in spec["cells"])
 
 
-def test_the_list_shows_the_first_rows_in_order_of_a_long_selection():
+def test_the_list_pages_through_a_long_selection_in_order():
     ev = _events(3000, seed=5)
     ev["date_start"] = pd.Timestamp("2017-01-01") + pd.to_timedelta(np.arange(3000) % 90, unit="D")
     ev["date_end"] = ev["date_start"]
     for sort in ("date_desc", "date_asc", "fatalities"):
-        head = listed(ev, sort, limit=200)
-        assert len(head) == 200
-        whole = event_table(ev, sort).head(200)
-        assert event_table(head, sort)[["Date", "Fatalities"]].equals(whole[["Date", "Fatalities"]])
+        whole = event_table(ev, sort)
+        pages = [listed(ev, sort, limit=200, page=p) for p in range(15)]
+        assert [len(p) for p in pages] == [200] * 15
+        for p, rows in enumerate(pages):
+            expected = whole.iloc[p * 200:(p + 1) * 200].reset_index(drop=True)
+            assert event_table(rows, sort)[["Date", "Fatalities"]].equals(expected[["Date", "Fatalities"]])
+        assert sorted(pd.concat(pages)["event_id"]) == sorted(ev["event_id"])  # every event on exactly one page
+        some = pages[7]["event_id"].iloc[13]
+        assert page_of(ev, some, sort, limit=200) == 7 and page_of(ev, "no such id", sort, limit=200) is None
     assert listed(ev, "date_desc", limit=5000) is ev
 
 

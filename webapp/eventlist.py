@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -41,9 +42,12 @@ SORTS = {
 COLUMNS = ["Date", "End date", "Place", "Governorate", "Actors", "Class", "Fatalities", "Precision", "Source",
            "Report", "Event id"]
 TABLE_HEIGHT = 380
-#: Most rows listed: the first ones in the chosen order (a browser table of a million rows would be
-#: hundreds of megabytes); the share panel's Events CSV has them all.
-LIST_LIMIT = 2000
+#: Rows on one page of the list, in the chosen order: every rerun sends the page shown to the browser
+#: (2,000 rows were about 400 KB per slider step), and a longer list is paged (:data:`K_EVENT_PAGE`).
+#: The share panel's Events CSV has every event.
+LIST_LIMIT = 250
+#: The page of the list shown (a number input; not in the link: a selected event opens on its page).
+K_EVENT_PAGE = "w_event_page"
 
 
 def _iso(values: pd.Series) -> pd.Series:
@@ -101,8 +105,8 @@ def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
     return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
 
 
-def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT) -> pd.DataFrame:
-    """The events the list shows: all of them, or the first ``limit`` in the order ``sort``.
+def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT, page: int = 0) -> pd.DataFrame:
+    """The events one page of the list shows: rows ``page * limit`` to ``(page + 1) * limit`` in the order ``sort``.
 
     Parameters
     ----------
@@ -111,23 +115,40 @@ def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMI
     sort : str
         A key of :data:`SORTS`.
     limit : int
-        Most events listed.
+        Rows per page.
+    page : int
+        The page (0 is the first).
 
     Returns
     -------
     pandas.DataFrame
-        ``events`` itself when it has at most ``limit`` rows, else the first ``limit`` rows in the
-        order :func:`event_table` would give them (only the sort keys are computed for every event).
+        ``events`` itself when it has at most ``limit`` rows, else that page's rows in the order
+        :func:`event_table` would give them (only the sort keys are computed for every event).
     """
     if len(events) <= limit:
         return events
+    return events.iloc[_order(events, sort)[page * limit:(page + 1) * limit]]
+
+
+def _order(events: pd.DataFrame, sort: str):
+    """Row positions of ``events`` in the order ``sort`` (as :func:`event_table` sorts)."""
     _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
     keys = pd.DataFrame({
         "Date": pd.to_datetime(events["date_start"], errors="coerce").dt.normalize().to_numpy(),
         "Fatalities": pd.to_numeric(events["fatalities"], errors="coerce").to_numpy(),
     })
-    order = keys.sort_values(by, ascending=ascending, kind="stable", na_position="last").index[:limit]
-    return events.iloc[order.to_numpy()]
+    return keys.sort_values(by, ascending=ascending, kind="stable", na_position="last").index.to_numpy()
+
+
+def page_of(events: pd.DataFrame, event_id: str, sort: str = "date_desc", limit: int = LIST_LIMIT) -> int | None:
+    """The page (0 first) of :func:`listed` that lists ``event_id``; None when it is not in ``events``."""
+    hits = (_text(events, "event_id") == event_id).to_numpy()
+    if not event_id or not hits.any():
+        return None
+    if len(events) <= limit:
+        return 0
+    rank = int(np.flatnonzero(hits[_order(events, sort)])[0])
+    return rank // limit
 
 
 def event_targets(events: pd.DataFrame) -> dict[str, tuple[float, float, int] | None]:
@@ -228,6 +249,24 @@ def _selected_note(vs, events: pd.DataFrame) -> None:
     c2.button("Clear the selected event", key=K_EVENT_CLEAR, on_click=_clear)
 
 
+def _page(vs, events: pd.DataFrame, sort: str) -> int:
+    """The page of the list to show (0 first), with its number input when there is more than one.
+
+    A selected event new to the list (a link's ``ev=``, a click) or a new order opens the page
+    listing the selected event, else the first page; the number is kept within the pages.
+    """
+    pages = -(-len(events) // LIST_LIMIT)
+    if pages <= 1:
+        return 0
+    ss = st.session_state
+    if ss.get("event_page_for") != (vs.ev, sort):
+        ss[K_EVENT_PAGE] = (page_of(events, vs.ev, sort) or 0) + 1
+    ss["event_page_for"] = (vs.ev, sort)
+    ss[K_EVENT_PAGE] = min(max(1, int(ss.get(K_EVENT_PAGE) or 1)), pages)
+    st.number_input(f"Page of the list (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=K_EVENT_PAGE)
+    return int(ss[K_EVENT_PAGE]) - 1
+
+
 def render_event_list(vs, events: pd.DataFrame) -> None:
     """The list of the view's events under the map, synced with it (click a row to fly there).
 
@@ -245,7 +284,9 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
     session.restore_widget(K_EVENT_SORT, vs.order)
     st.radio("Sort the list by", options=list(SORTS), format_func=lambda k: SORTS[k][0], key=K_EVENT_SORT,
              horizontal=True)
-    shown = listed(events, st.session_state[K_EVENT_SORT])
+    sort = st.session_state[K_EVENT_SORT]
+    page = _page(vs, events, sort)
+    shown = listed(events, sort, page=page)
     table = event_table(shown, st.session_state[K_EVENT_SORT])
     targets = event_targets(shown)
     ids = table["Event id"].tolist()
@@ -269,7 +310,8 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
         },
     )
     if len(shown) < len(events):
-        st.caption(f"Listing the first {len(shown):,} of {len(events):,} events in this order; the Events CSV of "
-                   "the share panel below has them all.")
+        first = page * LIST_LIMIT + 1
+        st.caption(f"Listing events {first:,} to {first + len(shown) - 1:,} of {len(events):,} in this order, "
+                   f"{LIST_LIMIT:,} a page; the Events CSV of the share panel below has them all.")
     st.caption("Click a row to fly the map to the event and open its popup; click a column header to sort by it.")
     _selected_note(vs, events)
