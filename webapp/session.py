@@ -222,12 +222,21 @@ def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
 NO_DOCUMENT_RANGE = ("2262-01-01", "1678-01-01")
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _citation_frames(store: str, mtime: float) -> tuple:
+    """(documents, citations, localities) the cited towns are counted from, read once per store
+    version (``geo.citations.catalog_citations`` and the gazetteer).  Read-only."""
+    from geo.citations.sources import catalog_citations
+
+    catalog = _catalog(store)
+    documents, citations = catalog_citations(catalog)
+    return documents, citations, catalog.localities()
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def _publication_times(store: str, mtime: float) -> tuple[str, ...]:
     """The distinct publication times (ISO, sorted) of the documents citing places."""
-    from geo.citations.sources import catalog_citations
-
-    documents, _citations = catalog_citations(_catalog(store))
+    documents = _citation_frames(store, mtime)[0]
     published = pd.to_datetime(documents["published"]).dropna().drop_duplicates().sort_values()
     return tuple(t.isoformat() for t in published)
 
@@ -250,7 +259,8 @@ def _cited_towns(store: str, mtime: float, start: str | None, end: str | None) -
     None: unbounded).  Read-only."""
     from geo.citations import cited_towns
 
-    return cited_towns(catalog=_catalog(store), start=start, end=end)
+    documents, citations, localities = _citation_frames(store, mtime)
+    return cited_towns(citations, documents, localities, start=start, end=end)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
