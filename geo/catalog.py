@@ -7,6 +7,8 @@ is there.
 
 from __future__ import annotations
 
+import functools
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,6 +56,25 @@ def _with_parents(b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return b
 
 
+def _memoized(method):
+    """Keep what ``method`` returns in a catalog made with ``memo=True`` (a copy is handed out)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._memo is None:
+            return method(self, *args, **kwargs)
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        with self._memo_lock:
+            kept = self._memo.get(key)
+        if kept is None:
+            kept = method(self, *args, **kwargs)
+            with self._memo_lock:
+                self._memo[key] = kept
+        return kept.copy()
+
+    return wrapper
+
+
 class Catalog:
     """Shipped data merged with the workspace store.
 
@@ -64,11 +85,17 @@ class Catalog:
         configured store, ``geo.paths.store_location()``).
     data_dir : Path
         The shipped data folder.
+    memo : bool, default False
+        Read the gazetteer, control records, boundaries, neighbourhoods and imported zones once and
+        hand out copies: for a catalog of one store *version* (the web app keeps one per version,
+        ``webapp.session``; a write through this catalog is not seen by it afterwards).
     """
 
-    def __init__(self, store_path=None, data_dir=DATA_DIR):
+    def __init__(self, store_path=None, data_dir=DATA_DIR, *, memo: bool = False):
         self.store = open_store(store_path)  # the team database when configured (geo.pgstore)
         self.data_dir = Path(data_dir)
+        self._memo = {} if memo else None
+        self._memo_lock = threading.Lock()  # Streamlit sessions run in threads
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.store.path)!r}, data_dir={str(self.data_dir)!r})"
@@ -145,6 +172,7 @@ class Catalog:
         b = self.store.read("boundaries")
         return b.loc[b["admin_level"] == int(level)].reset_index(drop=True)
 
+    @_memoized
     def boundaries(self, level: int = 1) -> gpd.GeoDataFrame:
         """Boundaries at ``level`` (0 country, 1 governorates, 2 districts, 3 sub-districts).
 
@@ -173,6 +201,7 @@ class Catalog:
             return canonical("boundaries", shipped) if len(shipped) else shipped
         return stored
 
+    @_memoized
     def neighbourhoods(self) -> gpd.GeoDataFrame:
         """Shipped OCHA city-neighbourhood polygons (Aleppo, Damascus, Homs; level 4).
 
@@ -222,6 +251,7 @@ class Catalog:
         return b.geometry.union_all()
 
     # --- gazetteer and control ---------------------------------------------------------
+    @_memoized
     def localities(self, display: bool = True) -> gpd.GeoDataFrame:
         """The gazetteer: shipped localities plus any stored in the workspace.
 
@@ -255,6 +285,7 @@ class Catalog:
         except FileNotFoundError:  # a data folder without the file (e.g. a test fixture): fold only
             return {}
 
+    @_memoized
     def control(self) -> pd.DataFrame:
         """Locality control records: shipped plus workspace."""
         shipped = self._shipped(datasets.load_control, "control")
@@ -265,6 +296,7 @@ class Catalog:
             return stored
         return pd.concat([canonical("control", shipped), stored], ignore_index=True)
 
+    @_memoized
     def zones_imported(self) -> gpd.GeoDataFrame:
         """Zone polygons imported into the workspace (all dates)."""
         return self.store.read("zones")

@@ -6,6 +6,7 @@ Dates become ``datetime64[ns]``; empty strings stay empty strings; geometries ar
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,7 +19,31 @@ from geo.validate import iso_dates
 _DATE_COLUMNS = ("date_start", "date_end", "valid_from", "valid_to", "published")
 
 
+#: Shipped files read in this process: path -> ((mtime_ns, size), frame as read).  The data files
+#: do not change while the app runs, yet the pages read them at every control-date step (zones,
+#: who held a town): each is read once and a copy is handed out (a rebuilt file has another stamp).
+_READ: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+_READ_LOCK = threading.Lock()  # Streamlit sessions run in threads
+
+
+def _read_once(path: Path, reader):
+    """A copy of ``reader(path)``, read again only when the file's modification time or size changed."""
+    stat = Path(path).stat()
+    stamp, key = (stat.st_mtime_ns, stat.st_size), str(Path(path).resolve())
+    with _READ_LOCK:
+        hit = _READ.get(key)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, reader(path))
+        with _READ_LOCK:
+            _READ[key] = hit
+    return hit[1].copy()
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
+    return _read_once(path, _parse_csv)
+
+
+def _parse_csv(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     for col in _DATE_COLUMNS:
         if col in df.columns:
@@ -46,6 +71,10 @@ BOUNDARY_ATTRIBUTION = "Boundaries: OCHA / UN Cartographic Section COD-AB, CC BY
 
 
 def _read_boundary_file(path: Path) -> gpd.GeoDataFrame:
+    return _read_once(path, _parse_boundary_file)
+
+
+def _parse_boundary_file(path: Path) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path)
     gdf["admin_level"] = gdf["admin_level"].astype("int64")
     for col in ("pcode", "parent_pcode", "name_en", "name_ar", "source", "precision"):

@@ -124,11 +124,18 @@ def _catalog(store: str):
     """The catalog of ``store``; the shipped data alone when the store cannot be read.
 
     Every page then still shows the shipped data, and :func:`show_notices` says which file
-    could not be read and what to do.
+    could not be read and what to do.  One catalog per store version, shared (:func:`_version_catalog`).
     """
+    return _version_catalog(readable_store(store), _mtime(store))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _version_catalog(store: str, version: float):
+    """A catalog of one version of ``store`` that reads its gazetteer, control records and
+    boundaries once (``Catalog(memo=True)``): the control-date steps ask for them every run."""
     from geo.catalog import Catalog
 
-    return Catalog(readable_store(store))
+    return Catalog(store, memo=True)
 
 
 #: What the page advises for a ``geo.store.StoreError`` code (reading the store or importing into it).
@@ -521,13 +528,15 @@ def _mask(store: str, mtime: float, key: tuple, partly: bool):
                        govs=govs, min_fatalities=fmin, actor=actor, partly=partly)
 
 
-@st.cache_resource(show_spinner=False, max_entries=3)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _selection(store: str, mtime: float, key: tuple) -> pd.DataFrame:
     """The loaded events filtered by the view fields in ``key`` (:func:`_selection_key`).
 
     Shared by the page's parts and every session with the same filters, so a rerun that changes no
     filter (a control-date step, a layer toggle) filters nothing again; the whole loaded frame
-    itself when every event is selected (no copy).  Read-only, like ``load_events``.
+    itself when every event is selected (no copy).  Read-only, like ``load_events``.  One is kept:
+    a selection is a copy of its rows (a quarter of a million events is about 150 MB), and
+    making one again takes a fraction of a second.
     """
     events = load_events(store, mtime)
     mask = _mask(store, mtime, key, False)
