@@ -8,6 +8,8 @@ drawn at all (they have no place) and are counted in :attr:`EventsLayer.not_draw
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import folium
@@ -271,7 +273,12 @@ def _popup_rows(events: pd.DataFrame) -> list[dict]:
     columns = {c: _text(events, c) for c in _TEXT_COLUMNS}
     columns["geo_precision"] = _text(events, "geo_precision")
     for c in ("date_start", "date_end"):
-        columns[c] = [_iso(v) for v in events[c]] if c in events.columns else [""] * n
+        if c not in events.columns:
+            columns[c] = [""] * n
+        elif pd.api.types.is_datetime64_any_dtype(events[c]):  # the loaded frames: at once
+            columns[c] = events[c].dt.strftime("%Y-%m-%d").fillna("").tolist()
+        else:
+            columns[c] = [_iso(v) for v in events[c]]
     for c, k in (("fatalities", "fatalities"), ("fatalities_low", "fat_low"), ("fatalities_high", "fat_high")):
         if c in events.columns:
             vals = pd.to_numeric(events[c], errors="coerce")
@@ -310,12 +317,81 @@ def events_layer(
     -------
     EventsLayer
     """
-    colours, _labels = colour_scheme(color_by)
-    key_col = "party1" if color_by == "party" else "truce_class"
     fg = folium.FeatureGroup(name=esc(name))
     n = len(events)
     if n == 0:
         return EventsLayer(fg, 0, 0, 0, 0, {})
+    pts = _points_of(events, color_by, selected)
+    PointRows(
+        pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS],
+        synthetic_note=esc(SYNTHETIC_NOTE),
+        stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
+    ).add_to(fg)
+    counts = dict(pts.counts)
+    if pts.chosen is not None:
+        key, lat, lon, fields = pts.chosen
+        colours, _labels = colour_scheme(color_by)
+        selected_marker(lat, lon, safe_colour(colours.get(key, UNCLASSIFIED_COLOUR)), fields).add_to(fg)
+        counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + 1
+    return EventsLayer(group=fg, drawn=pts.drawn, hollow=pts.hollow, not_drawn=n - pts.drawn, synthetic=pts.synthetic,
+                       counts=counts)
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The data of an events layer's points (:func:`_points_of`): kept between reruns."""
+
+    spec: list
+    counts: dict
+    chosen: tuple | None
+    drawn: int
+    hollow: int
+    synthetic: int
+
+
+#: Points worked out lately: (content digest, colour_by, selected) -> _Points.  The Map page hands the
+#: same events to every rerun that changes no filter (a control-date step, a toggle), so their
+#: popups are escaped once, not at every run.  Keyed by the content the points are made of (never
+#: by the frame's identity: a frame may be changed in place); frames over MEMO_ROWS rows are not kept.
+_POINTS_MEMO: dict = {}
+_POINTS_MEMO_LOCK = threading.Lock()  # Streamlit sessions run in threads
+MEMO_ENTRIES, MEMO_ROWS = 4, 20_000
+_POINT_INPUTS = (*_TEXT_COLUMNS, "geo_precision", "date_start", "date_end", "fatalities", "fatalities_low",
+                 "fatalities_high")
+
+
+def _digest(events: pd.DataFrame) -> str:
+    """A digest of what the points of ``events`` are made of: the popup columns, in order, and the points."""
+    cols = [c for c in _POINT_INPUTS if c in events.columns]
+    h = hashlib.sha1(",".join(cols).encode())
+    h.update(pd.util.hash_pandas_object(events[cols], index=False).to_numpy().tobytes())
+    x, y, _prec, _drawable = _placed(events)
+    h.update(x.tobytes())
+    h.update(y.tobytes())
+    return h.hexdigest()
+
+
+def _points_of(events: pd.DataFrame, color_by: str, selected: str) -> _Points:
+    """:func:`_build_points`, from the memo when the same events were drawn the same way lately."""
+    if len(events) > MEMO_ROWS:
+        return _build_points(events, color_by, selected)
+    key = (_digest(events), color_by, selected)
+    with _POINTS_MEMO_LOCK:
+        hit = _POINTS_MEMO.get(key)
+    if hit is not None:
+        return hit
+    points = _build_points(events, color_by, selected)
+    with _POINTS_MEMO_LOCK:
+        _POINTS_MEMO[key] = points
+        while len(_POINTS_MEMO) > MEMO_ENTRIES:
+            _POINTS_MEMO.pop(next(iter(_POINTS_MEMO)))
+    return points
+
+
+def _build_points(events: pd.DataFrame, color_by: str, selected: str) -> _Points:
+    """One row per drawable event, grouped by colour (the ``PointRows`` spec), and their counts."""
+    colours, _labels = colour_scheme(color_by)
+    key_col = "party1" if color_by == "party" else "truce_class"
     x, y, prec, drawable = _placed(events)
     rows = _popup_rows(events)
     groups: dict[str, list] = {}
@@ -329,7 +405,7 @@ def events_layer(
         synthetic += row["dataset"] == "synthetic"
         key = row[key_col] if row[key_col] in colours else ""
         if selected and row["event_id"] == selected:
-            chosen = (key, round(float(y[i]), 5), round(float(x[i]), 5), row)
+            chosen = (key, round(float(y[i]), 5), round(float(x[i]), 5), popup_fields(row))
             continue
         groups.setdefault(key, []).append(
             [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
@@ -339,18 +415,8 @@ def events_layer(
     for key in sorted(groups, key=order.index):
         colour = safe_colour(colours.get(key, UNCLASSIFIED_COLOUR))
         spec.append({"key": esc(key or "unclassified"), "color": colour, "text": text_colour(colour), "rows": groups[key]})
-    PointRows(
-        spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS],
-        synthetic_note=esc(SYNTHETIC_NOTE),
-        stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
-    ).add_to(fg)
-    drawn = int(drawable.sum())
     counts = {(k or "unclassified"): len(v) for k, v in groups.items()}
-    if chosen is not None:
-        key, lat, lon, row = chosen
-        selected_marker(lat, lon, safe_colour(colours.get(key, UNCLASSIFIED_COLOUR)), popup_fields(row)).add_to(fg)
-        counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + 1
-    return EventsLayer(group=fg, drawn=drawn, hollow=hollow, not_drawn=n - drawn, synthetic=synthetic, counts=counts)
+    return _Points(spec, counts, chosen, int(drawable.sum()), hollow, synthetic)
 
 
 def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArrays:
