@@ -12,8 +12,8 @@ def test_the_readme_links_the_deploy_recipe_and_it_covers_each_point():
     assert "(docs/DEPLOY.md)" in readme
     doc = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
     for must in (
-        'add_header X-Frame-Options "DENY" always;',  # no framing
-        "frame-ancestors 'none'",
+        'add_header X-Frame-Options "SAMEORIGIN" always;',  # no framing by other sites (the map is a frame)
+        "frame-ancestors 'self'",
         "location = /_stcore/metrics { return 404; }",  # metrics blocked
         "proxy_set_header   Upgrade $http_upgrade;",  # the websocket
         "return 444;",  # any other Host: DNS rebinding

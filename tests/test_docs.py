@@ -92,3 +92,11 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     run_tests = _setup_commands()[1]
     assert run_tests in ci, "the README's test command and .ci/run have drifted apart"
+
+
+def test_deploy_doc_shows_the_tested_proxy_config_as_it_is():
+    """docs/DEPLOY.md shows deploy/nginx-basic-auth.conf verbatim (tests/browser/test_proxy.py runs the file)."""
+    conf = (ROOT / "deploy" / "nginx-basic-auth.conf").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```nginx\n(.*?)```", doc, re.S)
+    assert conf in blocks, "docs/DEPLOY.md and deploy/nginx-basic-auth.conf have drifted apart"
