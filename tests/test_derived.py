@@ -11,7 +11,19 @@ import pytest
 from _data_helpers import run_cli, ucdp_row, write_ucdp
 
 from geo.classify import classify, load_actors
-from geo.derived import LAYOUT_KEY, STAMP_KEY, classified_events, compute, input_stamp, refresh, sidecar_path
+from geo.derived import (
+    CATEGORICAL,
+    HOW_KEY,
+    LAYOUT_KEY,
+    STAMP_KEY,
+    Appended,
+    classified_events,
+    compute,
+    input_stamp,
+    refresh,
+    sidecar_path,
+    store_version,
+)
 from geo.importers import import_file
 from geo.paths import DATA_DIR
 from geo.store import open_store
@@ -57,6 +69,23 @@ def test_batched_classes_equal_one_event_at_a_time():
     assert set(batched["truce_class"]) >= {"before_truce", "truce_violation", "excluded_group", "one_sided"}
 
 
+def _as_loaded(computed: pd.DataFrame) -> pd.DataFrame:
+    """The computed table as ``classified_events`` holds it: its few-valued text columns as categoricals."""
+    return computed.astype({c: "category" for c in CATEGORICAL})
+
+
+def test_the_loaded_table_holds_its_few_valued_texts_as_categoricals_with_the_same_values(store):
+    loaded, computed = classified_events(store), compute(store)
+    for col in CATEGORICAL:
+        assert isinstance(loaded[col].dtype, pd.CategoricalDtype)
+        assert list(loaded[col].cat.categories) == sorted(set(computed[col]))  # the same order from both paths
+        assert loaded[col].astype(str).tolist() == computed[col].tolist()
+    assert [str(t) for t in loaded.drop(columns=list(CATEGORICAL)).dtypes] == [
+        str(t) for t in computed.drop(columns=list(CATEGORICAL)).dtypes]
+    sidecar_path(open_store(store)).unlink()  # computed in this call: the same table as read back
+    pd.testing.assert_frame_equal(classified_events(store), loaded, check_exact=True)
+
+
 @pytest.fixture
 def store(tmp_path):
     rows = [
@@ -75,7 +104,7 @@ def test_import_writes_the_derived_table_and_it_is_what_the_catalog_gives(store)
     fresh = compute(store)
     assert {"ucdp:1", "ucdp:2", "ucdp:3"} <= set(fresh["event_id"])
     read = classified_events(store)
-    pd.testing.assert_frame_equal(read, fresh, check_exact=True)
+    pd.testing.assert_frame_equal(read, _as_loaded(fresh), check_exact=True)
     assert read.crs == fresh.crs
 
 
@@ -100,7 +129,7 @@ def test_a_sidecar_of_other_inputs_is_never_used(store, tmp_path):
     changed = classified_events(store, data_dir=data)
     party2 = lambda frame: frame.set_index("event_id").at["ucdp:3", "party2"]  # noqa: E731
     assert (party2(before), party2(changed)) == ("unknown", "hts")
-    pd.testing.assert_frame_equal(changed, compute(store, data_dir=data), check_exact=True)
+    pd.testing.assert_frame_equal(changed, _as_loaded(compute(store, data_dir=data)), check_exact=True)
 
 
 def test_a_damaged_sidecar_is_computed_again_and_replaced(store):
@@ -140,3 +169,83 @@ def test_a_store_path_that_cannot_exist_gives_the_shipped_data(tmp_path):
     inside_a_file.write_text("x")
     events = classified_events(inside_a_file / "store.gpkg")
     assert len(events) > 1000 and set(events["dataset"]) <= {"curated", "ucdp"}
+
+
+# --- an import appends its derived rows (geo.derived, "Appending") ---------------------------------
+
+#: A precise shipped curated event without a toll (data/events.csv): a UCDP row there records it.
+CURATED_AT = {"lat": 33.6153, "lon": 36.1829, "date": "2017-01-28"}
+
+
+def _how(store) -> str:
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(sidecar_path(open_store(store))).metadata[HOW_KEY].decode()
+
+
+def _same_as_computed(store) -> None:
+    """The table the app reads equals the whole table computed again from the store."""
+    pd.testing.assert_frame_equal(classified_events(store), _as_loaded(compute(store)), check_exact=True)
+
+
+def test_an_import_appends_its_derived_rows_and_they_equal_the_whole_table_computed(tmp_path):
+    store = tmp_path / "store.gpkg"
+    first = [ucdp_row(101, 36.2, 37.1, date="2017-01-01"), ucdp_row(102, CURATED_AT["lat"], CURATED_AT["lon"],
+             date=CURATED_AT["date"], best=5), ucdp_row(103, 35.0, 38.0, date="2016-12-20", side_b="Nobody Known")]
+    import_file("ucdp", write_ucdp(tmp_path / "a.csv", first), store)
+    linked = classified_events(store).set_index("event_id")
+    assert "ucdp:102" in linked.at["curated:014", "corroborated_by"]  # folded into the curated incident
+    second = [ucdp_row(104, 36.21, 37.11, date="2017-01-01"), ucdp_row(105, 34.7, 36.7, date="2017-03-02"),
+              ucdp_row(235528, 35.65, 36.2, date="2016-12-01")]  # the last one's ID is shipped: skipped
+    report = import_file("ucdp", write_ucdp(tmp_path / "b.csv", second), store)
+    assert (report.added, report.duplicates) == (2, 1)
+    assert _how(store) == "appended 2 rows"  # only the new rows were derived
+    _same_as_computed(store)
+
+
+def test_a_new_ucdp_event_of_an_incident_already_linked_recomputes_the_whole_table(tmp_path):
+    store = tmp_path / "store.gpkg"
+    at = (CURATED_AT["lat"], CURATED_AT["lon"])
+    import_file("ucdp", write_ucdp(tmp_path / "a.csv", [ucdp_row(102, *at, date=CURATED_AT["date"], best=5)]), store)
+    second = [ucdp_row(106, at[0] + 0.01, at[1], date=CURATED_AT["date"], best=3), ucdp_row(107, 36.0, 37.0)]
+    import_file("ucdp", write_ucdp(tmp_path / "b.csv", second), store)
+    assert _how(store).startswith("full: appended UCDP events record curated incidents")
+    incident = classified_events(store).set_index("event_id").loc["curated:014"]
+    assert {"ucdp:102", "ucdp:106"} <= set(incident["corroborated_by"].split("|"))  # the one incident
+    _same_as_computed(store)
+
+
+def _append_rows(store, rows: pd.DataFrame) -> Appended:
+    """Append ``rows`` to the store as an import does, and say so (what geo.importers passes to refresh)."""
+    before = store_version(open_store(store))
+    open_store(store).append("events", rows)
+    return Appended("events", before, store_version(open_store(store)), len(rows))
+
+
+def test_appended_ids_already_known_or_twice_keep_their_first_copy(tmp_path):
+    store = tmp_path / "store.gpkg"
+    import_file("ucdp", write_ucdp(tmp_path / "a.csv", [ucdp_row(101, 36.2, 37.1), ucdp_row(103, 35.0, 38.0)]), store)
+    rows = open_store(store).read("events").iloc[[0, 0, 1, 1, 0]].reset_index(drop=True)
+    rows["event_id"] = ["ucdp:235528", "ucdp:101", "ucdp:900", "ucdp:900", "ucdp:901"]  # shipped, stored, twice
+    rows["place"] = ["shipped copy?", "stored copy?", "first copy", "second copy", "new"]
+    refresh(store, appended=_append_rows(store, rows))
+    assert _how(store) == "appended 2 rows"
+    table = classified_events(store)
+    assert table.loc[table["event_id"] == "ucdp:900", "place"].tolist() == ["first copy"]
+    assert not table["place"].isin(["shipped copy?", "stored copy?", "second copy"]).any()
+    _same_as_computed(store)
+
+
+def test_a_previous_table_that_may_differ_is_never_extended(tmp_path):
+    store = tmp_path / "store.gpkg"
+    import_file("ucdp", write_ucdp(tmp_path / "a.csv", [ucdp_row(101, 36.2, 37.1)]), store)
+    rows = open_store(store).read("events").assign(event_id="ucdp:902")
+    appended = _append_rows(store, rows)
+    stale = Appended("events", "gpkg:another-version", appended.after, appended.rows)  # written meanwhile
+    refresh(store, appended=stale)
+    assert _how(store).startswith("full: the previous table is not that of the store before the append")
+    _same_as_computed(store)
+    curated = open_store(store).read("events").iloc[[0]].assign(event_id="curated:900", dataset="curated")
+    refresh(store, appended=_append_rows(store, curated))
+    assert _how(store).startswith("full: curated events appended")
+    _same_as_computed(store)

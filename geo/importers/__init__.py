@@ -87,7 +87,8 @@ def import_file(fmt: str, path, store_path=None, **options) -> ImportReport:
     from geo.paths import DATA_DIR
 
     ctx.step("derive")
-    refresh(ctx.store_path, data_dir=ctx.opt("data_dir", DATA_DIR))  # the derived table, paid at import (geo/derived.py)
+    # the derived table, paid at import (geo/derived.py): only the appended rows when that is provably the same
+    refresh(ctx.store_path, data_dir=ctx.opt("data_dir", DATA_DIR), appended=ctx.appended)
     return report
 
 

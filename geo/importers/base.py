@@ -62,6 +62,30 @@ class Parsed:
 #: The steps of an import a ``progress`` callback is told, in order (front ends word them).
 STEPS = ("read", "check", "write", "derive")
 
+#: Each step in words, the one wording of the CLI's and the Data page's progress displays
+#: (``{file}``: the file's name, ``{rows}``: the rows the step works on).
+STEP_WORDS = {"read": "reading {file}", "check": "checking {rows:,} rows", "write": "writing {rows:,} records to the store",
+              "derive": "updating the derived event table"}
+
+
+def step_words(step: str, rows: int | None = None, file="") -> str:
+    """Step ``step`` of an import in words (lower case), e.g. ``checking 1,000 rows``.
+
+    Parameters
+    ----------
+    step : str
+        One of :data:`STEPS` (another name is returned as it is).
+    rows : int, optional
+        The rows the step works on (0 when unknown).
+    file : str or PathLike, optional
+        The file's name, for the ``read`` step.
+
+    Returns
+    -------
+    str
+    """
+    return STEP_WORDS.get(step, step).format(file=file, rows=rows or 0)
+
 
 @dataclass
 class Context:
@@ -71,6 +95,7 @@ class Context:
     path: Path
     store_path: Path | str  # a GeoPackage path, or the database's public URL (geo.paths.store_location)
     options: dict
+    appended: object = None  # the rows the import appended to a GeoPackage (geo.derived.Appended), for refresh
 
     def opt(self, name, default=None):
         """The import option ``name`` (e.g. ``fix``, ``layer``, ``order``), or ``default`` when unset.
@@ -377,20 +402,27 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
             kind=parsed.kind,
         )
         if len(new):
-            _store_new(store, parsed.kind, new)
+            ctx.appended = _store_new(store, parsed.kind, new)
         return report
 
 
-def _store_new(store, kind: str, new: pd.DataFrame) -> None:
-    """Add the new records after the stored ones (a GeoPackage appends them; the database merges)."""
+def _store_new(store, kind: str, new: pd.DataFrame):
+    """Add the new records after the stored ones (a GeoPackage appends them; the database merges).
+
+    Returns the ``geo.derived.Appended`` of a GeoPackage's append (its version before and after,
+    taken under the store's lock: ``geo.derived.refresh`` then derives the new rows alone), else None.
+    """
+    from geo.derived import Appended, store_version
     from geo.store import Store
 
     if isinstance(store, Store):  # the cost of the new rows only (Store.append)
+        before = store_version(store)
         store.append(kind, new)
-        return
+        return Appended(kind, before, store_version(store), len(new))
     stored = store.read(kind)
     merged = pd.concat([stored, canonical(kind, new)], ignore_index=True) if len(stored) else new
     store.write({kind: canonical(kind, merged)})
+    return None
 
 
 def _known(keys: pd.Series, existing) -> np.ndarray:
