@@ -105,11 +105,6 @@ def build_import(parser):
     return run_import
 
 
-#: How the command line words each step of an import (geo.importers.base.STEPS).
-STEP_WORDS = {"read": "reading {file}", "check": "checking {rows:,} rows", "write": "writing {rows:,} records to the store",
-              "derive": "updating the derived event table"}
-
-
 def _progress(args):
     """The import's progress display on stderr (a terminal, or ``--progress``), else None.
 
@@ -118,10 +113,12 @@ def _progress(args):
     tty = sys.stderr.isatty()
     if not (args.progress or tty):
         return None
+    from geo.importers.base import step_words  # the steps' one wording, shared with the Data page
+
     start = time.monotonic()
 
     def show(step, rows):
-        words = STEP_WORDS.get(step, step).format(file=args.file, rows=rows or 0)
+        words = step_words(step, rows, args.file)
         line = terminal_safe(f"import: {words} ({time.monotonic() - start:.1f} s)")
         sys.stderr.write(f"\r\x1b[K{line}" if tty else f"{line}\n")
         sys.stderr.flush()

@@ -2,6 +2,7 @@
 
 The upload goes through ``geo.importers.import_file``, the same function as
 ``python cli.py import``: all or nothing, with every problem shown as row / column / reason.
+While it runs a progress box shows each step in words with its rows (``webapp.importing``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from geo.importers import FORMATS, import_file
 from geo.schema import InputError
 from geo.store import StoreError
 from webapp import session
+from webapp.importing import ImportProgress
 from webapp.problems import DATE_ORDER_LABEL, FIX_LABEL, LAYER_LABEL, MAP_LABEL, advise, web_text
 
 FORMAT_HELP = {
@@ -72,7 +74,11 @@ def _show_refusal(problems, file_name: str) -> None:
         st.info(f"Tick '{FIX_LABEL}' above to repair these geometries with make_valid (the import says so).")
 
 
-def _show_report(name: str, report) -> None:
+def _show_report(name: str, report, finished: str, steps: list[str]) -> None:
+    """The last import's outcome after the rerun: its progress box, finished, then what it added."""
+    with st.status(finished, state="complete", expanded=False):
+        for line in steps:
+            st.caption(line)
     st.success(f"Imported {session.md_text(name)}: {session.md_text(report.summary())}.")
     for note in report.notes:
         st.caption(session.md_text(note))
@@ -85,7 +91,7 @@ def _show_report(name: str, report) -> None:
 #: The parts of a shapefile: uploaded together (or zipped); .prj gives its coordinate system.
 SHAPEFILE_NEEDS = (".shp", ".shx", ".dbf")
 SHAPEFILE_PARTS = (*SHAPEFILE_NEEDS, ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
-K_REPORT = "import_report"  # (file name, report) of the last import, shown after the rerun
+K_REPORT = "import_report"  # (file name, report, finished label, step lines) of the last import, shown after the rerun
 
 
 def _safe_name(name: str, fmt: str) -> str:
@@ -125,29 +131,41 @@ def _import(uploads: list, fmt: str, options: dict) -> None:
     if main is None:
         st.error(session.md_text(why_not))
         return
+    # The progress box: each step of the import in words with its rows, updated as the importer tells them.
+    box = st.status(f"Importing {session.md_text(main)}", expanded=False)
+    progress = ImportProgress(session.md_text(main), show=lambda p: _show_step(box, p))
     with tempfile.TemporaryDirectory(prefix="scm-upload-") as folder:
         for upload, name in zip(uploads, names, strict=True):
             (Path(folder) / name).write_bytes(upload.getvalue())
         try:
-            report = import_file(fmt, Path(folder) / main, store, name=main, **options)
+            report = import_file(fmt, Path(folder) / main, store, name=main, progress=progress, **options)
         except InputError as exc:
+            box.update(label=progress.refused_label(len(exc.problems)), state="error")
             _show_refusal([_without_folder(p, folder) for p in exc.problems], main)
             return
         except StoreError as exc:  # the store cannot be written: name the file, say what to do
+            box.update(label=progress.stopped_label(), state="error")
             st.error(
                 f"Nothing was imported: the workspace store {session.md_text(exc.path.name)} "
                 f"{session.STORE_WORDS.get(exc.code, 'cannot be used')}. {session.store_advice(exc.code)}"
             )
             return
         except OSError as exc:  # the disk is full or the folder not writable: nothing was written
+            box.update(label=progress.stopped_label(), state="error")
             st.error(f"The import could not be written ({session.md_text(exc.strerror or exc)}); nothing was written.")
             return
     # Every figure on every page comes from the store: clear the cached loaders and run again, so
     # the sidebar, the datasets table and the pages show the new data in this same interaction.
     st.session_state.pop(K_LAYERS, None)
-    st.session_state[K_REPORT] = (main, report)
+    st.session_state[K_REPORT] = (main, report, progress.finished_label(), progress.lines())
     st.cache_data.clear()
     st.rerun()
+
+
+def _show_step(box, progress: ImportProgress) -> None:
+    """The import's progress box, on each step: the step in words as its label, and a line for it inside."""
+    box.update(label=progress.label())
+    box.caption(progress.lines()[-1])
 
 
 def _without_folder(problem, folder: str):
