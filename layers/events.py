@@ -469,6 +469,7 @@ def event_overlay(
     name: str = LAYER_NAME,
     limit: int = grid.POINT_LIMIT,
     arrays: grid.EventArrays | None = None,
+    positions: np.ndarray | None = None,
 ) -> EventsLayer:
     """The Map page's events: points while few, counts per grid cell when many (``geo.grid.split``).
 
@@ -486,6 +487,10 @@ def event_overlay(
     arrays : geo.grid.EventArrays, optional
         :func:`event_arrays` of ``events`` (row for row, same ``color_by``), computed once and
         cached by the caller; computed here when not given.
+    positions : numpy.ndarray of int, optional
+        Row positions in ``events`` (and ``arrays``) of the events to draw, e.g. a filtered view of
+        the loaded events: only the rows drawn as points are then taken from ``events`` (default:
+        every row).
 
     Returns
     -------
@@ -494,13 +499,18 @@ def event_overlay(
         counts every event on the map, as a point or in a count.
     """
     a = arrays if arrays is not None else event_arrays(events, color_by)
+    if positions is None:
+        positions = np.arange(len(events))
+    else:
+        a = a.take(positions)
     sp = grid.split(a.x, a.y, a.drawable, a.precise, lat=lat, lon=lon, zoom=zoom, limit=limit)
     if sp.mode == "points":
-        return events_layer(events, color_by=color_by, selected=selected, name=name)
+        rows = events if len(positions) == len(events) else events.iloc[positions]
+        return events_layer(rows, color_by=color_by, selected=selected, name=name)
     points = sp.points
     if selected:
-        points = points | (events["event_id"].to_numpy() == selected)
-    layer = events_layer(events.loc[points], color_by=color_by, selected=selected, name=name)
+        points = points | (events["event_id"] == selected).to_numpy(dtype=bool)[positions]
+    layer = events_layer(events.iloc[positions[points]], color_by=color_by, selected=selected, name=name)
     element, cells, centres = _aggregates(a, sp, color_by, zoom)
     element.add_to(layer.group)
     counts = dict(layer.counts)
@@ -510,6 +520,6 @@ def event_overlay(
             counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + int(n)
     drawn = int(a.drawable.sum())
     return EventsLayer(group=layer.group, drawn=drawn, hollow=int((a.drawable & ~a.precise).sum()),
-                       not_drawn=len(events) - drawn, synthetic=int((a.synthetic & a.drawable).sum()), counts=counts,
+                       not_drawn=len(positions) - drawn, synthetic=int((a.synthetic & a.drawable).sum()), counts=counts,
                        mode=sp.mode, aggregated=int(sp.cells.sum() + sp.centres.sum()),
                        cells=len(cells) + len(centres), cell_size=cells.size)

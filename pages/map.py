@@ -29,7 +29,6 @@ from streamlit_folium import st_folium
 
 from geo import control as ctl
 from geo import grid
-from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
 from layers.assets import add_view_in_address_bar, base_map, fill_frame, forget_replaced_groups
@@ -206,7 +205,7 @@ color_by = vs.colour  # "Colour events by" (session.sync folds the radio into th
 
 # --- data -------------------------------------------------------------------------------
 events_all = session.load_events(store, mtime)
-events = session.filtered_events(events_all, vs)
+positions = session.view_positions(vs)  # the view's events, as row positions in events_all: no copy of them
 official = session.boundaries_official(store, mtime)
 
 
@@ -216,14 +215,6 @@ def _event_arrays(store: str, mtime: float, color_by: str):
     """What the events layer needs of every loaded event, as arrays (``layers.events.event_arrays``):
     computed once per store version and colouring, shared by every session (read-only)."""
     return event_arrays(session.load_events(store, mtime), color_by)
-
-
-def _positions(events_all: pd.DataFrame, events: pd.DataFrame):
-    """Row positions in ``events_all`` of the rows of ``events`` (a filtered selection of it)."""
-    index = events_all.index
-    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
-        return events.index.to_numpy()
-    return index.get_indexer(events.index)
 
 
 arrays = _event_arrays(store, mtime, color_by)
@@ -325,7 +316,7 @@ counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals
 
-    districts = district_totals(events, session.load_boundaries(store, mtime, 2))
+    districts = district_totals(session.filtered_events(events_all, vs), session.load_boundaries(store, mtime, 2))
     groups.append(choropleth_layer(districts, vs.choro, range_label=f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
 covered = session.control_coverage(store, mtime)  # zones only on days the control records cover
 if "zones" in show and covered[0] <= vs.date <= covered[1]:
@@ -335,8 +326,8 @@ if "zones" in show and covered[0] <= vs.date <= covered[1]:
     counts["zones"] = len(zones)
 if "events" in show:
     # points while few; counts per square (by zoom) when many; vs.ev: the row chosen in the event list
-    ev = event_overlay(events, lat=vs.lat, lon=vs.lon, zoom=vs.zoom, color_by=color_by, selected=vs.ev,
-                       arrays=arrays.take(_positions(events_all, events)), limit=grid.POINT_LIMIT)
+    ev = event_overlay(events_all, lat=vs.lat, lon=vs.lon, zoom=vs.zoom, color_by=color_by, selected=vs.ev,
+                       arrays=arrays, positions=positions, limit=grid.POINT_LIMIT)
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
@@ -427,8 +418,8 @@ if "events" in show:
 if vs.choro != "off":
     placed = int(districts["events"].sum())
     notes.append(
-        f"Districts coloured by {vs.choro} in the range: {placed:,} of {len(events):,} events are placed in a "
-        f"district; the other {len(events) - placed:,} are located only to a governorate or to Syria."
+        f"Districts coloured by {vs.choro} in the range: {placed:,} of {len(positions):,} events are placed in a "
+        f"district; the other {len(positions) - placed:,} are located only to a governorate or to Syria."
     )
 st.caption(" ".join(esc(n) for n in notes))
 if "boundaries" in show:
@@ -439,19 +430,19 @@ if "boundaries" in show:
 if "basemap" not in show:
     st.caption("Basemap tiles are off (they need internet). Turn them on above when a network is available.")
 
-render_event_list(vs, events)  # the list synced with the map (webapp/eventlist.py)
+render_event_list(vs, events_all, positions)  # the list synced with the map (webapp/eventlist.py)
 
 # --- events located only to Syria (geo.queries.country_only): listed, never drawn ------------
-country = events.loc[country_only(events)] if len(events) else events
+country, dead = session.country_only_rows(positions)
 if len(country):
-    dead = int(pd.to_numeric(country["fatalities"], errors="coerce").fillna(0).sum())
     with st.expander(f"Located only to Syria: {len(country):,} events, {dead:,} deaths"):
         st.caption(esc(f"These events are {session.IMPRECISE_WORDS[COUNTRY_ONLY]}."))
         headers = {"date_start": "From", "date_end": "To", "actor1": "Side 1", "actor2": "Side 2",
                    "event_type": "Type", "fatalities": "Fatalities", "dataset": "Dataset", "event_id": "Event id"}
         if len(country) > COUNTRY_ROWS:
             st.caption(f"The first {COUNTRY_ROWS:,} of {len(country):,}; the Events CSV of the share panel has them all.")
-        table = pd.DataFrame(country[[c for c in headers if c in country.columns]].head(COUNTRY_ROWS)).copy()
+        rows = events_all.iloc[country[:COUNTRY_ROWS]]
+        table = pd.DataFrame(rows[[c for c in headers if c in rows.columns]]).copy()
         for c in ("date_start", "date_end"):
             if c in table.columns:
                 table[c] = pd.to_datetime(table[c]).dt.strftime("%Y-%m-%d")
@@ -460,5 +451,5 @@ if len(country):
 # --- share panel (briefing-links) ---
 from webapp import share  # noqa: E402 - link, focus and export controls (pages/share.py)
 
-share.render_share_panel(vs, events=events)
+share.render_share_panel(vs, count=len(positions))
 # --- end share panel ---

@@ -105,49 +105,66 @@ def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
     return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
 
 
-def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT, page: int = 0) -> pd.DataFrame:
+def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT, page: int = 0,
+           positions: np.ndarray | None = None) -> pd.DataFrame:
     """The events one page of the list shows: rows ``page * limit`` to ``(page + 1) * limit`` in the order ``sort``.
 
     Parameters
     ----------
     events : pandas.DataFrame
-        The view's events.
+        The view's events; with ``positions``, the loaded events.
     sort : str
         A key of :data:`SORTS`.
     limit : int
         Rows per page.
     page : int
         The page (0 is the first).
+    positions : numpy.ndarray of int, optional
+        Row positions in ``events`` of the view's events: only the page's rows are taken.
 
     Returns
     -------
     pandas.DataFrame
-        ``events`` itself when it has at most ``limit`` rows, else that page's rows in the order
+        The view's events when they are at most ``limit``, else that page's rows, in the order
         :func:`event_table` would give them (only the sort keys are computed for every event).
     """
-    if len(events) <= limit:
-        return events
-    return events.iloc[_order(events, sort)[page * limit:(page + 1) * limit]]
+    if positions is None:
+        return events if len(events) <= limit else events.iloc[_order(events, sort)[page * limit:(page + 1) * limit]]
+    if len(positions) <= limit:
+        return events.iloc[positions]
+    return events.iloc[positions[_order(events, sort, positions)[page * limit:(page + 1) * limit]]]
 
 
-def _order(events: pd.DataFrame, sort: str):
-    """Row positions of ``events`` in the order ``sort`` (as :func:`event_table` sorts)."""
+def _order(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None):
+    """Row positions (within ``positions`` when given) of ``events`` in the order ``sort``, as :func:`event_table` sorts."""
     _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
+    start, fat = events["date_start"], events["fatalities"]
+    if positions is not None:
+        start, fat = start.iloc[positions], fat.iloc[positions]
     keys = pd.DataFrame({
-        "Date": pd.to_datetime(events["date_start"], errors="coerce").dt.normalize().to_numpy(),
-        "Fatalities": pd.to_numeric(events["fatalities"], errors="coerce").to_numpy(),
+        "Date": pd.to_datetime(start, errors="coerce").dt.normalize().to_numpy(),
+        "Fatalities": pd.to_numeric(fat, errors="coerce").to_numpy(),
     })
     return keys.sort_values(by, ascending=ascending, kind="stable", na_position="last").index.to_numpy()
 
 
-def page_of(events: pd.DataFrame, event_id: str, sort: str = "date_desc", limit: int = LIST_LIMIT) -> int | None:
-    """The page (0 first) of :func:`listed` that lists ``event_id``; None when it is not in ``events``."""
-    hits = (_text(events, "event_id") == event_id).to_numpy()
-    if not event_id or not hits.any():
+def _hits(events: pd.DataFrame, event_id: str, positions: np.ndarray | None = None) -> np.ndarray:
+    """Where ``event_id`` is among the view's events (booleans over the view's rows)."""
+    if "event_id" not in events.columns or not event_id:
+        return np.zeros(len(events) if positions is None else len(positions), dtype=bool)
+    hits = (events["event_id"] == event_id).fillna(False).to_numpy(dtype=bool)
+    return hits if positions is None else hits[positions]
+
+
+def page_of(events: pd.DataFrame, event_id: str, sort: str = "date_desc", limit: int = LIST_LIMIT,
+            positions: np.ndarray | None = None) -> int | None:
+    """The page (0 first) of :func:`listed` that lists ``event_id``; None when it is not in the view."""
+    hits = _hits(events, event_id, positions)
+    if not hits.any():
         return None
-    if len(events) <= limit:
+    if len(hits) <= limit:
         return 0
-    rank = int(np.flatnonzero(hits[_order(events, sort)])[0])
+    rank = int(np.flatnonzero(hits[_order(events, sort, positions)])[0])
     return rank // limit
 
 
@@ -233,11 +250,12 @@ def _clear() -> None:
     st.session_state["vs"] = st.session_state["vs"].replace(ev="")
 
 
-def _selected_note(vs, events: pd.DataFrame) -> None:
+def _selected_note(vs, events: pd.DataFrame, positions: np.ndarray | None) -> None:
     """What is selected (escaped), with a button to clear it."""
     if not vs.ev:
         return
-    row = events.loc[_text(events, "event_id") == vs.ev]
+    hits = _hits(events, vs.ev, positions)
+    row = events.iloc[np.flatnonzero(hits) if positions is None else positions[hits]]
     c1, c2 = st.columns([5, 1])
     if len(row) == 0:
         c1.caption(f"The selected event {session.md_text(vs.ev)} is not among the events of these dates and filters.")
@@ -249,25 +267,25 @@ def _selected_note(vs, events: pd.DataFrame) -> None:
     c2.button("Clear the selected event", key=K_EVENT_CLEAR, on_click=_clear)
 
 
-def _page(vs, events: pd.DataFrame, sort: str) -> int:
+def _page(vs, events: pd.DataFrame, sort: str, positions: np.ndarray | None) -> int:
     """The page of the list to show (0 first), with its number input when there is more than one.
 
     A selected event new to the list (a link's ``ev=``, a click) or a new order opens the page
     listing the selected event, else the first page; the number is kept within the pages.
     """
-    pages = -(-len(events) // LIST_LIMIT)
+    pages = -(-(len(events) if positions is None else len(positions)) // LIST_LIMIT)
     if pages <= 1:
         return 0
     ss = st.session_state
     if ss.get("event_page_for") != (vs.ev, sort):
-        ss[K_EVENT_PAGE] = (page_of(events, vs.ev, sort) or 0) + 1
+        ss[K_EVENT_PAGE] = (page_of(events, vs.ev, sort, positions=positions) or 0) + 1
     ss["event_page_for"] = (vs.ev, sort)
     ss[K_EVENT_PAGE] = min(max(1, int(ss.get(K_EVENT_PAGE) or 1)), pages)
     st.number_input(f"Page of the list (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=K_EVENT_PAGE)
     return int(ss[K_EVENT_PAGE]) - 1
 
 
-def render_event_list(vs, events: pd.DataFrame) -> None:
+def render_event_list(vs, events: pd.DataFrame, positions: np.ndarray | None = None) -> None:
     """The list of the view's events under the map, synced with it (click a row to fly there).
 
     Parameters
@@ -275,18 +293,23 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
     vs : viewstate.ViewState
         The current view (``ev`` is the selected event).
     events : GeoDataFrame
-        The view's events (``session.filtered_events``), classified.
+        The view's events (``session.filtered_events``), classified; with ``positions``, the loaded
+        events (``session.load_events``).
+    positions : numpy.ndarray of int, optional
+        Row positions in ``events`` of the view's events (``session.view_positions``): only the rows
+        listed are taken from the loaded events.
     """
-    st.markdown(f"**Events in the view** ({len(events):,})")
-    if len(events) == 0:
+    total = len(events) if positions is None else len(positions)
+    st.markdown(f"**Events in the view** ({total:,})")
+    if total == 0:
         st.caption("No events match the dates and filters.")
         return
     session.restore_widget(K_EVENT_SORT, vs.order)
     st.radio("Sort the list by", options=list(SORTS), format_func=lambda k: SORTS[k][0], key=K_EVENT_SORT,
              horizontal=True)
     sort = st.session_state[K_EVENT_SORT]
-    page = _page(vs, events, sort)
-    shown = listed(events, sort, page=page)
+    page = _page(vs, events, sort, positions)
+    shown = listed(events, sort, page=page, positions=positions)
     table = event_table(shown, st.session_state[K_EVENT_SORT])
     targets = event_targets(shown)
     ids = table["Event id"].tolist()
@@ -309,9 +332,9 @@ def render_event_list(vs, events: pd.DataFrame) -> None:
                                                   help="The source's report, where its address is known"),
         },
     )
-    if len(shown) < len(events):
+    if len(shown) < total:
         first = page * LIST_LIMIT + 1
-        st.caption(f"Listing events {first:,} to {first + len(shown) - 1:,} of {len(events):,} in this order, "
+        st.caption(f"Listing events {first:,} to {first + len(shown) - 1:,} of {total:,} in this order, "
                    f"{LIST_LIMIT:,} a page; the Events CSV of the share panel below has them all.")
     st.caption("Click a row to fly the map to the event and open its popup; click a column header to sort by it.")
-    _selected_note(vs, events)
+    _selected_note(vs, events, positions)

@@ -568,6 +568,41 @@ def _per_event(events: pd.DataFrame) -> dict:
     }
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _positions(store: str, mtime: float, key: tuple) -> np.ndarray:
+    """Row positions of the loaded events the view fields in ``key`` select (read-only)."""
+    positions = np.flatnonzero(_mask(store, mtime, key, False))
+    positions.setflags(write=False)
+    return positions
+
+
+def view_positions(vs: vsm.ViewState, *, with_range: bool = True) -> np.ndarray:
+    """Row positions in :func:`load_events` of the view's events (the rules of :func:`filtered_events`).
+
+    What the Map page draws, counts and lists: no copy of the selected rows is made (at a million
+    events that copy took most of a slider step and 150 MB); parts that need rows take just those
+    (``load_events(...).iloc[positions[...]]``).  Read-only.
+    """
+    store, mtime = store_key()
+    return _positions(store, mtime, _selection_key(vs, with_range))
+
+
+def view_events(store: str, mtime: float, vs: vsm.ViewState) -> pd.DataFrame:
+    """The events of the view ``vs`` in version ``mtime`` of ``store`` (as :func:`filtered_events` of the
+    loaded events; needs no script run, so a download can call it when clicked).  Read-only."""
+    return _selection(store, mtime, _selection_key(vs, True))
+
+
+def country_only_rows(positions: np.ndarray) -> tuple[np.ndarray, int]:
+    """Of the loaded events at ``positions``, those located only to Syria (positions) and their fatalities."""
+    store, mtime = store_key()
+    arrays = _summary_arrays(store, mtime)
+    if not arrays or not len(positions):
+        return positions[:0], 0
+    hit = positions[arrays[COUNTRY_ONLY][positions]]
+    return hit, int(arrays["fatalities"][hit].sum())
+
+
 def filtered_events(events: pd.DataFrame, vs: vsm.ViewState, *, with_range: bool = True) -> pd.DataFrame:
     """Events in the state's date range matching its class, party and governorate filters.
 

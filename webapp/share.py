@@ -262,17 +262,20 @@ def _focus_on_town(towns: pd.DataFrame) -> None:
         st.session_state["vs"] = vs.replace(town=choice, lat=float(pt.y), lon=float(pt.x), zoom=FOCUS_ZOOM)
 
 
-def _data_downloads(vs: vsm.ViewState, events: pd.DataFrame, stem: str) -> None:
-    """The share panel's "Data of this view": events, counts, control zones and control table."""
-    st.markdown(f"**Data of this view** ({len(events):,} events after dates and filters; control on "
+def _data_downloads(vs: vsm.ViewState, events, count: int, stem: str) -> None:
+    """The share panel's "Data of this view": events, counts, control zones and control table.
+
+    ``events()`` gives the view's events, called only when a download is asked for; ``count`` is their number.
+    """
+    st.markdown(f"**Data of this view** ({count:,} events after dates and filters; control on "
                 f"{vs.date:%d %b %Y})")
     d = st.columns(5)
-    d[0].download_button("Events CSV", data=lambda: events_csv(events), file_name=f"{stem}_events.csv",
+    d[0].download_button("Events CSV", data=lambda: events_csv(events()), file_name=f"{stem}_events.csv",
                          mime="text/csv", on_click="ignore", key="dl_ev_csv")
-    d[1].download_button("Events GeoJSON", data=lambda: events_geojson(events),
+    d[1].download_button("Events GeoJSON", data=lambda: events_geojson(events()),
                          file_name=f"{stem}_events.geojson", mime="application/geo+json",
                          on_click="ignore", key="dl_ev_geojson")
-    d[2].download_button("Counts table CSV", data=lambda: counts_csv(events), file_name=f"{stem}_counts.csv",
+    d[2].download_button("Counts table CSV", data=lambda: counts_csv(events()), file_name=f"{stem}_counts.csv",
                          mime="text/csv", on_click="ignore", key="dl_counts")
     d[3].download_button("Control zones GeoJSON", data=lambda: zones_geojson(_catalog(), vs.date),
                          file_name=f"{stem}_zones.geojson", mime="application/geo+json", on_click="ignore",
@@ -283,12 +286,22 @@ def _data_downloads(vs: vsm.ViewState, events: pd.DataFrame, stem: str) -> None:
                          help="The locality control records in force on the control date, with each place")
 
 
-def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) -> None:
-    """Link, focus and export controls of the current view (Map page)."""
+def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None, *, count: int | None = None) -> None:
+    """Link, focus and export controls of the current view (Map page).
+
+    ``events``: the view's events; without them they are filtered only when a download asks for them
+    (``count``, their number, says how many there are; counted now when not given).
+    """
     vs = st.session_state.get("vs", vs)
     store, mtime = session.store_key()
-    if events is None:
-        events = session.filtered_events(session.load_events(store, mtime), vs)
+    if events is not None:
+        count = len(events)
+
+    def view_events(view=vs):
+        return events if events is not None else session.view_events(store, mtime, view)
+
+    if count is None:
+        count = len(session.view_positions(vs))
     with st.expander("Share and export this view", expanded=False, icon=":material/share:"):
         st.caption("The link holds the whole view: dates, filters, layers, colours, map centre and zoom, "
                    "selected town. It follows the map as you pan and zoom (it is the address in the "
@@ -327,7 +340,7 @@ def render_share_panel(vs: vsm.ViewState, events: pd.DataFrame | None = None) ->
         c[4].download_button("Interactive HTML", data=_html(vs), file_name=f"{stem}.html", mime="text/html",
                              on_click="ignore", key="dl_html", help="A standalone map file that opens with no network")
 
-        _data_downloads(vs, events, stem)
+        _data_downloads(vs, view_events, count, stem)
         st.caption(esc(f"Command line: python cli.py render --link '{vs.query_string()}' --out briefing.png"))
 
 
