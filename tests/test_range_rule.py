@@ -1,0 +1,51 @@
+"""The date-range rule (geo.queries.range_masks) against its definition, on any spans, gaps and open sides."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.queries import range_masks
+
+DAY0 = pd.Timestamp("2016-11-01")
+day = st.one_of(st.none(), st.integers(0, 200))
+times = st.one_of(st.none(), st.tuples(st.integers(0, 200), st.integers(0, 23)))
+
+
+def _stamp(t):
+    return pd.NaT if t is None else DAY0 + pd.Timedelta(days=t[0], hours=t[1])
+
+
+def _definition(starts, ends, s, e):
+    """Each event's whole-day span [start, end] (end missing or before start: the start day) inside
+    [s, e], and overlapping it without being inside; an event without a start is in no bounded range."""
+    inside, partly = [], []
+    for a, b in zip(starts, ends, strict=True):
+        if pd.isna(a):
+            inside.append(s is None and e is None)
+            partly.append(False)
+            continue
+        first = a.normalize()
+        last = b.normalize() if not pd.isna(b) and b.normalize() >= first else first
+        within = (s is None or first >= s) and (e is None or last <= e)
+        overlaps = (s is None or last >= s) and (e is None or first <= e)
+        inside.append(within)
+        partly.append(overlaps and not within)
+    return inside, partly
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(times, times), max_size=30), day, day)
+def test_range_masks_follow_the_definition(rows, s, e):
+    starts = [_stamp(a) for a, _b in rows]
+    ends = [_stamp(b) for _a, b in rows]
+    events = pd.DataFrame({"date_start": pd.Series(starts, dtype="datetime64[ns]").to_numpy(),
+                           "date_end": pd.Series(ends, dtype="datetime64[ns]").to_numpy()},
+                          index=pd.RangeIndex(len(rows)) * 3)  # any index is kept
+    lo = None if s is None else DAY0 + pd.Timedelta(days=s)
+    hi = None if e is None else DAY0 + pd.Timedelta(days=e)
+    inside, partly = range_masks(events, None if lo is None else lo.date().isoformat(), hi)
+    expected_inside, expected_partly = _definition(starts, ends, lo, hi)
+    assert inside.tolist() == expected_inside and partly.tolist() == expected_partly
+    assert inside.index.equals(events.index) and inside.dtype == bool and partly.dtype == bool
