@@ -55,3 +55,14 @@ def test_the_overlay_from_positions_draws_what_the_frame_draws(loaded, view, zoo
         (b.mode, b.drawn, b.not_drawn, b.hollow, b.counts, b.aggregated)
     strip = lambda js: js.replace(a.group.get_name(), "G").replace(b.group.get_name(), "G")  # noqa: E731
     assert len(strip(_get_feature_group_string(a.group, m))) == len(strip(_get_feature_group_string(b.group, m)))
+
+
+def test_the_order_of_shared_read_only_positions_is_sorted_once(loaded, view):
+    from webapp import eventlist
+
+    shared = view.copy()
+    shared.setflags(write=False)  # as session.view_positions hands them out
+    first = eventlist._order(loaded, "fatalities", shared)
+    assert eventlist._order(loaded, "fatalities", shared) is first
+    assert (first == eventlist._sorted(loaded, "fatalities", view)).all()
+    assert eventlist._order(loaded, "fatalities", view) is not first  # writable positions: never kept

@@ -14,6 +14,7 @@ browser), so the callback maps positions through the list of event ids of that s
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import partial
 
 import numpy as np
@@ -135,8 +136,32 @@ def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMI
     return events.iloc[positions[_order(events, sort, positions)[page * limit:(page + 1) * limit]]]
 
 
+#: Orders of the view's events lately listed: (id of the loaded frame, id of the positions, sort) ->
+#: (frame, positions, order).  Only read-only positions (``session.view_positions``, one array per
+#: view, shared) are kept, with their frame, so a rerun that changes no filter sorts nothing again.
+_ORDERS: dict = {}
+_ORDERS_LOCK = threading.Lock()  # Streamlit sessions run in threads
+
+
 def _order(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None):
     """Row positions (within ``positions`` when given) of ``events`` in the order ``sort``, as :func:`event_table` sorts."""
+    if positions is None or positions.flags.writeable:
+        return _sorted(events, sort, positions)
+    key = (id(events), id(positions), sort)
+    with _ORDERS_LOCK:
+        hit = _ORDERS.get(key)
+    if hit is not None and hit[0] is events and hit[1] is positions:
+        return hit[2]
+    order = _sorted(events, sort, positions)
+    with _ORDERS_LOCK:
+        _ORDERS[key] = (events, positions, order)
+        while len(_ORDERS) > 4:
+            _ORDERS.pop(next(iter(_ORDERS)))
+    return order
+
+
+def _sorted(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None):
+    """:func:`_order`, computed."""
     _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
     start, fat = events["date_start"], events["fatalities"]
     if positions is not None:
