@@ -306,7 +306,8 @@ def _page(vs, events: pd.DataFrame, sort: str, positions: np.ndarray | None) -> 
         ss[K_EVENT_PAGE] = (page_of(events, vs.ev, sort, positions=positions) or 0) + 1
     ss["event_page_for"] = (vs.ev, sort)
     ss[K_EVENT_PAGE] = min(max(1, int(ss.get(K_EVENT_PAGE) or 1)), pages)
-    st.number_input(f"Page of the list (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=K_EVENT_PAGE)
+    narrow, _rest = st.columns([1, 3])  # a page number, not a full-width field
+    narrow.number_input(f"Page of the list (1 to {pages:,})", min_value=1, max_value=pages, step=1, key=K_EVENT_PAGE)
     return int(ss[K_EVENT_PAGE]) - 1
 
 
