@@ -9,6 +9,7 @@ Request it by name (``pytestmark = pytest.mark.usefixtures("steady_navigation")`
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,31 @@ def app_for(monkeypatch):
     return make
 
 
+@pytest.fixture(scope="session")
+def _shipped_only_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("shipped-only")
+
+
 @pytest.fixture
-def at(app_for, tmp_path):
-    """An AppTest of ``app.py`` on an empty workspace store of its own (the shipped data only)."""
-    return app_for(tmp_path / "store.gpkg", timeout=90)
+def shipped_store(_shipped_only_folder):
+    """A workspace store path with no file behind it (the app shows the shipped data alone), shared
+    by every test that only reads.
+
+    The app caches what it loads by the store's path, so tests on this one path find its caches
+    warm instead of loading and classifying the shipped events again.  A test that writes (an
+    upload, an import) or patches what the app computes needs a store of its own (``tmp_path``):
+    this fixture fails a test that left anything in the shared folder, and empties it.
+    """
+    path = _shipped_only_folder / "store.gpkg"
+    yield path
+    left = sorted(p.name for p in _shipped_only_folder.iterdir())
+    for p in _shipped_only_folder.iterdir():
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    assert left == [], f"a test wrote {left} beside the shared read-only store: give it a store of its own"
+
+
+@pytest.fixture
+def at(app_for, shipped_store):
+    """An AppTest of ``app.py`` on the shared store path of the shipped data (:func:`shipped_store`):
+    for tests that only read; a test that writes uses ``app_for(tmp_path / "store.gpkg")``."""
+    return app_for(shipped_store, timeout=90)

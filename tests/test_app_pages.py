@@ -69,8 +69,9 @@ def test_map_page_is_default_with_sliders_and_key_figures(at):
     assert any("Control zones on 2017-02-24" in c.value for c in at.caption)
 
 
-def _fresh(tmp_path, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+def _fresh(store: Path, monkeypatch, **params) -> AppTest:
+    """A first run of the app on the workspace store ``store`` with the link's ``params``."""
+    monkeypatch.setenv("MONITOR_STORE", str(store))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in params.items():
         app.query_params[k] = v
@@ -79,11 +80,11 @@ def _fresh(tmp_path, monkeypatch, **params) -> AppTest:
     return app
 
 
-def test_key_figures_follow_range_and_filters(tmp_path, monkeypatch):
-    total = _events(_fresh(tmp_path, monkeypatch))
-    january = _fresh(tmp_path, monkeypatch, start="2017-01-01", end="2017-01-31")
+def test_key_figures_follow_range_and_filters(shipped_store, monkeypatch):
+    total = _events(_fresh(shipped_store, monkeypatch))
+    january = _fresh(shipped_store, monkeypatch, start="2017-01-01", end="2017-01-31")
     assert 0 < _events(january) < total
-    aleppo = _fresh(tmp_path, monkeypatch, gov="SY02")
+    aleppo = _fresh(shipped_store, monkeypatch, gov="SY02")
     assert 0 < _events(aleppo) < total
     assert aleppo.multiselect(key="w_gov").value == ["SY02"]
 
@@ -114,8 +115,8 @@ def test_layer_toggles_are_in_the_url(at):
     assert not any(re.search(r"Violation points \S+ to \S+:", c.value) for c in at.caption)  # not drawn
 
 
-def test_url_state_is_read_at_start(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, date="2017-01-23", start="2017-01-20", end="bogus", layers="zones,events")
+def test_url_state_is_read_at_start(shipped_store, monkeypatch):
+    app = _fresh(shipped_store, monkeypatch, date="2017-01-23", start="2017-01-20", end="bogus", layers="zones,events")
     assert app.slider(key="w_date").value == date(2017, 1, 23)
     assert app.slider(key="w_range").value == (date(2017, 1, 20), date(2017, 3, 31))
     assert app.checkbox(key="w_layer_towns").value is False
@@ -123,8 +124,8 @@ def test_url_state_is_read_at_start(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["map", "trends", "control", "sources", "data", "rules"])
-def test_every_page_opens_from_a_link_with_the_sidebar(tmp_path, monkeypatch, name):
-    app = _fresh(tmp_path, monkeypatch, page=name)
+def test_every_page_opens_from_a_link_with_the_sidebar(shipped_store, monkeypatch, name):
+    app = _fresh(shipped_store, monkeypatch, page=name)
     assert {"Events", "Fatalities", "Towns affected"} <= set(_metrics(app))
     assert app.query_params.get("page", "map") == name
 
@@ -148,8 +149,8 @@ def test_page_switch_keeps_the_state(at):
     assert at.query_params["date"] == "2017-03-15"
 
 
-def test_data_page_lists_datasets(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, page="data")
+def test_data_page_lists_datasets(shipped_store, monkeypatch):
+    app = _fresh(shipped_store, monkeypatch, page="data")
     df = app.dataframe[0].value
     assert {"dataset", "rows", "source", "licence"} <= set(df.columns)
     assert (df["rows"] > 0).any()
@@ -167,7 +168,7 @@ def _import(app, fmt: str, name: str, content: bytes):
 
 
 def test_data_page_upload_refused_shows_every_problem_as_a_table(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, page="data")
+    app = _fresh(tmp_path / "store.gpkg", monkeypatch, page="data")
     store = tmp_path / "store.gpkg"
     app = _import(app, "ucdp", "latitude_out_of_range.csv", (BAD / "latitude_out_of_range.csv").read_bytes())
     assert not app.exception
@@ -180,7 +181,7 @@ def test_data_page_upload_refused_shows_every_problem_as_a_table(tmp_path, monke
 
 
 def test_data_page_upload_accepted_adds_events(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, page="data")
+    app = _fresh(tmp_path / "store.gpkg", monkeypatch, page="data")
     lines = (BAD / "latitude_out_of_range.csv").read_text(encoding="utf-8").splitlines()
     good = ("\n".join(lines[:2]) + "\n").encode()
     app = _import(app, "ucdp", "one_event.csv", good)
@@ -194,8 +195,8 @@ def test_data_page_upload_accepted_adds_events(tmp_path, monkeypatch):
     [{"layers": "none"}, {"class": "one_sided", "gov": "SY14"}, {"start": "2017-03-31", "end": "2017-03-31", "date": "2016-12-01"}],
     ids=["no-layers", "empty-selection", "last-day"],
 )
-def test_map_page_edge_views(tmp_path, monkeypatch, params):
-    app = _fresh(tmp_path, monkeypatch, **params)
+def test_map_page_edge_views(shipped_store, monkeypatch, params):
+    app = _fresh(shipped_store, monkeypatch, **params)
     assert not app.exception
     if params.get("layers") == "none":
         assert all(not app.checkbox(key=f"w_layer_{n}").value for n in ("zones", "towns", "events", "boundaries"))
@@ -203,7 +204,7 @@ def test_map_page_edge_views(tmp_path, monkeypatch, params):
     elif "class" in params:  # no one-sided violence in Quneitra (SY14) in the shipped data
         assert _events(app) == 0 and _drawn(app) == 0
     else:  # the events whose whole span is the last day, counted here from the shipped data
-        assert _events(app) == _shipped_events_on(tmp_path / "empty.gpkg", "2017-03-31") > 0
+        assert _events(app) == _shipped_events_on(shipped_store, "2017-03-31") > 0
 
 
 def _shipped_events_on(empty_store: Path, day: str) -> int:
@@ -218,8 +219,8 @@ def _shipped_events_on(empty_store: Path, day: str) -> int:
     return int(((first == pd.Timestamp(day)) & (last == pd.Timestamp(day))).sum())
 
 
-def test_refused_link_text_is_shown_inert(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, end="[x](javascript:alert(1))<img src=x>")
+def test_refused_link_text_is_shown_inert(shipped_store, monkeypatch):
+    app = _fresh(shipped_store, monkeypatch, end="[x](javascript:alert(1))<img src=x>")
     shown = " ".join(w.value for w in app.warning)
     assert "end" in shown
     assert "](javascript" not in shown and "<img" not in shown  # no markdown link, no markup
@@ -278,8 +279,8 @@ def test_bad_map_view_in_a_later_query_is_ignored_quietly(at):
     assert "lat" not in at.query_params
 
 
-def test_a_notice_names_the_parameter_once(tmp_path, monkeypatch):
-    app = _fresh(tmp_path, monkeypatch, z=["9", "10"])
+def test_a_notice_names_the_parameter_once(shipped_store, monkeypatch):
+    app = _fresh(shipped_store, monkeypatch, z=["9", "10"])
     import html
 
     shown = [html.unescape(w.value).replace("\\", "") for w in app.warning]  # as rendered
@@ -287,11 +288,11 @@ def test_a_notice_names_the_parameter_once(tmp_path, monkeypatch):
     assert not any(s.count("Link parameter") > 1 or "ignored: Link" in s for s in shown), shown
 
 
-def test_cited_towns_follow_the_event_range(tmp_path):
+def test_cited_towns_follow_the_event_range(shipped_store):
     """Towns are sized by the sources citing them in the selected range (issue 4)."""
     from webapp import session
 
-    store = str(tmp_path / "none.gpkg")
+    store = str(shipped_store)
     whole = session.load_towns(store, 0.0, "2017-02-24", "2016-12-01", "2017-03-31")
     march = session.load_towns(store, 0.0, "2017-02-24", "2017-03-01", "2017-03-31")
     assert 0 < len(march) < len(whole)

@@ -257,11 +257,11 @@ def test_points_inside_the_official_border_near_abu_kamal_are_not_flagged(tmp_pa
     assert "3.3 km outside Syria's outline" in near.problems_flagged[0].reason
 
 
-def test_data_page_credits_the_boundaries(tmp_path, monkeypatch):
+def test_data_page_credits_the_boundaries(shipped_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     root = Path(__file__).resolve().parents[1]
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(root)
     app = AppTest.from_file(str(root / "app.py"), default_timeout=60)
     app.query_params["page"] = "data"

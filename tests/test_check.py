@@ -201,10 +201,10 @@ def test_cli_runs_one_check_and_refuses_bad_limits(tmp_path):
 
 
 @pytest.mark.usefixtures("steady_navigation")  # the button click must not be lost to a guard rerun
-def test_data_page_runs_the_check(tmp_path, monkeypatch):
+def test_data_page_runs_the_check(shipped_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(ROOT)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.query_params["page"] = "data"
@@ -216,7 +216,7 @@ def test_data_page_runs_the_check(tmp_path, monkeypatch):
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     assert not app.error, [e.value for e in app.error]
-    expected = run_checks(Catalog(tmp_path / "store.gpkg"))
+    expected = run_checks(Catalog(shipped_store))
     counts = [m.value for m in app.markdown if m.value.startswith("**") and ": " in m.value]
     assert [int(c.rstrip("*").rsplit(": ", 1)[1]) for c in counts] == [len(f) for f in expected.values()]
     assert len(app.dataframe) - tables_before == sum(1 for f in expected.values() if len(f))

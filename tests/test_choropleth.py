@@ -150,8 +150,8 @@ def test_unknown_choro_falls_back_with_a_notice():
     assert len(state.notices) == 1 and "choro" in state.notices[0]
 
 
-def test_map_page_colours_districts_from_the_link(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+def test_map_page_colours_districts_from_the_link(shipped_store, monkeypatch):
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(ROOT)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.query_params["choro"] = "fatalities"

@@ -301,13 +301,13 @@ def test_briefing_names_the_new_filters():
 
 # --- the Map page (AppTest) ---------------------------------------------------------------------------------
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def app(shipped_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from webapp.internals import steady_navigation_for_apptest
 
     steady_navigation_for_apptest(monkeypatch)
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))  # the shared shipped-data store: these tests only read
     monkeypatch.chdir(ROOT)
 
     def start(**params):

@@ -56,8 +56,9 @@ def _two_layers(path: Path) -> Path:
 # --- a corrupt store ---------------------------------------------------------------------------
 
 
-def test_a_corrupt_store_is_named_on_the_map_page_and_the_shipped_events_still_show(tmp_path, monkeypatch):
-    shipped = _events(_app(tmp_path, monkeypatch, tmp_path / "none" / "store.gpkg"))
+def test_a_corrupt_store_is_named_on_the_map_page_and_the_shipped_events_still_show(tmp_path, monkeypatch,
+                                                                                   shipped_store):
+    shipped = _events(_app(tmp_path, monkeypatch, shipped_store))  # the shipped data alone (read only)
     assert shipped > 0
     corrupt = tmp_path / "my-store.gpkg"
     corrupt.write_bytes(GARBAGE)

@@ -17,8 +17,8 @@ def _towns(app) -> int:
     return int(re.search(r"Cited towns: (\d+)", text).group(1))
 
 
-def test_governorate_filter_fits_the_map_and_filters_the_towns(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+def test_governorate_filter_fits_the_map_and_filters_the_towns(shipped_store, monkeypatch):
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()

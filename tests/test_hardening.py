@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import time
 
 import pytest
@@ -30,10 +31,20 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def _seeded(tmp_path_factory):
+    """A store holding one imported event, built once; each test gets a copy (:func:`store`)."""
+    folder = tmp_path_factory.mktemp("seeded")
+    path = folder / "s.gpkg"
+    import_file("csv", _csv(folder, name="seed.csv"), path)
+    return path
+
+
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, _seeded):
+    """A copy of the seeded store of this test's own (copying is faster than importing again)."""
     path = tmp_path / "s.gpkg"
-    import_file("csv", _csv(tmp_path, name="seed.csv"), path)
+    shutil.copyfile(_seeded, path)
     return path
 
 

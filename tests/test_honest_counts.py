@@ -263,13 +263,13 @@ def test_shipped_window_total_leaves_out_spans_ending_after_it(shipped):
 
 # --- the pages word the conditions -------------------------------------------------------------------
 
-def test_map_and_trends_pages_list_imprecise_events_apart(tmp_path, monkeypatch):
+def test_map_and_trends_pages_list_imprecise_events_apart(shipped_store, monkeypatch):
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
 
     root = Path(__file__).resolve().parents[1]
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(root)
     app = AppTest.from_file(str(root / "app.py"), default_timeout=60)
     app.run()

@@ -34,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad_inputs"
 
 
-def _app(tmp_path, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+def _app(store: Path, monkeypatch, **params) -> AppTest:
+    """A first run of the app on the workspace store ``store`` with the link's ``params``."""
+    monkeypatch.setenv("MONITOR_STORE", str(store))
     monkeypatch.chdir(ROOT)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     for key, value in params.items():
@@ -64,15 +65,15 @@ def test_colour_mode_round_trips_and_is_left_out_at_its_default():
     assert bad.colour == "class" and any("colour" in n for n in bad.notices)
 
 
-def test_colour_choice_goes_to_the_url_and_the_link_box_and_a_link_sets_it(tmp_path, monkeypatch):
-    app = _app(tmp_path, monkeypatch)
+def test_colour_choice_goes_to_the_url_and_the_link_box_and_a_link_sets_it(shipped_store, monkeypatch):
+    app = _app(shipped_store, monkeypatch)
     assert "colour" not in app.query_params
     app.radio(key="w_color_by").set_value("party").run()
     assert not app.exception, [e.message for e in app.exception]
     assert app.query_params["colour"] == "party"
     assert "colour=party" in _link_box(app)  # the server's link, until the page's address is read
     assert "window.parent.location.href" in _link_box(app)  # ... which the box then shows
-    opened = _app(tmp_path, monkeypatch, colour="party", lat="36.2", lon="37.15", z="9")
+    opened = _app(shipped_store, monkeypatch, colour="party", lat="36.2", lon="37.15", z="9")
     assert opened.radio(key="w_color_by").value == "party"
     assert "colour=party" in _link_box(opened) and "z=9" in _link_box(opened)
 
@@ -106,7 +107,7 @@ def _submit(app, fmt: str, files, kind: str | None = None):
 
 
 def test_an_import_shows_in_the_sidebar_and_the_datasets_table_in_the_same_interaction(tmp_path, monkeypatch):
-    app = _app(tmp_path, monkeypatch, page="data")
+    app = _app(tmp_path / "store.gpkg", monkeypatch, page="data")
     before = _events(app)
     rows_before = int(app.dataframe[0].value["rows"].sum())
     _submit(app, "ucdp", ("desert.csv", _one_event_csv(), "text/csv"))
@@ -126,7 +127,7 @@ def _shapefile(folder: Path) -> dict[str, bytes]:
 def test_a_shapefile_uploads_as_its_parts_together(tmp_path, monkeypatch):
     parts = _shapefile(tmp_path / "shp")
     assert {"desert.shp", "desert.shx", "desert.dbf", "desert.prj"} <= set(parts)
-    app = _app(tmp_path, monkeypatch, page="data")
+    app = _app(tmp_path / "store.gpkg", monkeypatch, page="data")
     before = _events(app)
     _submit(app, "shp", [(n, b, "application/octet-stream") for n, b in parts.items()], kind="events")
     assert any("Imported desert.shp" in s.value.replace("\\", "") and "added 1" in s.value for s in app.success), \
@@ -136,7 +137,7 @@ def test_a_shapefile_uploads_as_its_parts_together(tmp_path, monkeypatch):
 
 def test_a_shapefile_alone_is_refused_naming_its_missing_parts_and_no_server_path(tmp_path, monkeypatch):
     parts = _shapefile(tmp_path / "shp")
-    app = _app(tmp_path, monkeypatch, page="data")
+    app = _app(tmp_path / "store.gpkg", monkeypatch, page="data")
     _submit(app, "shp", ("desert.shp", parts["desert.shp"], "application/octet-stream"), kind="events")
     text = " ".join(e.value for e in app.error).replace("\\", "")  # as shown (markdown escapes)
     assert "desert.shp" in text and "desert.shx" in text and "desert.dbf" in text and "zip" in text
@@ -145,7 +146,7 @@ def test_a_shapefile_alone_is_refused_naming_its_missing_parts_and_no_server_pat
 
 
 def test_a_file_level_problem_names_the_file_not_a_temporary_path_nor_row_none(tmp_path, monkeypatch):
-    app = _app(tmp_path, monkeypatch, page="data")
+    app = _app(tmp_path / "store.gpkg", monkeypatch, page="data")
     _submit(app, "gpkg", ("broken.gpkg", b"this is not a GeoPackage", "application/octet-stream"), kind="events")
     assert any("broken.gpkg" in e.value.replace("\\", "") for e in app.error)
     table = app.dataframe[-1].value

@@ -231,10 +231,10 @@ def test_events_near_a_town_and_in_a_governorate(index, catalog):
 
 # --- the Map page's search box (AppTest) ------------------------------------------------------------
 @pytest.fixture
-def app(tmp_path, monkeypatch, steady_navigation):
+def app(shipped_store, monkeypatch, steady_navigation):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))  # the shared shipped-data store: these tests only read
     monkeypatch.chdir(ROOT)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     app.run()

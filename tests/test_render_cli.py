@@ -19,6 +19,21 @@ def run(*args, tmp_path):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 
+def run_here(capsys, monkeypatch, *args, tmp_path) -> subprocess.CompletedProcess:
+    """:func:`run` in this process (``cli.main``), with what it printed."""
+    import cli
+
+    monkeypatch.chdir(ROOT)
+    capsys.readouterr()
+    argv = ["render", "--store", str(tmp_path / "store.gpkg"), *args]
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse refusing an option exits as the process would
+        code = exc.code
+    printed = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, printed.out, printed.err)
+
+
 def test_png_slide(tmp_path):
     out = tmp_path / "brief.png"
     res = run("--date", "2017-02-15", "--start", "2017-01-01", "--end", "2017-02-28",
@@ -64,9 +79,12 @@ def test_html_standalone_from_a_link(tmp_path):
         (["--choro", "deaths"], "--choro"),
     ],
 )
-def test_bad_options_exit_2_and_write_nothing(tmp_path, args, option):
+def test_bad_options_exit_2_and_write_nothing(tmp_path, args, option, capsys, monkeypatch):
+    """``cli.main`` in this process: what the command returns is the exit status (``cli.py`` passes
+    it to ``sys.exit``; a refusal's status through a real process is checked by
+    :func:`test_bad_output_suffix_and_folder`), without starting Python ten times."""
     out = tmp_path / "x.png"
-    res = run(*args, "--out", str(out), tmp_path=tmp_path)
+    res = run_here(capsys, monkeypatch, *args, "--out", str(out), tmp_path=tmp_path)
     assert res.returncode == 2, res.stdout + res.stderr
     assert option in res.stderr
     assert "nothing was written" in res.stderr and "Traceback" not in res.stderr

@@ -81,8 +81,8 @@ def test_trends_draws_the_shipped_data_and_names_a_corrupt_store(tmp_path, monke
     assert str(tmp_path) not in _everything(app)
 
 
-def test_the_presentation_view_draws_the_shipped_data_and_no_server_path(tmp_path, monkeypatch):
-    shipped = _map_args(_app(monkeypatch, tmp_path / "none" / "store.gpkg", view="briefing"))
+def test_the_presentation_view_draws_the_shipped_data_and_no_server_path(tmp_path, monkeypatch, shipped_store):
+    shipped = _map_args(_app(monkeypatch, shipped_store, view="briefing"))  # the shipped data alone (read only)
     corrupt = tmp_path / "broken-store.gpkg"
     corrupt.write_bytes(GARBAGE)
     app = _app(monkeypatch, corrupt, view="briefing")

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.usefixtures("steady_navigation")
 
 
 @pytest.fixture(autouse=True)
-def _empty_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+def _empty_store(shipped_store, monkeypatch):
+    """The shared store path of the shipped data (tests/conftest.py): these tests only read."""
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(ROOT)
 
 

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PIXEL = "![px](http://127.0.0.2:9/title-leak.png)"
 
 
-def test_sources_page_messages_are_not_markdown(tmp_path, monkeypatch):
+def test_sources_page_messages_are_not_markdown(shipped_store, monkeypatch):
     """A report title with a Markdown image would make the browser fetch an outside URL (audit finding 2)."""
-    monkeypatch.setenv("MONITOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("MONITOR_STORE", str(shipped_store))
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
