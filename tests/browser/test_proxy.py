@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from _waits import map_frame, wait_idle
-from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, running_app
+from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, running_app, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "deploy" / "nginx-basic-auth.conf"
@@ -105,11 +105,7 @@ def _running_nginx(folder: Path, conf: Path, port: int):
             time.sleep(0.05)  # not listening yet: a poll step
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
