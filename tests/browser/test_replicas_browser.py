@@ -113,6 +113,15 @@ def _import(tmp_path: Path, url: str, id_: int):
     return run_cli("import", "ucdp", csv, env={**os.environ, "MONITOR_DATABASE_URL": url})
 
 
+def _same_view(got: dict, expected: dict) -> bool:
+    """The same figures and map counts, and the centre within half a pixel at the zoom: a map frame
+    rebuilt after the outage (the store's version changed) lands on the centre it is given to Leaflet's
+    pixel rounding (36.2, 37.1503 for 37.15 at zoom 9 in one CI run: a tenth of a pixel)."""
+    half_pixel = 360 / (256 * 2 ** expected["zoom"]) / 2
+    centre = all(abs(g - e) <= half_pixel for g, e in zip(got["centre"], expected["centre"], strict=True))
+    return centre and {k: v for k, v in got.items() if k != "centre"} == {k: v for k, v in expected.items() if k != "centre"}
+
+
 def _same_link_same_view(a: Session, b: Session) -> dict:
     """(a) The link opened on both servers: the same figures, centre, zoom and counts."""
     view_a = a.view()
@@ -168,7 +177,8 @@ def _database_restart(a: Session, cluster, url: str, tmp_path: Path, with_import
         reruns += 1
     print(f"database started again: A shows the data after {reruns} rerun(s)")
     assert reruns == 1, "the first rerun after the restart did not reconnect"
-    assert a.view() == with_import
+    view = a.view()
+    assert _same_view(view, with_import), (view, with_import)
     assert STORE_WORDS["unavailable"] not in a.text()
     a.assert_no_crash()
 
@@ -188,7 +198,8 @@ def test_two_servers_on_one_database(start_app, browser, cluster, tmp_path):
             assert with_import["fatalities"] > before["fatalities"]
             _database_restart(a, cluster, url, tmp_path, with_import)
             b.rerun()  # B slept through the restart: its next rerun shows the data, no "unavailable"
-            assert b.view() == with_import and STORE_WORDS["unavailable"] not in b.text()
+            view = b.view()
+            assert _same_view(view, with_import) and STORE_WORDS["unavailable"] not in b.text(), (view, with_import)
             a.assert_no_crash()
             b.assert_no_crash()
         finally:
