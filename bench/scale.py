@@ -436,6 +436,9 @@ STATE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
 END_SLIDER = 'input[type="range"][aria-label="Events between — end"]'
 STEP_TIMEOUT_S = 300.0
 SLIDER_TIMEOUT_S = 120.0
+#: Poll interval of a slider step.  Until 2026-11-29 it was 0.1 s, as for a page load: two polls in
+#: a row (address bar, then map and script state) added up to about 0.2 s to a step of 0.3-0.5 s.
+SLIDER_POLL_S = 0.02
 ERROR_JS = "() => document.querySelectorAll('[data-testid=\"stException\"]').length"
 
 
@@ -499,8 +502,8 @@ def _slider_step(page) -> float | None:
     page.locator(END_SLIDER).focus()
     t0 = time.monotonic()
     page.keyboard.press("ArrowLeft")
-    ok = _poll(lambda: page.evaluate(query) != before, SLIDER_TIMEOUT_S) and \
-        _poll(lambda: _drawn_or_error(page, True), SLIDER_TIMEOUT_S)
+    ok = _poll(lambda: page.evaluate(query) != before, SLIDER_TIMEOUT_S, SLIDER_POLL_S) and \
+        _poll(lambda: _drawn_or_error(page, True), SLIDER_TIMEOUT_S, SLIDER_POLL_S)
     return time.monotonic() - t0 if ok else None
 
 
