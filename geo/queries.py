@@ -95,7 +95,31 @@ def long_span(events: pd.DataFrame) -> pd.Series:
     return longer.astype(bool)
 
 
-def range_masks(events: pd.DataFrame, start=None, end=None) -> tuple[pd.Series, pd.Series]:
+def event_days(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last whole day of each event's span, as :func:`range_masks` reads them.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (``date_start``, optionally ``date_end``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``datetime64[D]`` arrays, one value per row: ``date_start`` floored to the day (NaT where
+        missing), and ``date_end`` likewise where it is set and not before the start, else the start.
+        Compute them once for a frame that is filtered again and again (``range_masks(days=...)``).
+    """
+    first = _days(events["date_start"])
+    last = first
+    if "date_end" in events.columns:
+        ends = _days(events["date_end"])
+        last = np.where(~np.isnat(ends) & (ends >= first), ends, first)
+    return first, last
+
+
+def range_masks(events: pd.DataFrame, start=None, end=None, *,
+                days: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series]:
     """The date-range rule: (in range, partly in range) masks over ``events``.
 
     An event is **in** ``[start, end]`` (whole days, both inclusive; ``None`` = open side) when
@@ -112,19 +136,25 @@ def range_masks(events: pd.DataFrame, start=None, end=None) -> tuple[pd.Series, 
         First day of the range; ``None`` or a blank string for an open start.
     end : str or datetime-like, optional
         Last day of the range (inclusive); ``None`` or a blank string for an open end.
+    days : tuple of numpy.ndarray, optional
+        :func:`event_days` of ``events``, computed once by a caller that filters the same frame
+        again and again (default: computed here).
 
     Returns
     -------
     tuple of (pandas.Series, pandas.Series)
         Boolean masks on the index of ``events``: in range, and partly in range.
+
+    Raises
+    ------
+    ValueError
+        ``days`` not of the length of ``events``.
     """
     # Whole days as numpy datetime64[D] (floored, NaT where missing; a comparison with NaT is False):
     # the same days as Series.dt.normalize, without pandas' per-operation cost at a million events.
-    first = _days(events["date_start"])
-    last = first
-    if "date_end" in events.columns:
-        ends = _days(events["date_end"])
-        last = np.where(~np.isnat(ends) & (ends >= first), ends, first)
+    first, last = event_days(events) if days is None else days
+    if len(first) != len(events) or len(last) != len(events):
+        raise ValueError(f"days for {len(first)} events given for a frame of {len(events)}")
     s, e = _day(start), _day(end)
     inside = np.ones(len(events), dtype=bool)
     overlap = np.ones(len(events), dtype=bool)
@@ -263,6 +293,7 @@ __all__ = [
     "day_range",
     "events_in_range",
     "long_span",
+    "event_days",
     "range_masks",
     "span_days",
 ]

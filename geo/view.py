@@ -130,8 +130,11 @@ def filter_events(
 
 
 def filter_mask(events: pd.DataFrame, *, start=None, end=None, classes=(), parties=(), govs=(),
-                min_fatalities: int = 0, actor: str = "", partly: bool = False) -> np.ndarray:
+                min_fatalities: int = 0, actor: str = "", partly: bool = False, days=None) -> np.ndarray:
     """The rows :func:`filter_events` selects, as a boolean array (same parameters, same rules).
+
+    ``days``: ``geo.queries.event_days(events)``, when the caller keeps it for a frame it filters
+    again and again (``geo.queries.range_masks``).
 
     Returns
     -------
@@ -140,7 +143,7 @@ def filter_mask(events: pd.DataFrame, *, start=None, end=None, classes=(), parti
     """
     if len(events) == 0:
         return np.zeros(0, dtype=bool)
-    inside, overlapping = range_masks(events, start, end)
+    inside, overlapping = range_masks(events, start, end, days=days)
     mask = overlapping if partly else inside
     if classes:
         wanted = set(classes)

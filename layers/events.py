@@ -30,7 +30,7 @@ from geo.vocabulary import (
     held_label,
     party_label,
 )
-from layers.points import PointRows, text_colour
+from layers.points import PointRows, shared_values, text_colour
 from layers.safe import esc, safe_colour
 
 LAYER_NAME = LAYER["events"].label
@@ -323,7 +323,7 @@ def events_layer(
         return EventsLayer(fg, 0, 0, 0, 0, {})
     pts = _points_of(events, color_by, selected)
     PointRows(
-        pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS],
+        pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS], strings=pts.strings,
         synthetic_note=esc(SYNTHETIC_NOTE),
         stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
     ).add_to(fg)
@@ -342,6 +342,7 @@ class _Points:
     """The data of an events layer's points (:func:`_points_of`): kept between reruns."""
 
     spec: list
+    strings: list
     counts: dict
     chosen: tuple | None
     drawn: int
@@ -416,7 +417,8 @@ def _build_points(events: pd.DataFrame, color_by: str, selected: str) -> _Points
         colour = safe_colour(colours.get(key, UNCLASSIFIED_COLOUR))
         spec.append({"key": esc(key or "unclassified"), "color": colour, "text": text_colour(colour), "rows": groups[key]})
     counts = {(k or "unclassified"): len(v) for k, v in groups.items()}
-    return _Points(spec, counts, chosen, int(drawable.sum()), hollow, synthetic)
+    strings = shared_values(spec, len(POPUP_LABELS))
+    return _Points(spec, strings, counts, chosen, int(drawable.sum()), hollow, synthetic)
 
 
 def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArrays:

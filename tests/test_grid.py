@@ -144,6 +144,26 @@ def test_the_list_pages_through_a_long_selection_in_order():
     assert listed(ev, "date_desc", limit=5000) is ev
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 9)), st.one_of(st.none(), st.integers(0, 5)), st.booleans()),
+                min_size=1, max_size=60),
+       st.sampled_from(["date_desc", "date_asc", "fatalities"]))
+def test_a_views_order_read_off_the_whole_frames_order_is_the_views_own_sort(rows, sort):
+    """A view's rows (read-only positions, as ``session.view_positions`` gives) are ordered from one
+    sort of all the loaded events; ties, missing dates and missing figures as a sort of the view's own rows."""
+    from webapp import eventlist
+
+    ev = pd.DataFrame({
+        "date_start": [pd.NaT if d is None else pd.Timestamp("2017-01-01") + pd.Timedelta(days=d) for d, _f, _k in rows],
+        "fatalities": pd.array([f for _d, f, _k in rows], dtype="Int64"),
+    })
+    positions = np.flatnonzero([k for _d, _f, k in rows])
+    positions.setflags(write=False)
+    expected = eventlist._sorted(ev, sort, positions)
+    assert eventlist._order(ev, sort, positions).tolist() == expected.tolist()
+    assert eventlist._order(ev, sort, positions) is eventlist._order(ev, sort, positions)  # kept for the view
+
+
 def test_map_page_counts_events_per_square_above_the_limit(app_for, tmp_path, monkeypatch):
     monkeypatch.setattr(grid, "POINT_LIMIT", 500)  # the shipped data (about 2,000 points) then counts as many
     at = app_for(tmp_path / "store.gpkg", timeout=90)  # a store of its own: the patched limit must not reach shared caches

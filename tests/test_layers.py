@@ -54,7 +54,7 @@ def _spec(html_text: str, kind: str) -> dict:
 
 
 def _geojson_blocks(html_text: str) -> list[dict]:
-    return [json.loads(m.group(1)) for m in re.finditer(r"_add\((\{\"features\".*?\})\);\n", html_text)]
+    return [json.loads(m.group(1)) for m in re.finditer(r"_add\((\{\"(?:bbox|features)\".*?\})\);\n", html_text)]
 
 
 def _no_raw_payload(html_text: str) -> None:
@@ -291,7 +291,8 @@ def _popup_values(spec: dict) -> dict[str, tuple[dict, str]]:
     out = {}
     for g in spec["groups"]:
         for r in g["rows"]:
-            values = dict(zip(spec["popupLabels"], r[4][:n], strict=True))
+            shown = [spec["strings"][v] if isinstance(v, int) else v for v in r[4][:n]]  # shared values
+            values = dict(zip(spec["popupLabels"], shown, strict=True))
             out[r[4][n]] = ({**values, "synthetic": r[4][n + 1]}, r[5])
     return out
 
@@ -377,6 +378,26 @@ def test_boundaries_thin_reference_layer_with_official_note():
     _no_raw_payload(out)
 
 
+def test_boundaries_bounds_are_those_folium_would_walk_out():
+    """The boundaries carry their bbox, so the map's bounds (asked by streamlit-folium at every
+    rerun) need no walk over every coordinate, and are the same as folium's own walk."""
+    from folium.utilities import get_bounds
+
+    gov = gpd.GeoDataFrame({"name_en": ["A", "B"]}, geometry=[box(36, 35.5, 38.5, 36.8), box(36, 35, 37, 35.5)],
+                           crs="EPSG:4326")
+    country = gpd.GeoDataFrame({"name_en": ["Syria"]}, geometry=[box(35.5, 32.3, 42.4, 37.3)], crs="EPSG:4326")
+    m = base_map()
+    fg = boundaries_layer(gov, country, official=True)
+    fg.add_to(m)
+    walked = [get_bounds(child.data, lonlat=True) for child in fg._children.values()]
+    expected = [[min(b[0][0] for b in walked), min(b[0][1] for b in walked)],
+                [max(b[1][0] for b in walked), max(b[1][1] for b in walked)]]
+    assert m.get_bounds() == expected == [[32.3, 35.5], [37.3, 42.4]]
+    only_gov = base_map()
+    boundaries_layer(gov, None).add_to(only_gov)
+    assert only_gov.get_bounds() == [[35.0, 36.0], [36.8, 38.5]]
+
+
 def test_legend_lists_every_party_with_its_colour_and_escapes_notes():
     from geo.vocabulary import PARTY, TRUCE_CLASS
 
@@ -392,6 +413,26 @@ def test_legend_lists_every_party_with_its_colour_and_escapes_notes():
     out = _render(m)
     assert "Events by alleged perpetrator" in out
     _no_raw_payload(out)
+
+
+def test_shared_values_are_sent_once_and_resolve_to_the_same_popups():
+    from layers.points import shared_values
+
+    long_source = "UCDP GED 19.1; reported by " + esc(EVIL)
+    rows = [[35, 36, 1, 5, ["2017-01-0" + str(i), "Place " + str(i), long_source, "abc", "abc"] + ["id" + str(i), 0], ""]
+            for i in range(3)]
+    groups = [{"key": "a", "color": "#000000", "text": "#ffffff", "rows": rows[:2]},
+              {"key": "b", "color": "#000000", "text": "#ffffff", "rows": rows[2:] + [[35, 36, 1, 5, "<b>html</b>", ""]]}]
+    before = [list(r[4]) if isinstance(r[4], list) else r[4] for g in groups for r in g["rows"]]
+    strings = shared_values(groups, 5)
+    assert strings == [long_source]  # repeated and longer than an index; "abc" is too short to gain
+    after = [r[4] for g in groups for r in g["rows"]]
+    assert all(p[2] == 0 for p in after[:3]) and after[3] == "<b>html</b>"
+    assert [[strings[x] if isinstance(x, int) and i < 5 else x for i, x in enumerate(p)] if isinstance(p, list) else p
+            for p in after] == before
+    assert after[0][5:] == ["id0", 0]  # the id and the synthetic flag are never replaced
+    spec = _spec(_render_layer(PointRows(groups, kind="event", popup_labels=list("ABCDE"), strings=strings)), "event")
+    assert spec["strings"] == [long_source] and "<img" not in json.dumps(spec)
 
 
 def test_point_rows_counts_and_cluster_assets():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.queries import range_masks
+from geo.queries import event_days, range_masks
 
 DAY0 = pd.Timestamp("2016-11-01")
 day = st.one_of(st.none(), st.integers(0, 200))
@@ -49,3 +50,12 @@ def test_range_masks_follow_the_definition(rows, s, e):
     expected_inside, expected_partly = _definition(starts, ends, lo, hi)
     assert inside.tolist() == expected_inside and partly.tolist() == expected_partly
     assert inside.index.equals(events.index) and inside.dtype == bool and partly.dtype == bool
+    # The days computed once (the web app keeps them per store version) give the same masks.
+    kept = range_masks(events, None if lo is None else lo.date().isoformat(), hi, days=event_days(events))
+    assert kept[0].tolist() == expected_inside and kept[1].tolist() == expected_partly
+
+
+def test_days_of_another_frame_are_refused():
+    events = pd.DataFrame({"date_start": pd.to_datetime(["2017-01-01", "2017-01-02"])})
+    with pytest.raises(ValueError, match="days for 1 events given for a frame of 2"):
+        range_masks(events, "2017-01-01", None, days=event_days(events.iloc[:1]))

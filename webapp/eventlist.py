@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from functools import partial
 
 import numpy as np
@@ -152,12 +153,49 @@ def _order(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None)
         hit = _ORDERS.get(key)
     if hit is not None and hit[0] is events and hit[1] is positions:
         return hit[2]
-    order = _sorted(events, sort, positions)
+    increasing = len(positions) < 2 or bool((np.diff(positions) > 0).all())
+    order = _within(_full_order(events, sort), positions, len(events)) if increasing \
+        else _sorted(events, sort, positions)
     with _ORDERS_LOCK:
         _ORDERS[key] = (events, positions, order)
         while len(_ORDERS) > 4:
             _ORDERS.pop(next(iter(_ORDERS)))
     return order
+
+
+#: All the rows of a loaded frame sorted, per sort: (id of the frame, sort) -> (weak reference to
+#: the frame, order).  A view's order is read off it (:func:`_within`) instead of sorting the view's
+#: rows at each step.  The weak reference lets a replaced store version's frame go.
+_FULL_ORDERS: dict = {}
+
+
+def _full_order(events: pd.DataFrame, sort: str) -> np.ndarray:
+    """:func:`_sorted` of all of ``events`` (a loaded, read-only frame), once per frame and sort."""
+    key = (id(events), sort)
+    with _ORDERS_LOCK:
+        hit = _FULL_ORDERS.get(key)
+    if hit is not None and hit[0]() is events:
+        return hit[1]
+    order = _sorted(events, sort)
+    order.setflags(write=False)
+    with _ORDERS_LOCK:
+        _FULL_ORDERS[key] = (weakref.ref(events), order)
+        while len(_FULL_ORDERS) > 2 * len(SORTS):
+            _FULL_ORDERS.pop(next(iter(_FULL_ORDERS)))
+    return order
+
+
+def _within(full: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """The order of the rows at (increasing) ``positions``, from ``full``, the order of all ``n`` rows.
+
+    The sort is stable and ties keep the rows' order, so the rows at ``positions`` come in
+    ``full`` in the order a sort of those rows alone gives; two passes over ``n`` rows, no sort.
+    """
+    chosen = np.zeros(n, dtype=bool)
+    chosen[positions] = True
+    rank = np.empty(n, dtype=np.int64)
+    rank[positions] = np.arange(len(positions))
+    return rank[full[chosen[full]]]
 
 
 def _sorted(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None):

@@ -14,6 +14,7 @@ explicit keys; their values are folded into the state at the start of every run
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 from datetime import date, timedelta
 
@@ -178,7 +179,29 @@ def load_events(store: str, mtime: float) -> gpd.GeoDataFrame:
     """
     from geo.derived import classified_events  # the table derived at import, or computed once now
 
-    return classified_events(readable_store(store))
+    return settle_long_lived(classified_events(readable_store(store)))
+
+
+def settle_long_lived(frame):
+    """Keep the garbage collector's full passes off what lives as long as the process: ``frame``.
+
+    Streamlit runs a full collection after every rerun (``runner.postScriptGC``).  It walks every
+    object the collector tracks, and the events' shapely points are tracked: at 100,000 events the
+    pass took 0.08-0.1 s of each rerun, holding the interpreter lock.  Here, once per store version,
+    the objects alive now (modules, the loaded frames, these points) are collected once and then
+    moved to the collector's permanent generation (``gc.freeze``): later passes skip them, about
+    1 ms.  They are still freed when their last reference goes (an evicted store version).  A
+    reference cycle among them would outlive its frame only until the next store version, which
+    first returns them to the collector (``gc.unfreeze``) and collects.
+
+    Returns
+    -------
+    The same ``frame``.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return frame
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -260,10 +283,10 @@ def _document_range(store: str, mtime: float, start: str | None, end: str | None
     return (times[lo], times[hi - 1]) if lo < hi else NO_DOCUMENT_RANGE
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _cited_towns(store: str, mtime: float, start: str | None, end: str | None) -> gpd.GeoDataFrame:
     """Cited towns of the documents published in [``start``, ``end``] (``geo.citations.cited_towns``;
-    None: unbounded).  Read-only."""
+    None: unbounded).  Shared, never copied: read-only."""
     from geo.citations import cited_towns
 
     documents, citations, localities = _citation_frames(store, mtime)
@@ -285,11 +308,17 @@ def load_towns(store: str, mtime: float, day: str, start: str | None = None, end
 
     Only sources published in the event range [``start``, ``end``] (ISO dates) count; undated
     ones are kept.  Cached by the documents the range selects (:func:`_document_range`), not by
-    the range itself.
+    the range itself, and shared (never copied): read-only.
     """
+    return _towns_on(store, mtime, _document_range(store, mtime, start, end), day)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _towns_on(store: str, mtime: float, documents: tuple, day: str) -> gpd.GeoDataFrame:
+    """:func:`load_towns` for the publication range ``documents`` (:func:`_document_range`)."""
     from geo.citations.towns import with_parties
 
-    return with_parties(_cited_towns(store, mtime, *_document_range(store, mtime, start, end)), _holders(store, mtime, day))
+    return with_parties(_cited_towns(store, mtime, *documents), _holders(store, mtime, day))
 
 
 # --- view state ----------------------------------------------------------------------
@@ -525,7 +554,19 @@ def _mask(store: str, mtime: float, key: tuple, partly: bool):
 
     start, end, classes, parties, govs, fmin, actor = key
     return filter_mask(load_events(store, mtime), start=start, end=end, classes=classes, parties=parties,
-                       govs=govs, min_fatalities=fmin, actor=actor, partly=partly)
+                       govs=govs, min_fatalities=fmin, actor=actor, partly=partly, days=_event_days(store, mtime))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _event_days(store: str, mtime: float) -> tuple:
+    """``geo.queries.event_days`` of the loaded events, once per store version (read-only): a range
+    step then compares two arrays instead of parsing a million dates twice."""
+    from geo.queries import event_days
+
+    days = event_days(load_events(store, mtime))
+    for a in days:
+        a.setflags(write=False)
+    return days
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

@@ -44,7 +44,7 @@ OPEN_POPUPS_JS = """() => {
 
 def _events() -> gpd.GeoDataFrame:
     """Two events: a real one with hostile text in every free-text field, a synthetic one without
-    fatalities or holder (rows left out of the table)."""
+    fatalities or holder (rows left out of the table) and with the same hostile source."""
     return gpd.GeoDataFrame(
         {
             "event_id": [f"curated:{HOSTILE}", "curated:2"],
@@ -61,7 +61,7 @@ def _events() -> gpd.GeoDataFrame:
             "fatalities": pd.array([3, None], dtype="Int64"),
             "fatalities_low": pd.array([None, None], dtype="Int64"),
             "fatalities_high": pd.array([None, None], dtype="Int64"),
-            "source": [HOSTILE, "SOHR"],
+            "source": [HOSTILE, HOSTILE],  # one value in both rows: sent once (layers.points.shared_values)
             "truce_class": ["truce_violation", "truce_violation"],
             "party1": ["government", "government"],
             "held_by": ["opposition", ""],
@@ -145,3 +145,5 @@ def test_event_popup_table_rows_follow_the_labels_and_skip_empty_values(map_page
     assert "Ground" not in synthetic["labels"]  # no holder: no row rather than a guess
     assert synthetic["banner"] == [SYNTHETIC_NOTE]
     assert "not reported" in synthetic["text"] and "2017-01-02 – 2017-01-04" in synthetic["text"]
+    # The source both rows share is sent once and looked up when the popup opens: shown in each.
+    assert synthetic["text"].count(HOSTILE) == 1 and "Source" in synthetic["labels"]
