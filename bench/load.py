@@ -3,7 +3,6 @@
 Usage::
 
     python bench/load.py --sessions 1 5 10 25 [--seconds 300] [--json] [--url URL --pid PID --log LOG]
-                         [--browser-nice N]
 
 Without ``--url`` each level starts a fresh app on 127.0.0.1 with an empty temporary store (shipped
 data only; ``tests/browser/conftest.running_app``), opens one warm-up session (not counted), then
@@ -28,9 +27,8 @@ What is measured:
 - **server memory**: VmRSS from ``/proc/PID/status`` before the sessions start (after the warm-up),
   its peak (VmHWM, and a 0.5 s sampler) and at the end; MB per session = (peak - start) / N.
 - **load average** (1 min) of the host at start and end: on a small host the browsers compete
-  with the server, so both sides are reported.  ``--browser-nice 10`` runs the browsers at a lower
-  priority, which is closer to a deployment (the users' browsers are not on the server): the JSON
-  says which (``browser_nice``), and gives the server's CPU seconds per rerun.
+  with the server, so both sides are reported.  The JSON also gives the server's CPU seconds per
+  rerun (``server_cpu_per_rerun_s``: its CPU time over the level divided by the reruns).
 """
 
 from __future__ import annotations
@@ -276,26 +274,12 @@ def _pct(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _chromium(nice: int, folder: Path) -> str:
-    """The browser to launch: Chromium itself, or (``nice`` > 0) a script in ``folder`` that runs it
-    at that niceness, so that on a small host the server gets the CPU before the browsers (in a
-    deployment the browsers run on the users' machines).  Chromium's renderers inherit it."""
-    if nice <= 0:
-        return CHROMIUM
-    wrapper = folder / "chromium-nice"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o700)
-    return str(wrapper)
-
-
-async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None, nice: int = 0) -> dict:
+async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None) -> dict:
     """One concurrency level against a running app: the figures of :func:`main`'s table."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        with tempfile.TemporaryDirectory(prefix="scm-load-browser-") as folder:
-            executable = _chromium(nice, Path(folder))
-            browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         warm = Session(-1, time.monotonic() + seconds)
         await _run_session(browser, url, warm)  # caches filled, not counted
         log_start = log.stat().st_size if log else 0
@@ -341,7 +325,6 @@ async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None, n
         "mb_per_session": round((peak - rss0) / 1024 / n, 1),
         "server_cpu_s": round(_cpu_seconds(pid) - cpu0, 1),
         "server_cpu_per_rerun_s": round((_cpu_seconds(pid) - cpu0) / len(reruns), 3) if reruns else None,
-        "browser_nice": nice,
         "unfinished": [f"session {s.index}: {s.stopped_at}" for s in sessions if not s.done],
         "warmup": {"finished": warm.done, "errors": warm.errors, "stopped_at": warm.stopped_at},
     }
@@ -360,12 +343,12 @@ def _run_level(args, n: int) -> dict:
     if args.url:
         port = int(re.search(r":(\d+)", args.url.split("//", 1)[1]).group(1))
         pid = args.pid or _server_pid(port)
-        return asyncio.run(_level(args.url, pid, n, args.seconds, Path(args.log) if args.log else None, args.browser_nice))
+        return asyncio.run(_level(args.url, pid, n, args.seconds, Path(args.log) if args.log else None))
     tmp = Path(tempfile.mkdtemp(prefix="scm-load-"))
     log = tmp / "streamlit.log"
     with running_app(tmp / "store.gpkg", log) as url:
         pid = _server_pid(int(url.rsplit(":", 1)[1]))
-        return asyncio.run(_level(url, pid, n, args.seconds, log, args.browser_nice))
+        return asyncio.run(_level(url, pid, n, args.seconds, log))
 
 
 def _fmt(d: dict) -> str:
@@ -400,9 +383,6 @@ def main() -> None:
     ap.add_argument("--url", help="target a running app instead of starting one (http://127.0.0.1:PORT)")
     ap.add_argument("--pid", type=int, help="with --url: the server's process id (else found by its port)")
     ap.add_argument("--log", help="with --url: the server's log, searched for tracebacks")
-    ap.add_argument("--browser-nice", type=int, default=0, metavar="N",
-                    help="run the browsers at niceness N (e.g. 10), so the server's figures are less those of a "
-                    "host shared with N browsers (default 0: as before)")
     args = ap.parse_args()
     results = [_run_level(args, n) for n in args.sessions]
     out = {"host": {"cpus": os.cpu_count()}, "levels": results}
