@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from dataclasses import dataclass
 
 import folium
@@ -317,11 +318,14 @@ def events_layer(
     -------
     EventsLayer
     """
+    if len(events) == 0:
+        return EventsLayer(folium.FeatureGroup(name=esc(name)), 0, 0, 0, 0, {})
+    return _points_layer(_points_of(events, color_by, selected), len(events), color_by, cluster, name)
+
+
+def _points_layer(pts: _Points, n: int, color_by: str, cluster: bool, name: str) -> EventsLayer:
+    """The events layer of ``pts`` (:func:`_assemble`), ``n`` events given."""
     fg = folium.FeatureGroup(name=esc(name))
-    n = len(events)
-    if n == 0:
-        return EventsLayer(fg, 0, 0, 0, 0, {})
-    pts = _points_of(events, color_by, selected)
     PointRows(
         pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS], strings=pts.strings,
         synthetic_note=esc(SYNTHETIC_NOTE),
@@ -391,26 +395,54 @@ def _points_of(events: pd.DataFrame, color_by: str, selected: str) -> _Points:
 
 def _build_points(events: pd.DataFrame, color_by: str, selected: str) -> _Points:
     """One row per drawable event, grouped by colour (the ``PointRows`` spec), and their counts."""
-    colours, _labels = colour_scheme(color_by)
-    key_col = "party1" if color_by == "party" else "truce_class"
+    return _assemble(_rows_of(events), color_by, selected)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What one drawable event gives its layer, whatever the colouring (:func:`_rows_of`)."""
+
+    truce_class: str
+    party1: str
+    point: list  # [lat, lon, solid 1/0, radius, popup fields, tooltip]
+    event_id: str
+    synthetic: bool
+    solid: bool
+
+
+def _rows_of(events: pd.DataFrame) -> list:
+    """A :class:`_Row` per row of ``events`` (None for an event with no place to draw): escaped here."""
     x, y, prec, drawable = _placed(events)
     rows = _popup_rows(events)
-    groups: dict[str, list] = {}
-    hollow = synthetic = 0
-    chosen = None
+    out: list = [None] * len(events)
     for i in np.flatnonzero(drawable):
         row = rows[i]
         solid = prec[i] in SOLID_PRECISIONS
         radius = SOLID_RADIUS if solid else HOLLOW_RADIUS.get(prec[i], 9)
-        hollow += not solid
-        synthetic += row["dataset"] == "synthetic"
-        key = row[key_col] if row[key_col] in colours else ""
-        if selected and row["event_id"] == selected:
-            chosen = (key, round(float(y[i]), 5), round(float(x[i]), 5), popup_fields(row))
+        point = [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
+        out[i] = _Row(row["truce_class"], row["party1"], point, row["event_id"], row["dataset"] == "synthetic", solid)
+    return out
+
+
+def _assemble(rows: list, color_by: str, selected: str) -> _Points:
+    """The points of ``rows`` (:func:`_rows_of`, None skipped) coloured by ``color_by``; ``selected`` apart."""
+    colours, _labels = colour_scheme(color_by)
+    groups: dict[str, list] = {}
+    drawn = hollow = synthetic = 0
+    chosen = None
+    for r in rows:
+        if r is None:
             continue
-        groups.setdefault(key, []).append(
-            [round(float(y[i]), 5), round(float(x[i]), 5), 1 if solid else 0, radius, popup_fields(row), _tooltip(row)]
-        )
+        drawn += 1
+        hollow += not r.solid
+        synthetic += r.synthetic
+        value = r.party1 if color_by == "party" else r.truce_class
+        key = value if value in colours else ""
+        if selected and r.event_id == selected:
+            chosen = (key, r.point[0], r.point[1], r.point[4])
+            continue
+        lat, lon, solid, radius, fields, tip = r.point
+        groups.setdefault(key, []).append([lat, lon, solid, radius, list(fields), tip])  # shared_values edits copies
     order = list(colours) + [""]
     spec = []
     for key in sorted(groups, key=order.index):
@@ -418,7 +450,35 @@ def _build_points(events: pd.DataFrame, color_by: str, selected: str) -> _Points
         spec.append({"key": esc(key or "unclassified"), "color": colour, "text": text_colour(colour), "rows": groups[key]})
     counts = {(k or "unclassified"): len(v) for k, v in groups.items()}
     strings = shared_values(spec, len(POPUP_LABELS))
-    return _Points(spec, strings, counts, chosen, int(drawable.sum()), hollow, synthetic)
+    return _Points(spec, strings, counts, chosen, drawn, hollow, synthetic)
+
+
+#: Rows of loaded frames lately drawn: id of the frame -> (weak reference to it, {row position: _Row}).
+#: A range step then escapes only the events it brings in (the Map page hands the loaded frame and
+#: the view's read-only positions, ``webapp.session.view_positions``); at most ROW_MEMO_ROWS rows a frame.
+_ROW_MEMO: dict = {}
+ROW_MEMO_ROWS = 20_000
+
+
+def _rows_at(events: pd.DataFrame, positions: np.ndarray) -> list:
+    """:func:`_rows_of` ``events.iloc[positions]``, from the memo of ``events`` where it has them."""
+    wanted = positions.tolist()
+    with _POINTS_MEMO_LOCK:
+        entry = _ROW_MEMO.get(id(events))
+        if entry is None or entry[0]() is not events:
+            for k in [k for k, (ref, _m) in _ROW_MEMO.items() if ref() is None]:
+                del _ROW_MEMO[k]
+            entry = _ROW_MEMO[id(events)] = (weakref.ref(events), {})
+        memo = entry[1]
+        missing = [p for p in wanted if p not in memo]
+    if missing:
+        fresh = dict(zip(missing, _rows_of(events.iloc[missing]), strict=True))
+        with _POINTS_MEMO_LOCK:
+            if len(memo) + len(fresh) > ROW_MEMO_ROWS:
+                memo.clear()
+            memo.update(fresh)
+        return [memo.get(p, fresh.get(p)) for p in wanted]
+    return [memo[p] for p in wanted]
 
 
 def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArrays:
@@ -506,13 +566,21 @@ def event_overlay(
     else:
         a = a.take(positions)
     sp = grid.split(a.x, a.y, a.drawable, a.precise, lat=lat, lon=lon, zoom=zoom, limit=limit)
+    kept = arrays is not None and not positions.flags.writeable  # the loaded frame and a view of it
     if sp.mode == "points":
+        if kept and len(positions):
+            return _points_layer(_assemble(_rows_at(events, positions), color_by, selected), len(positions),
+                                 color_by, True, name)
         rows = events if len(positions) == len(events) else events.iloc[positions]
         return events_layer(rows, color_by=color_by, selected=selected, name=name)
     points = sp.points
     if selected:
         points = points | (events["event_id"] == selected).to_numpy(dtype=bool)[positions]
-    layer = events_layer(events.iloc[positions[points]], color_by=color_by, selected=selected, name=name)
+    if kept and points.any():
+        layer = _points_layer(_assemble(_rows_at(events, positions[points]), color_by, selected), int(points.sum()),
+                              color_by, True, name)
+    else:
+        layer = events_layer(events.iloc[positions[points]], color_by=color_by, selected=selected, name=name)
     element, cells, centres = _aggregates(a, sp, color_by, zoom)
     element.add_to(layer.group)
     counts = dict(layer.counts)

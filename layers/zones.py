@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+
 import folium
 import numpy as np
 import pandas as pd
@@ -221,6 +224,39 @@ def zones_geojson(zones, simplify: float = SIMPLIFY_DEG) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+#: Zone GeoJSON worked out lately: (content digest, tolerance) -> FeatureCollection.  The Map page
+#: draws the same day's zones at every rerun that does not move the control date (an event-range
+#: step, a toggle), so they are simplified and escaped once.  Keyed by content, never by identity.
+_GEOJSON_MEMO: dict = {}
+_GEOJSON_MEMO_LOCK = threading.Lock()  # Streamlit sessions run in threads
+GEOJSON_MEMO_ENTRIES = 8
+
+
+def _digest(zones) -> str:
+    """A digest of what :func:`zones_geojson` reads of ``zones``: the columns and the geometries."""
+    h = hashlib.sha1(",".join(map(str, zones.columns)).encode())
+    h.update(pd.util.hash_pandas_object(pd.DataFrame(zones.drop(columns=zones.geometry.name)).astype(str),
+                                        index=False).to_numpy().tobytes())
+    for wkb in shapely.to_wkb(zones.geometry.to_numpy()):
+        h.update(b"-" if wkb is None else wkb)
+    return h.hexdigest()
+
+
+def _zones_data(zones, simplify: float) -> dict:
+    """:func:`zones_geojson`, from the memo when the same zones were drawn lately (read-only)."""
+    key = (_digest(zones), float(simplify))
+    with _GEOJSON_MEMO_LOCK:
+        hit = _GEOJSON_MEMO.get(key)
+    if hit is not None:
+        return hit
+    data = zones_geojson(zones, simplify)
+    with _GEOJSON_MEMO_LOCK:
+        _GEOJSON_MEMO[key] = data
+        while len(_GEOJSON_MEMO) > GEOJSON_MEMO_ENTRIES:
+            _GEOJSON_MEMO.pop(next(iter(_GEOJSON_MEMO)))
+    return data
+
+
 def zones_layer(zones, *, name: str = LAYER_NAME, simplify: float = SIMPLIFY_DEG) -> folium.FeatureGroup:
     """FeatureGroup with one filled polygon per party zone.
 
@@ -234,7 +270,7 @@ def zones_layer(zones, *, name: str = LAYER_NAME, simplify: float = SIMPLIFY_DEG
         Douglas-Peucker tolerance in degrees (0 = none).
     """
     fg = folium.FeatureGroup(name=esc(name))
-    data = zones_geojson(zones, simplify)
+    data = _zones_data(zones, simplify) if len(zones) else zones_geojson(zones, simplify)
     if data["features"]:
         folium.GeoJson(data, name=esc(name), on_each_feature=_ON_EACH, control=False).add_to(fg)
     return fg

@@ -37,3 +37,47 @@ def test_large_frames_are_not_kept(shipped, monkeypatch):
     le._POINTS_MEMO.clear()
     le._points_of(shipped, "class", "")
     assert not le._POINTS_MEMO
+
+
+def _layer_spec(layer) -> tuple:
+    """What the browser gets of an events layer: the PointRows spec, the counts, the selected point."""
+    from layers.points import PointRows
+
+    rows = [c for c in layer.group._children.values() if isinstance(c, PointRows)]
+    others = [type(c).__name__ for c in layer.group._children.values() if not isinstance(c, PointRows)]
+    return ([r.spec for r in rows], others, layer.drawn, layer.hollow, layer.not_drawn, layer.synthetic, layer.counts)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_views_points_from_the_row_memo_equal_the_points_built_from_its_rows(shipped, seed):
+    """The Map page hands the loaded frame and read-only positions: each row is escaped once and
+    kept; the layer equals the one built from the view's rows alone, for any colouring and selection."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    le._ROW_MEMO.clear()
+    arrays = {c: le.event_arrays(shipped, c) for c in ("class", "party")}
+    for step in range(4):
+        positions = np.sort(rng.choice(len(shipped), size=int(rng.integers(1, 600)), replace=False))
+        positions.setflags(write=False)
+        colour = ("class", "party")[step % 2]
+        selected = str(shipped["event_id"].iloc[positions[len(positions) // 2]]) if step >= 2 else ""
+        fast = le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, color_by=colour, selected=selected,
+                                arrays=arrays[colour], positions=positions)
+        plain = le.events_layer(shipped.iloc[positions], color_by=colour, selected=selected)
+        assert _layer_spec(fast) == _layer_spec(plain)
+    memo = le._ROW_MEMO[id(shipped)][1]
+    assert set(positions.tolist()) <= set(memo)  # kept for the next step
+
+
+def test_the_row_memo_is_bounded(shipped, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setattr(le, "ROW_MEMO_ROWS", 50)
+    le._ROW_MEMO.clear()
+    arrays = le.event_arrays(shipped, "class")
+    for lo in (0, 40, 80):
+        positions = np.arange(lo, lo + 40)
+        positions.setflags(write=False)
+        le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, arrays=arrays, positions=positions)
+        assert len(le._ROW_MEMO[id(shipped)][1]) <= 50
