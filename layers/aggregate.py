@@ -20,12 +20,12 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.grid import Cells
-from layers.safe import esc, safe_colour
+from layers.safe import JsonSpec, esc, safe_colour
 
 _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
-  var spec = {{ this.spec|tojson }};
+  var spec = {{ this.spec_json }};
   var parent = {{ this._parent.get_name() }};
   function fmt(n) { return n.toLocaleString("en-GB"); }
   function tip(c, head) {
@@ -82,7 +82,7 @@ def _rows(cells: Cells) -> list[list]:
     ]
 
 
-class CellRows(MacroElement):
+class CellRows(JsonSpec, MacroElement):
     """Draws :class:`geo.grid.Cells` (a disc per square) and centre counts (dashed rings) from one JSON object.
 
     Parameters

@@ -22,11 +22,12 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from layers.assets import CLUSTER_CSS, CLUSTER_JS
+from layers.safe import JsonSpec
 
 _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
-  var spec = {{ this.spec|tojson }};
+  var spec = {{ this.spec_json }};
   var parent = {{ this._parent.get_name() }};
   // r[4] is either popup HTML or an array of escaped values matching spec.popupLabels, then the
   // record id, then 1 for a synthetic record; the table is built when the popup opens.
@@ -137,7 +138,7 @@ _TEMPLATE = """
 """
 
 
-class PointRows(JSCSSMixin, MacroElement):
+class PointRows(JsonSpec, JSCSSMixin, MacroElement):
     """Circle markers from rows ``[lat, lon, solid(1/0), radius_px, popup, tooltip_html]``.
 
     ``popup`` is HTML, or (compact, for many rows) a list of escaped values matching

@@ -74,3 +74,24 @@ def safe_colour(value: str, default: str = "#333333") -> str:
     if len(v) in (4, 7) and v[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in v[1:]):
         return v
     return default
+
+
+class JsonSpec:
+    """For an element whose script embeds its ``spec`` dict as JSON: ``{{ this.spec_json }}``.
+
+    The same text as ``{{ this.spec|tojson }}`` (the template environment's own JSON policy:
+    ``<``, ``>``, ``&`` and ``'`` written as ``\\u`` escapes, so no ``</script>`` can close the
+    script), serialised once per element: streamlit-folium renders each element's script twice a
+    rerun.  The spec must not change once the element is rendered.
+    """
+
+    @property
+    def spec_json(self):
+        text = self.__dict__.get("_spec_json")
+        if text is None:
+            from jinja2.utils import htmlsafe_json_dumps
+
+            policies = self._template.environment.policies
+            text = htmlsafe_json_dumps(self.spec, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+            self.__dict__["_spec_json"] = text
+        return text

@@ -22,7 +22,7 @@ from geo.palette import TOWN_COLOUR, party_colour
 from geo.schema import ADMIN1, PARTIES
 from geo.vocabulary import LAYER
 from layers.labels import LEFT, MIN_ZOOM, label_placement, label_width
-from layers.safe import esc, safe_colour
+from layers.safe import JsonSpec, esc, safe_colour
 
 LAYER_NAME = LAYER["towns"].label
 MAX_CITATIONS_SHOWN = 8
@@ -41,7 +41,7 @@ RING_EXTRA_PX = 5
 _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
-  var spec = {{ this.spec|tojson }};
+  var spec = {{ this.spec_json }};
   var parent = {{ this._parent.get_name() }};
   // Rows: [lat, lon, 1, size_px, popup_html, label_html, label_min_zoom, [side at each zoom from
   // spec.zoom0: 1 right, -1 left]] (all text escaped; the zooms and sides are numbers).
@@ -97,7 +97,7 @@ _TEMPLATE = """
 """
 
 
-class TownMarkers(MacroElement):
+class TownMarkers(JsonSpec, MacroElement):
     """Town rings in their own pane above the event clusters, labelled from their collision-free zoom.
 
     Parameters

@@ -463,3 +463,25 @@ def test_zone_tooltip_names_a_few_sources_and_counts_the_rest():
     assert "news:s0, news:s1, news:s2 and 37 more" in tip and "news:s3" not in tip
     assert TOOLTIP_SOURCES == 3
     assert "sources: news:a" in zone_tooltip("sdf", "2016-12-01", None, "derived", "news:a")
+
+
+def test_layer_specs_are_embedded_as_the_templates_tojson_would_write_them():
+    """``JsonSpec.spec_json`` (serialised once per element) is byte for byte ``{{ this.spec|tojson }}``."""
+    from folium.template import Template
+
+    from layers.aggregate import CellRows
+    from layers.towns import TownMarkers
+
+    hostile = "</script><script>alert('x')</script> & ${x}"
+    rows = PointRows([{"key": hostile, "color": "#000000", "text": "#ffffff", "rows": [[35, 36, 1, 5, hostile, hostile]]}],
+                     kind="event")
+    elements = [rows]
+    for cls in (TownMarkers, CellRows):
+        element = object.__new__(cls)  # only the spec and the template matter here
+        element._template = cls._template
+        element.spec = {"kind": hostile, "rows": [[1, hostile]]}
+        elements.append(element)
+    for element in elements:
+        expected = Template("{{ this.spec|tojson }}").render(this=element)
+        assert str(element.spec_json) == expected and "</script>" not in expected
+        assert element.spec_json is element.spec_json  # once

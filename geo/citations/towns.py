@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.citations.sources import catalog_citations
@@ -88,18 +89,36 @@ def cited_towns(citations: pd.DataFrame | None = None, documents: pd.DataFrame |
 
 
 def _towns(citations, documents, localities, start, end) -> gpd.GeoDataFrame:
-    """The cited-towns rows (see :func:`cited_towns`), most cited first."""
-    empty = gpd.GeoDataFrame({c: [] for c in _TOWN_COLUMNS}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+    """The cited-towns rows (see :func:`cited_towns`), most cited first.
+
+    Plain Python over the citation rows (a few hundred): a pandas group per town and per document
+    cost about 1 ms each, 30 ms for the shipped sources at every event-range step.
+    """
     if not len(citations) or not len(documents):
-        return empty
+        return _no_towns()
     docs = documents.drop_duplicates("doc_id", keep="last")
-    docs = docs[_in_range(docs, start, end)].set_index("doc_id")
-    cites = citations[(citations["kind"] == "town") & citations["doc_id"].isin(docs.index)]
-    cites = cites[cites["locality_id"].isin(set(localities["locality_id"]))]
-    if not len(cites):
-        return empty
-    loc = localities.set_index("locality_id")
-    rows = [_town_row(lid, group, docs, loc.loc[lid]) for lid, group in cites.groupby("locality_id", sort=False)]
+    docs = docs[_in_range(docs, start, end)]
+    meta = {doc_id: (str(title), str(outlet), date_text(published)) for doc_id, title, outlet, published
+            in zip(docs["doc_id"], docs["title"], docs["outlet"], docs["published"], strict=True)}
+    known = set(localities["locality_id"])
+    towns: dict = {}  # locality id -> {doc_id: [mentions, first sentence]}, in order of first citation
+    mentions: dict = {}
+    for kind, lid, doc_id, sentence in zip(citations["kind"], citations["locality_id"], citations["doc_id"],
+                                           citations["sentence"], strict=True):
+        if kind != "town" or doc_id not in meta or lid not in known:
+            continue
+        per_doc = towns.setdefault(lid, {}).setdefault(doc_id, [0, ""])
+        per_doc[0] += 1
+        if sentence and not per_doc[1]:
+            per_doc[1] = sentence
+        mentions[lid] = mentions.get(lid, 0) + 1
+    if not towns:
+        return _no_towns()
+    at: dict = {}  # each cited town's first row in the gazetteer
+    hit = localities["locality_id"].isin(list(towns)).to_numpy()
+    for i, lid in zip(np.flatnonzero(hit), localities["locality_id"].to_numpy()[hit], strict=True):
+        at.setdefault(lid, int(i))
+    rows = [_town_row(lid, towns[lid], mentions[lid], meta, localities.iloc[at[lid]]) for lid in towns]
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     out = out.sort_values(["n_sources", "n_mentions", "name_en"], ascending=[False, False, True])
     out["n_sources"] = out["n_sources"].astype("int64")
@@ -107,22 +126,18 @@ def _towns(citations, documents, localities, start, end) -> gpd.GeoDataFrame:
     return out.reset_index(drop=True)
 
 
-def _town_row(lid: str, group: pd.DataFrame, docs: pd.DataFrame, place) -> dict:
+def _no_towns() -> gpd.GeoDataFrame:
+    """The cited-towns frame with no row."""
+    return gpd.GeoDataFrame({c: [] for c in _TOWN_COLUMNS}, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+def _town_row(lid: str, per_doc: dict, n_mentions: int, meta: dict, place) -> dict:
     """One town's row: its citing documents (newest first) and their counts."""
     records = []
-    for doc_id, dgroup in group.groupby("doc_id", sort=False):
-        doc = docs.loc[doc_id]
-        sentences = [s for s in dgroup["sentence"].tolist() if s]
-        records.append(
-            {
-                "doc_id": str(doc_id),
-                "title": str(doc["title"]),
-                "outlet": str(doc["outlet"]),
-                "date": date_text(doc["published"]),
-                "sentence": sentences[0] if sentences else "",
-                "mentions": int(len(dgroup)),
-            }
-        )
+    for doc_id, (count, sentence) in per_doc.items():
+        title, outlet, published = meta[doc_id]
+        records.append({"doc_id": str(doc_id), "title": title, "outlet": outlet, "date": published,
+                        "sentence": sentence, "mentions": int(count)})
     records.sort(key=lambda r: r["date"], reverse=True)
     return {
         "locality_id": lid,
@@ -130,7 +145,7 @@ def _town_row(lid: str, group: pd.DataFrame, docs: pd.DataFrame, place) -> dict:
         "name_ar": str(place.get("name_ar", "")),
         "admin1_pcode": str(place.get("admin1_pcode", "")),
         "n_sources": len(records),
-        "n_mentions": int(len(group)),
+        "n_mentions": int(n_mentions),
         "documents": records,
         "citations": [_citation_text(r) for r in records],
         "geometry": place.geometry,
