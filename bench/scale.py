@@ -437,6 +437,29 @@ COUNT_JS = """({fresh, statics}) => {
   return c;
 }"""
 MARK_JS = "() => { window.map.eachLayer(l => { l._benchOld = true; }); }"
+#: In the map's frame, before a slider step: the time (``Date.now()``) the first new data layer
+#: joins the map goes to ``window.__benchMap``.
+MAP_CLOCK_JS = """(statics) => {
+  window.__benchMap = null;
+  if (window.__benchWatch) return;
+  window.__benchWatch = true;
+  window.map.on('layeradd', e => {
+    const k = e.layer.options && e.layer.options.scmKind;
+    if (window.__benchMap === null && !e.layer._benchOld && k && !statics.includes(k)) window.__benchMap = Date.now();
+  });
+}"""
+#: In the page, before a slider step: the time of the key press (``__benchKey``) and of the last
+#: change of Streamlit's script state to idle (``__benchIdle``), both ``Date.now()``.
+PAGE_CLOCK_JS = """() => {
+  window.__benchKey = null; window.__benchIdle = null;
+  document.addEventListener('keydown', () => { window.__benchKey = Date.now(); }, {capture: true, once: true});
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__benchObserver) window.__benchObserver.disconnect();
+  window.__benchObserver = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'notRunning' && window.__benchKey !== null) window.__benchIdle = Date.now();
+  });
+  window.__benchObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
 STATE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return a ? a.getAttribute('data-test-script-state') : null; }"""
 END_SLIDER = 'input[type="range"][aria-label="Events between — end"]'
@@ -498,31 +521,31 @@ def _open(browser, url: str):
 
 
 def _slider_step(page) -> tuple[float | None, float | None]:
-    """ArrowLeft on the event range's end thumb: (seconds until the map holds the new event data,
-    seconds until the page has also finished its run: address bar updated, Streamlit idle)."""
+    """ArrowLeft on the event range's end thumb: (seconds until the map holds new event data,
+    seconds until the page has also finished its run: address bar updated, Streamlit idle).
+
+    Timed in the browser (``Date.now()`` in the page and the map's frame, one clock): the key
+    press, the first new data layer joining the map, the last change of the script state to idle.
+    Python only polls (every ``SLIDER_POLL_S``) for the step to be over, so the time its checks
+    take is not counted.
+    """
     query = "() => new URLSearchParams(location.search).get('end') || ''"
     before = page.evaluate(query)
     frame = _map_frame(page)
     if frame is None or not page.locator(END_SLIDER).count():
         return None, None
     frame.evaluate(MARK_JS)
+    frame.evaluate(MAP_CLOCK_JS, list(STATIC_KINDS))
+    page.evaluate(PAGE_CLOCK_JS)
     page.locator(END_SLIDER).focus()
-    t0 = time.monotonic()
     page.keyboard.press("ArrowLeft")
-    seen: list[float] = []
-
-    def map_redrawn() -> bool:
-        c = frame.evaluate(COUNT_JS, {"fresh": True, "statics": list(STATIC_KINDS)})
-        if c and c["data"] > 0 and not seen:
-            seen.append(time.monotonic() - t0)
-        return bool(seen)
-
-    def page_done() -> bool:
-        map_redrawn()
-        return page.evaluate(query) != before and _drawn_or_error(page, True)
-
-    ok = _poll(page_done, SLIDER_TIMEOUT_S, SLIDER_POLL_S)
-    return (seen[0] if ok and seen else None), (time.monotonic() - t0 if ok else None)
+    if not _poll(lambda: page.evaluate(query) != before and _drawn_or_error(page, True), SLIDER_TIMEOUT_S, SLIDER_POLL_S):
+        return None, None
+    key, idle = page.evaluate("() => [window.__benchKey, window.__benchIdle]")
+    drawn = _map_frame(page).evaluate("() => window.__benchMap")
+    if key is None or idle is None or drawn is None:
+        return None, None
+    return (drawn - key) / 1000, (max(idle, drawn) - key) / 1000
 
 
 def _server_rss_mb() -> float | None:
