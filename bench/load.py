@@ -3,6 +3,7 @@
 Usage::
 
     python bench/load.py --sessions 1 5 10 25 [--seconds 300] [--json] [--url URL --pid PID --log LOG]
+                         [--pin-server CPU]
 
 Without ``--url`` each level starts a fresh app on 127.0.0.1 with an empty temporary store (shipped
 data only; ``tests/browser/conftest.running_app``), opens one warm-up session (not counted), then
@@ -13,6 +14,11 @@ within ``--seconds`` (a session that runs out of time stops and is reported as u
 
 What is measured:
 
+- **server clock per rerun** (``server_clock_rerun_s``, when this script starts the app): the same
+  span on the server's own clock, from the ``rerun_script`` request arriving to the
+  ``script_finished`` message being queued (``bench/server_clock/sitecustomize.py``, loaded only
+  into the server this script starts).  On a small host the browser-side figure below also holds
+  the browsers' own delay in reading the socket.
 - **server per rerun**: in the browser's network layer (Chrome DevTools ``Network`` websocket frame
   timestamps), from the ``rerun_script`` message the page sends to the server's ``script_finished``
   message that ends that run (Streamlit's protobuf messages, decoded); a run cut short by a newer
@@ -29,6 +35,9 @@ What is measured:
 - **load average** (1 min) of the host at start and end: on a small host the browsers compete
   with the server, so both sides are reported.  The JSON also gives the server's CPU seconds per
   rerun (``server_cpu_per_rerun_s``: its CPU time over the level divided by the reruns).
+  ``--pin-server 0`` runs the server alone on CPU 0 and the browsers on the other CPUs (CPU
+  affinity, which Chromium's processes inherit; the JSON says so under ``pinned``): closer to a
+  deployment, where the browsers are not on the server, at the price of slower browsers.
 """
 
 from __future__ import annotations
@@ -274,15 +283,41 @@ def _pct(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None) -> dict:
+def _pin(pid: int, cpu: int | None) -> dict | None:
+    """With ``cpu``: the server (every thread of ``pid``) on that CPU, this process (and so the
+    browsers it starts: they inherit it) on the others.  Returns what was pinned, or None."""
+    if cpu is None:
+        return None
+    others = sorted(set(os.sched_getaffinity(0)) - {cpu})
+    if not others:
+        raise SystemExit(f"--pin-server {cpu}: no other CPU is left for the browsers")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {cpu})
+    os.sched_setaffinity(0, set(others))
+    return {"server_cpus": [cpu], "browser_cpus": others}
+
+
+def _clock_lines(clock: Path | None, start: int) -> list[float]:
+    """Seconds per rerun request the server's own clock wrote (``bench/server_clock``) after byte ``start``."""
+    if clock is None or not clock.exists():
+        return []
+    with clock.open(encoding="utf-8") as fh:
+        fh.seek(start)
+        return [float(line.split()[1]) for line in fh if line.strip()]
+
+
+async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None, pin: int | None = None,
+                 clock: Path | None = None) -> dict:
     """One concurrency level against a running app: the figures of :func:`main`'s table."""
     from playwright.async_api import async_playwright
 
+    pinned = _pin(pid, pin)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         warm = Session(-1, time.monotonic() + seconds)
         await _run_session(browser, url, warm)  # caches filled, not counted
         log_start = log.stat().st_size if log else 0
+        clock_start = clock.stat().st_size if clock and clock.exists() else 0
         rss0, cpu0, load0 = _status(pid)["VmRSS"], _cpu_seconds(pid), os.getloadavg()[0]
         peak = rss0
         t0 = time.monotonic()
@@ -313,6 +348,7 @@ async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None) -
         "map_drawn_s": _summary(drawn),
         "browser_action_s": _summary(actions),
         "server_rerun_s": _summary(reruns),
+        "server_clock_rerun_s": _summary(_clock_lines(clock, clock_start)) if clock else None,
         "sessions_with_js_error": sum(bool(s.errors) for s in sessions),
         "js_errors": sorted({e[:300] for s in sessions for e in s.errors}),
         "server_tracebacks": tracebacks,
@@ -325,6 +361,7 @@ async def _level(url: str, pid: int, n: int, seconds: float, log: Path | None) -
         "mb_per_session": round((peak - rss0) / 1024 / n, 1),
         "server_cpu_s": round(_cpu_seconds(pid) - cpu0, 1),
         "server_cpu_per_rerun_s": round((_cpu_seconds(pid) - cpu0) / len(reruns), 3) if reruns else None,
+        "pinned": pinned,
         "unfinished": [f"session {s.index}: {s.stopped_at}" for s in sessions if not s.done],
         "warmup": {"finished": warm.done, "errors": warm.errors, "stopped_at": warm.stopped_at},
     }
@@ -343,12 +380,13 @@ def _run_level(args, n: int) -> dict:
     if args.url:
         port = int(re.search(r":(\d+)", args.url.split("//", 1)[1]).group(1))
         pid = args.pid or _server_pid(port)
-        return asyncio.run(_level(args.url, pid, n, args.seconds, Path(args.log) if args.log else None))
+        return asyncio.run(_level(args.url, pid, n, args.seconds, Path(args.log) if args.log else None, args.pin_server))
     tmp = Path(tempfile.mkdtemp(prefix="scm-load-"))
-    log = tmp / "streamlit.log"
-    with running_app(tmp / "store.gpkg", log) as url:
+    log, clock = tmp / "streamlit.log", tmp / "server-clock.txt"
+    path = os.pathsep.join(p for p in (str(ROOT / "bench" / "server_clock"), os.environ.get("PYTHONPATH", "")) if p)
+    with running_app(tmp / "store.gpkg", log, env={"PYTHONPATH": path, "SCM_SERVER_CLOCK": str(clock)}) as url:
         pid = _server_pid(int(url.rsplit(":", 1)[1]))
-        return asyncio.run(_level(url, pid, n, args.seconds, log))
+        return asyncio.run(_level(url, pid, n, args.seconds, log, args.pin_server, clock))
 
 
 def _fmt(d: dict) -> str:
@@ -383,8 +421,15 @@ def main() -> None:
     ap.add_argument("--url", help="target a running app instead of starting one (http://127.0.0.1:PORT)")
     ap.add_argument("--pid", type=int, help="with --url: the server's process id (else found by its port)")
     ap.add_argument("--log", help="with --url: the server's log, searched for tracebacks")
+    ap.add_argument("--pin-server", type=int, metavar="CPU",
+                    help="run the app server on this CPU alone and the browsers on the others, so the server's "
+                    "figures are not those of a host it shares with the browsers (default: no pinning)")
     args = ap.parse_args()
-    results = [_run_level(args, n) for n in args.sessions]
+    cpus = os.sched_getaffinity(0)
+    try:
+        results = [_run_level(args, n) for n in args.sessions]
+    finally:
+        os.sched_setaffinity(0, cpus)
     out = {"host": {"cpus": os.cpu_count()}, "levels": results}
     print(json.dumps(out, indent=1) if args.json else _table(results))
 

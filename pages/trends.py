@@ -93,6 +93,57 @@ def held_by(store: str, mtime: float) -> pd.Series:
     return pd.Series(parties.to_numpy(), index=events["event_id"].to_numpy(), dtype=object)
 
 
+# --- what the page works out of the view's events: shared by every session with the same filters ---
+# (a page switch of ten sessions at once took about 0.8 s of the server's time each, all recomputed)
+def _events_of(store: str, mtime: float, key: tuple) -> pd.DataFrame:
+    """The events the view fields ``key`` select (``session.events_for``), with ``held_by``."""
+    events = session.events_for(store, mtime, key)
+    if len(events) and "held_by" not in events.columns:
+        events = events.assign(held_by=events["event_id"].map(held_by(store, mtime)).fillna(""))
+    return events
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _trend_counts(store: str, mtime: float, key: tuple, freq: str, by: str | None, start, end) -> pd.DataFrame:
+    """``geo.trends.counts_over_time`` of the view ``key``."""
+    return counts_over_time(_events_of(store, mtime, key), freq, by, start=start, end=end)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _trend_spec(store: str, mtime: float, key: tuple, freq: str, by: str, metric: str, same: bool, start, end) -> dict:
+    """The Vega-Lite spec of :func:`trend_chart` for the view ``key``: built and validated by Altair
+    once per view and choice (about 0.3 s a rerun on the shipped data), not at every rerun."""
+    counts = _trend_counts(store, mtime, key, freq, None if by == "none" else by, start, end)
+    if by == "none":
+        counts["group"] = "all events"
+    counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
+    return trend_chart(counts, by, metric, freq, session.load_milestones(store, mtime), start, end, same).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _pair_tables(store: str, mtime: float, key: tuple, ordered: bool, start, end) -> tuple:
+    """(``party_pairs`` by week, ``pair_totals``) of the view ``key``."""
+    events = _events_of(store, mtime, key)
+    return party_pairs(events, "W", ordered=ordered, start=start, end=end), pair_totals(events, ordered=ordered)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _district_tables(store: str, mtime: float, key: tuple) -> tuple:
+    """(``district_totals``, ``counts_by(..., "district")``) of the view ``key``."""
+    events = _events_of(store, mtime, key)
+    admin2, govs = session.load_boundaries(store, mtime, 2), session.load_boundaries(store, mtime, 1)
+    return district_totals(events, admin2), counts_by(events, "district", admin1=govs, admin2=admin2)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _before_after_table(store: str, mtime: float, key: tuple, chosen: tuple, window: int) -> pd.DataFrame:
+    """``geo.trends.before_after`` of the view ``key`` (no date range) around the milestones ``chosen``."""
+    milestones = session.load_milestones(store, mtime)
+    ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
+    return before_after(_events_of(store, mtime, key), ms, window_days=window,
+                        coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
+
+
 def _gov_label(pcode) -> str:
     """Display name of a governorate P-code ("Syria, location unknown" for the country's code)."""
     if pcode is None or pcode != pcode or str(pcode) == "":
@@ -300,7 +351,7 @@ def pair_label(side1: str, side2: str, ordered: bool) -> str:
     return f"{_side_label(side1)} {'→' if ordered else '–'} {_side_label(side2)}"
 
 
-def _pairs_section(events: pd.DataFrame, vs: vsm.ViewState) -> None:
+def _pairs_section(store: str, mtime: float, vs: vsm.ViewState) -> None:
     """Who fought whom: pairs of sides by week (heatmap, fatalities on hover) and the totals per pair."""
     st.subheader("Who fought whom, by week")
     session.restore_widget(K_PAIR_ORDER, vs.tpairs)  # from the link when the page opens
@@ -321,12 +372,11 @@ def _pairs_section(events: pd.DataFrame, vs: vsm.ViewState) -> None:
         + f'Sides the actor table does not know are "{PARTY[UNKNOWN_SIDE].short}", counted in their own rows. '
         "Events dated only to a span longer than a week are in the table below, not in a week."
     )
-    pairs = party_pairs(events, "W", ordered=ordered, start=vs.start, end=vs.end)
+    pairs, totals = _pair_tables(store, mtime, session.view_key(vs), ordered, vs.start, vs.end)
     if len(pairs) == 0:
         st.info("No event of the selection is dated to a week.")
     else:
         st.altair_chart(pair_heatmap(pairs, ordered), width="stretch", key="tr_pairs_chart")
-    totals = pair_totals(events, ordered=ordered)
     table = pd.DataFrame(
         {
             "Pair": [
@@ -413,7 +463,7 @@ def _unplaced_note(table: pd.DataFrame, total: int) -> str:
     return f"{n_gov + n_unknown:,} of the {total:,} events have no district: " + "; ".join(parts) + "."
 
 
-def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime: float) -> None:
+def _district_section(n_events: int, vs: vsm.ViewState, store: str, mtime: float) -> None:
     """Choropleth of the selection by district (layers only) and the ten busiest districts."""
     st.subheader("Events per district")
     measure = st.radio(
@@ -423,11 +473,11 @@ def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime
         horizontal=True,
         help="The Map page's class breaks and colours; events in the sidebar filters and the date range.",
     )
-    admin2 = session.load_boundaries(store, mtime, 2)
     govs = session.load_boundaries(store, mtime, 1)
     label = f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"
+    districts, table = _district_tables(store, mtime, session.view_key(vs))
     m = district_map(
-        district_totals(events, admin2),
+        districts,
         measure,
         governorates=govs,
         country=session.load_boundaries(store, mtime, 0),
@@ -437,13 +487,12 @@ def _district_section(events: pd.DataFrame, vs: vsm.ViewState, store: str, mtime
     st_folium(
         m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[]
     )
-    table = counts_by(events, "district", admin1=govs, admin2=admin2)
     st.markdown(f"**Top {TOP_DISTRICTS} districts by events**, {label}")
     st.dataframe(_top_districts(table), hide_index=True, width="stretch", key="tr_top_districts")
-    st.caption(session.md_text(_unplaced_note(table, len(events))))
+    st.caption(session.md_text(_unplaced_note(table, n_events)))
 
 
-def _trend_section(events: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
+def _trend_section(store: str, mtime: float, vs: vsm.ViewState) -> None:
     """The controls, the small multiples and the totals of the chart."""
     c1, c2, c3, c4 = st.columns([1, 1.4, 1, 1])
     for key, value in ((K_FREQ, vs.tfreq), (K_BY, vs.tby), (K_METRIC, vs.tshow), (K_SAME_SCALE, vs.tscale == "same")):
@@ -457,15 +506,13 @@ def _trend_section(events: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewS
         key=K_SAME_SCALE,
         help="Off: each chart scaled to its own largest count.",
     )
-    counts = counts_over_time(events, freq, None if by == "none" else by, start=vs.start, end=vs.end)
+    key = session.view_key(vs)
+    st.vega_lite_chart(_trend_spec(store, mtime, key, freq, by, metric, same, vs.start, vs.end), width="stretch",
+                       key="tr_trend_chart")
+    counts = _trend_counts(store, mtime, key, freq, None if by == "none" else by, vs.start, vs.end)
     if by == "none":
         counts["group"] = "all events"
     counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
-    st.altair_chart(
-        trend_chart(counts, by, metric, freq, milestones, vs.start, vs.end, same),
-        width="stretch",
-        key="tr_trend_chart",
-    )
     st.caption(
         f"{metric.capitalize()} per {'day' if freq == 'D' else 'week (from Monday)'}, one chart per "
         f"{GROUPINGS[by]}. Dashed lines: milestones (dark: the truce and the talks, named above the charts; "
@@ -558,7 +605,7 @@ def _ba_view(table: pd.DataFrame, options: dict, metric: str) -> pd.DataFrame:
     )
 
 
-def _before_after_section(events_all: pd.DataFrame, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
+def _before_after_section(store: str, mtime: float, milestones: pd.DataFrame, vs: vsm.ViewState) -> None:
     st.subheader("Before and after the truce and each round of talks")
     st.caption(
         "For each milestone: events (or fatalities) in the N days before it against the N days from it, per "
@@ -583,12 +630,12 @@ def _before_after_section(events_all: pd.DataFrame, milestones: pd.DataFrame, vs
     chosen = b1.multiselect("Milestones", options=list(options), format_func=options.get, key=K_MILESTONES)
     window = b2.number_input("Days each side", min_value=3, max_value=42, value=14, step=1, key=K_WINDOW)
     ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
-    pool = session.filtered_events(events_all, vs, with_range=False)
+    key = session.view_key(vs, with_range=False)
     ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
-    if len(ms) == 0 or len(pool) == 0:
+    if len(ms) == 0 or len(session.events_for(store, mtime, key)) == 0:
         st.info("Choose at least one milestone (and loosen the filters if no event matches).")
         return
-    table = before_after(pool, ms, window_days=int(window), coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
+    table = _before_after_table(store, mtime, key, tuple(chosen), int(window))
     view = _ba_view(table, options, ba_metric)
     st.altair_chart(
         ba_heatmap(view, list(options.values()), "change_pct"), width="stretch", key="tr_ba_chart"
@@ -635,21 +682,18 @@ session.day_slider(
 )
 vs = session.sync()
 
-events_all = session.load_events(store, mtime)
 milestones = session.load_milestones(store, mtime)
-if len(events_all) and "held_by" not in events_all.columns:
-    events_all = events_all.assign(held_by=events_all["event_id"].map(held_by(store, mtime)).fillna(""))
-events = session.filtered_events(events_all, vs)
+events = _events_of(store, mtime, session.view_key(vs))
 
 if len(events) == 0:
     st.info("No events match the filters and the date range.")
 else:
-    _trend_section(events, milestones, vs)
+    _trend_section(store, mtime, vs)
     _long_span_list(events)
-    _pairs_section(events, vs)
-    _district_section(events, vs, store, mtime)
+    _pairs_section(store, mtime, vs)
+    _district_section(len(events), vs, store, mtime)
 
-_before_after_section(events_all, milestones, vs)
+_before_after_section(store, mtime, milestones, vs)
 
 with st.expander("What the classes mean"):
     st.markdown("\n".join(f"- **{t.label}**: {t.description}" for t in TRUCE_CLASS.values()))

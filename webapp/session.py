@@ -628,6 +628,18 @@ def view_positions(vs: vsm.ViewState, *, with_range: bool = True) -> np.ndarray:
     return _positions(store, mtime, _selection_key(vs, with_range))
 
 
+def view_key(vs: vsm.ViewState, *, with_range: bool = True) -> tuple:
+    """The view's filter fields as plain values: a cache key for what a page works out of the
+    view's events (:func:`events_for`), so that every session with the same filters shares it."""
+    return _selection_key(vs, with_range)
+
+
+def events_for(store: str, mtime: float, key: tuple) -> pd.DataFrame:
+    """The loaded events the view fields ``key`` (:func:`view_key`) select: :func:`filtered_events`
+    for a cached function that takes only plain arguments.  Read-only."""
+    return _selection(store, mtime, key)
+
+
 def view_events(store: str, mtime: float, vs: vsm.ViewState) -> pd.DataFrame:
     """The events of the view ``vs`` in version ``mtime`` of ``store`` (as :func:`filtered_events` of the
     loaded events; needs no script run, so a download can call it when clicked).  Read-only."""
