@@ -507,6 +507,16 @@ def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArr
                             _text(events, "dataset") == "synthetic", keys)
 
 
+def _points_at(events: pd.DataFrame, positions: np.ndarray, kept: bool, color_by: str, selected: str,
+               name: str) -> EventsLayer:
+    """The events layer of the rows at ``positions``; ``kept``: rows of a loaded frame, from the row memo."""
+    if kept and len(positions):
+        return _points_layer(_assemble(_rows_at(events, positions), color_by, selected), len(positions),
+                             color_by, True, name)
+    rows = events if len(positions) == len(events) else events.iloc[positions]
+    return events_layer(rows, color_by=color_by, selected=selected, name=name)
+
+
 def _aggregates(a: grid.EventArrays, sp: grid.Split, color_by: str, zoom: float):
     """(``layers.aggregate.CellRows``, cells, centres) of the events ``sp`` aggregates."""
     from layers.aggregate import CellRows
@@ -568,19 +578,11 @@ def event_overlay(
     sp = grid.split(a.x, a.y, a.drawable, a.precise, lat=lat, lon=lon, zoom=zoom, limit=limit)
     kept = arrays is not None and not positions.flags.writeable  # the loaded frame and a view of it
     if sp.mode == "points":
-        if kept and len(positions):
-            return _points_layer(_assemble(_rows_at(events, positions), color_by, selected), len(positions),
-                                 color_by, True, name)
-        rows = events if len(positions) == len(events) else events.iloc[positions]
-        return events_layer(rows, color_by=color_by, selected=selected, name=name)
+        return _points_at(events, positions, kept, color_by, selected, name)
     points = sp.points
     if selected:
         points = points | (events["event_id"] == selected).to_numpy(dtype=bool)[positions]
-    if kept and points.any():
-        layer = _points_layer(_assemble(_rows_at(events, positions[points]), color_by, selected), int(points.sum()),
-                              color_by, True, name)
-    else:
-        layer = events_layer(events.iloc[positions[points]], color_by=color_by, selected=selected, name=name)
+    layer = _points_at(events, positions[points], kept, color_by, selected, name)
     element, cells, centres = _aggregates(a, sp, color_by, zoom)
     element.add_to(layer.group)
     counts = dict(layer.counts)
