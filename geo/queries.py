@@ -38,16 +38,9 @@ def span_days(events: pd.DataFrame) -> pd.Series:
         ``Int64`` day counts on the index of ``events`` (a ``date_end`` missing or before
         ``date_start`` counts as ``date_start``; missing where ``date_start`` is missing).
     """
-    start = pd.to_datetime(events["date_start"]).dt.normalize()
-    end = _span_end(events, start)
-    return ((end - start).dt.days + 1).astype("Int64")
-
-
-def _span_end(events: pd.DataFrame, start: pd.Series) -> pd.Series:
-    if "date_end" not in events.columns:
-        return start
-    end = pd.to_datetime(events["date_end"]).dt.normalize()
-    return end.where(end.notna() & (end >= start), start)
+    first, last = event_days(events)
+    days = pd.to_timedelta(last - first).days + 1  # NaN where date_start is missing
+    return pd.Series(days, index=events.index).astype("Int64")
 
 
 def country_only(events: pd.DataFrame) -> pd.Series:

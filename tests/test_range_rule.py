@@ -59,3 +59,24 @@ def test_days_of_another_frame_are_refused():
     events = pd.DataFrame({"date_start": pd.to_datetime(["2017-01-01", "2017-01-02"])})
     with pytest.raises(ValueError, match="days for 1 events given for a frame of 2"):
         range_masks(events, "2017-01-01", None, days=event_days(events.iloc[:1]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(times, times), max_size=30))
+def test_span_days_follow_the_same_days(rows):
+    """``span_days`` counts the days of the span the range rule reads (one reading of the dates)."""
+    from geo.queries import span_days
+
+    starts = [_stamp(a) for a, _b in rows]
+    ends = [_stamp(b) for _a, b in rows]
+    events = pd.DataFrame({"date_start": pd.Series(starts, dtype="datetime64[ns]").to_numpy(),
+                           "date_end": pd.Series(ends, dtype="datetime64[ns]").to_numpy()})
+    expected = []
+    for a, b in zip(starts, ends, strict=True):
+        if pd.isna(a):
+            expected.append(None)
+            continue
+        last = b.normalize() if not pd.isna(b) and b.normalize() >= a.normalize() else a.normalize()
+        expected.append((last - a.normalize()).days + 1)
+    got = span_days(events)
+    assert [None if pd.isna(v) else int(v) for v in got] == expected and str(got.dtype) == "Int64"
