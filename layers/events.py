@@ -582,7 +582,11 @@ def event_overlay(
     points = sp.points
     if selected:
         points = points | (events["event_id"] == selected).to_numpy(dtype=bool)[positions]
-    layer = _points_at(events, positions[points], kept, color_by, selected, name)
+    return _with_counts(_points_at(events, positions[points], kept, color_by, selected, name), a, sp, color_by, zoom)
+
+
+def _with_counts(layer: EventsLayer, a: grid.EventArrays, sp: grid.Split, color_by: str, zoom: float) -> EventsLayer:
+    """``layer`` (the points of a split) with the split's counts per cell and centre added to it."""
     element, cells, centres = _aggregates(a, sp, color_by, zoom)
     element.add_to(layer.group)
     counts = dict(layer.counts)
@@ -592,6 +596,6 @@ def event_overlay(
             counts[key or "unclassified"] = counts.get(key or "unclassified", 0) + int(n)
     drawn = int(a.drawable.sum())
     return EventsLayer(group=layer.group, drawn=drawn, hollow=int((a.drawable & ~a.precise).sum()),
-                       not_drawn=len(positions) - drawn, synthetic=int((a.synthetic & a.drawable).sum()), counts=counts,
+                       not_drawn=len(a.drawable) - drawn, synthetic=int((a.synthetic & a.drawable).sum()), counts=counts,
                        mode=sp.mode, aggregated=int(sp.cells.sum() + sp.centres.sum()),
                        cells=len(cells) + len(centres), cell_size=cells.size)
