@@ -632,7 +632,8 @@ def _before_after_section(store: str, mtime: float, milestones: pd.DataFrame, vs
     ba_metric = b3.radio("Compare", options=["events", "fatalities"], key=K_BA_METRIC)
     key = session.view_key(vs, with_range=False)
     ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
-    if len(ms) == 0 or len(session.events_for(store, mtime, key)) == 0:
+    # positions, not rows: session.events_for keeps one selection, which the page's own view needs
+    if len(ms) == 0 or len(session.view_positions(vs, with_range=False)) == 0:
         st.info("Choose at least one milestone (and loosen the filters if no event matches).")
         return
     table = _before_after_table(store, mtime, key, tuple(chosen), int(window))
