@@ -26,6 +26,7 @@ _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
   var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
   var parent = {{ this._parent.get_name() }};
   function fmt(n) { return n.toLocaleString("en-GB"); }
   function tip(c, head) {

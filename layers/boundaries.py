@@ -8,11 +8,11 @@ import folium
 import numpy as np
 import shapely
 from branca.element import MacroElement, Template
-from folium.utilities import JsCode
+from folium.template import Template as FoliumTemplate
 
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.palette import COUNTRY_LINE, GOVERNORATE_LINE
-from layers.safe import esc, safe_colour
+from layers.safe import JsonSpec, esc, safe_colour
 
 LAYER_NAME = "Governorate boundaries"
 SIMPLIFY_DEG = 0.003
@@ -22,13 +22,6 @@ NOT_OFFICIAL_NOTE = (
     "Governorate boundaries come from an imported file that does not mark them as official; "
     "the official OCHA COD-AB boundaries ship with the app (remove the import to use them)."
 )
-
-_ON_EACH = JsCode(
-    """function (feature, layer) {
-    layer.options.scmKind = "boundary";
-}"""
-)
-
 
 def boundaries_note(official: bool) -> str:
     """The note shown on the map and the page about which boundaries are in use (plain text).
@@ -46,16 +39,37 @@ def boundaries_note(official: bool) -> str:
     return OFFICIAL_NOTE if official else NOT_OFFICIAL_NOTE
 
 
-class _Lines(folium.GeoJson):
-    """A ``folium.GeoJson`` whose bounds are its data's ``bbox`` (:func:`_geojson`).
+class BoundaryLines(JsonSpec, MacroElement):
+    """Boundary lines (:func:`_geojson`) as one non-interactive Leaflet layer, each feature styled
+    by its ``style`` property and ranked ``boundary`` in the map's shared canvas.
 
-    folium works out a GeoJson's bounds by walking every coordinate in Python at each
-    ``get_bounds`` call, and streamlit-folium asks for the map's bounds at every rerun (for its
-    ``bounds`` value, which the Map page does not take): about 6 ms a rerun for the boundaries.
+    Its data is a :class:`layers.safe.JsonSpec`, so a map frame that already holds these lines is
+    sent a reference instead (``layers.refs``).  Its bounds are the data's ``bbox``: folium would
+    walk every coordinate in Python at each ``get_bounds`` call, and streamlit-folium asks for the
+    map's bounds at every rerun.
     """
 
+    _template = FoliumTemplate("""
+{% macro script(this, kwargs) %}
+(function () {
+  var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
+  L.geoJson(spec, {
+    interactive: false,
+    style: function (feature) { return feature.properties.style; },
+    onEachFeature: function (feature, layer) { layer.options.scmKind = "boundary"; }
+  }).addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "BoundaryLines"
+        self.spec = data
+
     def _get_self_bounds(self) -> list:
-        west, south, east, north = self.data["bbox"]
+        west, south, east, north = self.spec["bbox"]
         return [[south, west], [north, east]]
 
 
@@ -81,7 +95,7 @@ def _geojson(gdf, colour: str, weight: float, simplify: float) -> dict:
                 },
             }
         )
-    # RFC 7946 "bbox" (west, south, east, north) of what is drawn: the layer's bounds (_Lines).
+    # RFC 7946 "bbox" (west, south, east, north) of what is drawn: the layer's bounds (BoundaryLines).
     bbox = [float(v) for v in shapely.total_bounds(drawn)] if len(drawn) else [None] * 4
     return {"type": "FeatureCollection", "bbox": bbox, "features": feats}
 
@@ -119,7 +133,7 @@ def boundaries_layer(
     Returns
     -------
     folium.FeatureGroup
-        One non-interactive GeoJson per non-empty input, not listed in the layer control.
+        One non-interactive :class:`BoundaryLines` per non-empty input.
     """
     label = name if official else f"{name} (not official)"
     fg = folium.FeatureGroup(name=esc(label))
@@ -133,7 +147,7 @@ def boundaries_layer(
                 f["properties"]["style"]["dashArray"] = dash if colour == GOVERNORATE_LINE else None
         # No pane of their own: a pane gets its own full-size canvas, which would take the mouse
         # from the zones below (see layers/canvas.py).
-        _Lines(data, on_each_feature=_ON_EACH, interactive=False, control=False).add_to(fg)
+        BoundaryLines(data).add_to(fg)
     return fg
 
 

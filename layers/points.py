@@ -28,6 +28,7 @@ _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
   var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
   var parent = {{ this._parent.get_name() }};
   // r[4] is either popup HTML or an array of escaped values matching spec.popupLabels, then the
   // record id, then 1 for a synthetic record; the table is built when the popup opens.

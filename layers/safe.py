@@ -83,15 +83,51 @@ class JsonSpec:
     ``<``, ``>``, ``&`` and ``'`` written as ``\\u`` escapes, so no ``</script>`` can close the
     script), serialised once per element: streamlit-folium renders each element's script twice a
     rerun.  The spec must not change once the element is rendered.
+
+    After :meth:`refer` (``layers.refs``), ``spec_json`` is an expression that gives the spec in
+    the map frame: ``scmRef("<hash>", <json>)`` or, when the frame already holds it,
+    ``scmRef("<hash>")``, which is ``null`` if the frame does not (the template then draws
+    nothing; the frame asks for the data again).
     """
 
-    @property
-    def spec_json(self):
-        text = self.__dict__.get("_spec_json")
+    def _json(self) -> str:
+        text = self.__dict__.get("_spec_text")
         if text is None:
             from jinja2.utils import htmlsafe_json_dumps
 
             policies = self._template.environment.policies
             text = htmlsafe_json_dumps(self.spec, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
-            self.__dict__["_spec_json"] = text
+            self.__dict__["_spec_text"] = text
         return text
+
+    @property
+    def spec_json(self):
+        ref = self.__dict__.get("_ref")
+        if ref is None:
+            return self._json()
+        return ref
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of the spec's JSON text (SHA-1, hex): equal specs, equal hashes."""
+        digest = self.__dict__.get("_hash")
+        if digest is None:
+            import hashlib
+
+            digest = self.__dict__["_hash"] = hashlib.sha1(str(self._json()).encode()).hexdigest()
+        return digest
+
+    def refer(self, digest: str, *, inline: bool) -> None:
+        """Write the spec as a reference to ``digest``, with the data when ``inline``.
+
+        Parameters
+        ----------
+        digest : str
+            :attr:`content_hash` (hex digits only).
+        inline : bool
+            Whether the data goes with the reference (a frame that does not hold it yet).
+        """
+        if not all(c in "0123456789abcdef" for c in digest):
+            raise ValueError("a layer data reference must be a hex digest")
+        body = f", {self._json()}" if inline else ""
+        self.__dict__["_ref"] = f'scmRef("{digest}"{body})'

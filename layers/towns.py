@@ -42,6 +42,7 @@ _TEMPLATE = """
 {% macro script(this, kwargs) %}
 (function () {
   var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
   var parent = {{ this._parent.get_name() }};
   // Rows: [lat, lon, 1, size_px, popup_html, label_html, label_min_zoom, [side at each zoom from
   // spec.zoom0: 1 right, -1 left]] (all text escaped; the zooms and sides are numbers).

@@ -9,12 +9,13 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from folium.utilities import JsCode
+from branca.element import MacroElement
+from folium.template import Template
 
 from geo.palette import ZONE_OPACITY, party_colour
 from geo.schema import PARTIES
 from geo.vocabulary import LAYER
-from layers.safe import esc, safe_colour
+from layers.safe import JsonSpec, esc, safe_colour
 
 LAYER_NAME = LAYER["zones"].label
 #: Simplification tolerance in degrees (~200 m): invisible at the zooms the map is used at.
@@ -24,12 +25,36 @@ _DECIMALS = 4
 #: and rounded are not drawn: they would show as stray lines (zero-area rings, slivers).
 MIN_DRAWN_DEG2 = 1e-7
 
-_ON_EACH = JsCode(
-    """function (feature, layer) {
-    layer.options.scmKind = "zone";
-    layer.bindTooltip(feature.properties.tip, {sticky: true});
-}"""
-)
+
+
+class ZoneShapes(JsonSpec, MacroElement):
+    """The zones' GeoJSON (:func:`zones_geojson`) as one Leaflet layer: each feature styled by its
+    ``style`` property, with its ``tip`` as a sticky tooltip.
+
+    Its data is a :class:`layers.safe.JsonSpec`, so a map frame that already holds these zones is
+    sent a reference instead (``layers.refs``).
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
+  L.geoJson(spec, {
+    style: function (feature) { return feature.properties.style; },
+    onEachFeature: function (feature, layer) {
+      layer.options.scmKind = "zone";
+      layer.bindTooltip(feature.properties.tip, {sticky: true});
+    }
+  }).addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "ZoneShapes"
+        self.spec = data
 
 
 def _iso(value) -> str:
@@ -272,5 +297,5 @@ def zones_layer(zones, *, name: str = LAYER_NAME, simplify: float = SIMPLIFY_DEG
     fg = folium.FeatureGroup(name=esc(name))
     data = _zones_data(zones, simplify) if len(zones) else zones_geojson(zones, simplify)
     if data["features"]:
-        folium.GeoJson(data, name=esc(name), on_each_feature=_ON_EACH, control=False).add_to(fg)
+        ZoneShapes(data).add_to(fg)
     return fg

@@ -54,7 +54,10 @@ def _spec(html_text: str, kind: str) -> dict:
 
 
 def _geojson_blocks(html_text: str) -> list[dict]:
-    return [json.loads(m.group(1)) for m in re.finditer(r"_add\((\{\"(?:bbox|features)\".*?\})\);\n", html_text)]
+    """The FeatureCollections in the HTML: folium's ``GeoJson`` blocks and the specs of ``ZoneShapes``
+    and ``BoundaryLines``."""
+    return [json.loads(m.group(1) or m.group(2)) for m in re.finditer(
+        r"_add\((\{\"(?:bbox|features)\".*?\})\);\n|var spec = (\{\"(?:bbox|features)\".*?\});\n", html_text)]
 
 
 def _no_raw_payload(html_text: str) -> None:
@@ -367,7 +370,7 @@ def test_boundaries_thin_reference_layer_with_official_note():
     styles = [f["properties"]["style"] for b in blocks for f in b["features"]]
     assert all(s["fill"] is False and s["weight"] <= 2 and "dashArray" not in s for s in styles)
     # no pane of their own (it would get a canvas covering the zones): the map's one canvas
-    assert '"interactive": false' in out and '"pane"' not in out and "new OrderedCanvas(" in out
+    assert 'interactive: false' in out and '"pane"' not in out and "new OrderedCanvas(" in out
     assert fg.layer_name == "Governorate boundaries"
     assert "OCHA" in boundaries_note(True) and "CC BY 3.0 IGO" in boundaries_note(True)
     # Every map credits the boundaries in Leaflet's attribution control (escaped, quoted for JS).
@@ -389,7 +392,7 @@ def test_boundaries_bounds_are_those_folium_would_walk_out():
     m = base_map()
     fg = boundaries_layer(gov, country, official=True)
     fg.add_to(m)
-    walked = [get_bounds(child.data, lonlat=True) for child in fg._children.values()]
+    walked = [get_bounds(child.spec, lonlat=True) for child in fg._children.values()]
     expected = [[min(b[0][0] for b in walked), min(b[0][1] for b in walked)],
                 [max(b[1][0] for b in walked), max(b[1][1] for b in walked)]]
     assert m.get_bounds() == expected == [[32.3, 35.5], [37.3, 42.4]]
