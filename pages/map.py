@@ -40,7 +40,7 @@ from layers.legend import add_legend, add_note
 from layers.safe import esc
 from layers.towns import towns_layer
 from layers.zones import zones_layer
-from webapp import session
+from webapp import mapframe, session
 from webapp import timecontrols as tc
 from webapp import viewstate as vsm
 from webapp.eventlist import render_event_list
@@ -289,10 +289,6 @@ if "context" in show:  # offline geography, drawn under the zones (layers/contex
     from layers.context import add_context
 
     add_context(m, load_context())
-if "boundaries" in show:
-    gov = session.load_boundaries(store, mtime, 1)
-    country = session.load_boundaries(store, mtime, 0)
-    boundaries_layer(gov, country, official=official).add_to(m)
 synthetic_any = bool(arrays.synthetic.any())
 many = int(arrays.drawable.sum()) > grid.POINT_LIMIT  # the map may count events per square (geo/grid.py)
 add_legend(
@@ -311,7 +307,13 @@ if "boundaries" in show and not official:
     add_note(m, "Governorate boundaries not marked official (imported file)")
 
 # --- dynamic layers: updated in place ------------------------------------------------------
+# The boundaries change only with the store, but they go with the dynamic layers: each layer's
+# data is sent to the map's frame once, then referred to (webapp.mapframe), and the base map's
+# script is sent again at every rerun.  (Their order on the map is by kind: layers/canvas.py.)
 groups = []
+if "boundaries" in show:
+    groups.append(boundaries_layer(session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0),
+                                   official=official))
 counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals
@@ -363,6 +365,7 @@ if fresh_frame or ss.get(session.K_VIEW_COMMANDED):
     ss["map_args"] = (vs.lat, vs.lon, vs.zoom)
 ss["map_base_sig"] = base_sig
 map_args = ss["map_args"]
+mapframe.share_layers(groups, key="main_map", fresh=fresh_frame)  # unchanged layers go as references
 
 with right, st.container(key="scm_map"):
     map_a, map_b = st.columns(2, gap="small") if vs.cmp else (st.container(), None)
@@ -379,6 +382,7 @@ with right, st.container(key="scm_map"):
             returned_objects=[],
             center=map_args[:2],
             zoom=map_args[2],
+            on_change=mapframe.frame_reported("main_map"),
         )
     if vs.cmp:
         with map_b:

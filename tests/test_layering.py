@@ -60,6 +60,8 @@ def test_only_app_state_and_pages_import_streamlit():
     allowed = {ROOT / "app.py", ROOT / "webapp" / "session.py", ROOT / "webapp" / "share.py",
                ROOT / "webapp" / "internals.py", ROOT / "webapp" / "eventlist.py",
                ROOT / "webapp" / "search.py", ROOT / "webapp" / "timecontrols.py",
+               # what the Map page's frame holds, per session (st.session_state)
+               ROOT / "webapp" / "mapframe.py",
                # not app code: the load bench decodes Streamlit's websocket messages to time reruns
                ROOT / "bench" / "load.py",
                # not app code: the scale bench measures what streamlit-folium sends for the map's layers
