@@ -22,3 +22,7 @@ def test_xsrf_cors_and_upload_limit_are_kept():
 def test_no_usage_statistics_and_no_error_details():
     assert CONFIG["browser"]["gatherUsageStats"] is False
     assert CONFIG["client"]["showErrorDetails"] == "none"
+
+
+def test_the_websocket_answers_only_loopback_host_names_by_default():
+    assert CONFIG["server"]["allowedHosts"] == ["localhost", "127.0.0.1"]

@@ -117,7 +117,9 @@ def proxy(tmp_path_factory):
     files = _secrets(folder, openssl)
     port = _free_port()
     store = tmp_path_factory.mktemp("store") / "store.gpkg"
-    with running_app(store, folder / "app.log", env={"PYTHONUNBUFFERED": "1"}) as app_url:
+    # the proxy forwards the Host people use: the app's allow-list names it (docs/DEPLOY.md)
+    with running_app(store, folder / "app.log", env={"PYTHONUNBUFFERED": "1",
+                                                     "STREAMLIT_SERVER_ALLOWED_HOSTS": f"{HOST} 127.0.0.1"}) as app_url:
         conf = _nginx_conf(folder, port, int(app_url.rsplit(":", 1)[1]), files)
         with _running_nginx(folder, conf, port):
             yield {"folder": folder, "port": port, "cert": files["cert"], "url": f"https://{HOST}:{port}"}
