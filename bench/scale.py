@@ -19,6 +19,9 @@
    (median of 7) ends when the map holds the new event data *and* the page has finished its run
    (address bar updated, Streamlit idle); ``slider_map_s`` (a detail) is when the map alone had
    redrawn, which can be earlier, as the page's table and panels below the map come after it.
+   ``slider_sent_bytes`` is what the page received on its websocket during a step (median), and
+   ``date_step_sent_bytes`` the same for a step of the control date (median of ``DATE_STEPS``):
+   each layer's data is sent once to the map's frame, then referred to (``layers.refs``).
 
 Measurements, not tests: nothing here asserts a time.
 """
@@ -370,16 +373,19 @@ class BenchError(RuntimeError):
 
 
 def _input_limits(csv: Path) -> dict[str, str]:
-    """``MONITOR_MAX_FILE_MB`` / ``MONITOR_MAX_TEXT_MB`` (``geo/encoding.py``) raised to fit ``csv``.
+    """``MONITOR_MAX_FILE_MB`` / ``MONITOR_MAX_TEXT_MB`` / ``MONITOR_MAX_ROWS`` (``geo/encoding.py``)
+    raised to fit ``csv``.
 
     The bench's own file is large by design; limits the user has set are kept when higher.
-    A gzip file's text is allowed up to ``MONITOR_MAX_RATIO`` (default 100) times its size.
+    A gzip file's text is allowed up to ``MONITOR_MAX_RATIO`` (default 100) times its size; rows
+    up to one per 40 bytes of text (a UCDP row has 41 fields, so at least 40 separators).
     """
     mb = csv.stat().st_size / 2**20
     text = mb * int(os.environ.get("MONITOR_MAX_RATIO", "100")) if csv.suffix == ".gz" else mb
     env = {}
-    for name, need in (("MONITOR_MAX_FILE_MB", mb), ("MONITOR_MAX_TEXT_MB", text)):
-        env[name] = str(max(int(os.environ.get(name, "25")), int(need) + 1))
+    for name, default, need in (("MONITOR_MAX_FILE_MB", 25, mb), ("MONITOR_MAX_TEXT_MB", 25, text),
+                                ("MONITOR_MAX_ROWS", 500_000, text * 2**20 / 40)):
+        env[name] = str(max(int(os.environ.get(name, default)), int(need) + 1))
     return env
 
 
@@ -463,6 +469,9 @@ PAGE_CLOCK_JS = """() => {
 STATE_JS = """() => { const a = document.querySelector('[data-testid="stApp"]');
   return a ? a.getAttribute('data-test-script-state') : null; }"""
 END_SLIDER = 'input[type="range"][aria-label="Events between — end"]'
+DATE_SLIDER = 'input[type="range"][aria-label="Control snapshot date"]'
+#: Control-date steps whose websocket bytes are measured (``date_step_sent_bytes``, the median).
+DATE_STEPS = 3
 STEP_TIMEOUT_S = 300.0
 SLIDER_TIMEOUT_S = 120.0
 #: Poll interval of a slider step.  Until 2026-11-29 it was 0.1 s, as for a page load: two polls in
@@ -593,7 +602,16 @@ def measure_app(store: Path, work: Path, start: date) -> dict:
                 warm.append(seconds)
                 if i != RUNS - 1:
                     page.context.close()
-            steps = [_slider_step(page) for _ in range(SLIDER_RUNS)]
+            received = _count_received(page)
+            steps, sent = [], []
+            for _ in range(SLIDER_RUNS):
+                received.clear()
+                steps.append(_slider_step(page))
+                sent.append(sum(received))
+            date_sent = []
+            for _ in range(DATE_STEPS):
+                received.clear()
+                date_sent.append(sum(received) if _date_step(page) else None)
             rss = _server_rss_mb()
         except PageError as exc:
             raise BenchError(str(exc)) from None
@@ -602,7 +620,27 @@ def measure_app(store: Path, work: Path, start: date) -> dict:
     done, redrawn = [t for _m, t in steps], [m for m, _t in steps]
     return {"render_s": _median(warm), "render_runs_s": warm, "render_cold_s": cold,
             "slider_s": _median(done), "slider_runs_s": done,
-            "slider_map_s": _median(redrawn), "slider_map_runs_s": redrawn, "rss_mb": rss}
+            "slider_map_s": _median(redrawn), "slider_map_runs_s": redrawn, "rss_mb": rss,
+            "slider_sent_bytes": _median(sent), "date_step_sent_bytes": _median(date_sent)}
+
+
+def _count_received(page) -> list[int]:
+    """A list that gets the size of every websocket message the page receives from now on."""
+    sizes: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: sizes.append(len(p))))
+    page.reload(timeout=STEP_TIMEOUT_S * 1000)  # the app's websocket opens again, now watched
+    if not _poll(lambda: _drawn_or_error(page)):
+        raise BenchError("the map did not draw again after a reload")
+    return sizes
+
+
+def _date_step(page) -> bool:
+    """ArrowRight on the control date; whether the page then finished its run with the map drawn."""
+    query = "() => new URLSearchParams(location.search).get('date') || ''"
+    before = page.evaluate(query)
+    page.locator(DATE_SLIDER).focus()
+    page.keyboard.press("ArrowRight")
+    return bool(_poll(lambda: page.evaluate(query) != before and _drawn_or_error(page), SLIDER_TIMEOUT_S, SLIDER_POLL_S))
 
 
 def chromium_path() -> str:

@@ -617,7 +617,7 @@ def test_ragged_row_numbers_follow_the_rows_pandas_reads():
 
     # pandas reads ",," as a row but skips empty and whitespace-only lines
     text = '\ufeffa,b,c\n1,2,3\n,,\n   \n\n4,5,6,7\n"x\ny",2\n'
-    assert [(p.row, p.reason.split(" where")[0]) for p in _ragged_rows(_lines(text.encode(), "utf-8"), ",", 3)] == [
+    assert [(p.row, p.reason.split(" where")[0]) for p in _ragged_rows(_lines(text.encode(), "utf-8"), ",", 3, 100)] == [
         (3, "4 fields"),
         (4, "2 fields"),
     ]

@@ -35,7 +35,7 @@ from pyproj import CRS as ProjCRS
 from pyproj.exceptions import CRSError
 
 from geo import validate as v
-from geo.encoding import read_text
+from geo.encoding import LIMITS, check_archive, read_text, too_many_rows
 from geo.frames import date_to_text
 from geo.importers.base import Context, Parsed, events_from_columns
 from geo.importers.mapped_csv import MAP_KEYS, parse_map
@@ -187,6 +187,8 @@ def read_geojson(path, fix: bool = False, encoding=None) -> tuple[gpd.GeoDataFra
     data, features = _json_features(text)
     if data is None:
         return None, features, []
+    if (too_many := too_many_rows(len(features), "features", LIMITS.rows)) is not None:
+        return None, [too_many], []
     crs, problems = _legacy_crs(data)
     if problems:
         return None, problems, []
@@ -277,9 +279,15 @@ def read_ogr(path, layer=None, *, allow_many: bool = False) -> tuple[gpd.GeoData
     if layer is not None and layer not in names:
         return None, [Problem(None, None, f"no layer {layer!r} in the file (layers: {', '.join(names)})")]
     try:
-        gdf = pyogrio.read_dataframe(str(path), layer=layer or names[0], on_invalid="ignore")
+        counted = pyogrio.read_info(str(path), layer=layer or names[0])["features"]  # -1: not known without reading
+        if (too_many := too_many_rows(counted, "features", LIMITS.rows)) is not None:
+            return None, [too_many]
+        gdf = pyogrio.read_dataframe(str(path), layer=layer or names[0], on_invalid="ignore",
+                                     max_features=LIMITS.rows + 1)
     except OGR_ERRORS as exc:  # a damaged layer: GDAL says what it could not read
         return None, [Problem(None, None, f"cannot read layer {layer or names[0]!r}: {exc}")]
+    if (too_many := too_many_rows(len(gdf), "features", LIMITS.rows)) is not None:
+        return None, [too_many]
     if len(gdf) == 0:
         return None, [Problem(None, None, "the layer has no features")]
     attrs = _text_columns(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
@@ -311,6 +319,7 @@ def read_any(path, ctx: Context, *, allow_many: bool = False):
     else:
         if path.stat().st_size == 0:
             return None, [Problem(None, None, "the file is empty")], []
+        check_archive(path)  # a zip: its members' number, paths and unpacked size, from its directory
         gdf, problems = read_ogr(path, ctx.opt("layer"), allow_many=allow_many)
         notes = []
     if gdf is None:
