@@ -19,7 +19,7 @@ from pathlib import Path
 
 from geo.encoding import decode
 from geo.schema import InputError, Problem
-from geo.validate import MONTHS
+from geo.validate import MONTHS, drop_bidi
 from geo.validate import parse_date as parse_one_date
 
 __all__ = ["Document", "parse_date", "parse_document", "read_document"]
@@ -447,9 +447,9 @@ def parse_document(
     values, origin = {}, {}
     for key in ("title", "outlet", "published", "url"):
         if explicit[key]:
-            values[key], origin[key] = str(explicit[key]).strip(), "option"
-        elif key in found:
-            values[key], origin[key] = html.unescape(str(found[key][0])).strip(), found[key][1]
+            values[key], origin[key] = drop_bidi(str(explicit[key])).strip(), "option"
+        elif key in found:  # no bidi override: a title must not display reversed (audit finding 15)
+            values[key], origin[key] = drop_bidi(html.unescape(str(found[key][0]))).strip(), found[key][1]
         else:
             values[key], origin[key] = "", "not found"
     return Document(

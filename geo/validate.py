@@ -92,6 +92,26 @@ def require_columns(columns, required, hint: str = "") -> list[Problem]:
     return [Problem(None, col, reason) for col in required if col not in present]
 
 
+#: The bidi embedding, override and isolate characters (U+202A-U+202E, U+2066-U+2069).
+BIDI_CONTROLS = "[\u202a-\u202e\u2066-\u2069]"
+
+
+def drop_bidi(text: str) -> str:
+    """``text`` without bidi embedding, override and isolate characters (see :func:`clean_text`).
+
+    Parameters
+    ----------
+    text : str
+        A value read from a file (a report's title, outlet, address).
+
+    Returns
+    -------
+    str
+        The same text; the left-to-right and right-to-left marks (U+200E, U+200F) are kept.
+    """
+    return re.sub(BIDI_CONTROLS, "", text)
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """Strings stripped, NUL characters and bidirectional overrides removed, line endings as ``\\n``; missing = "".
 
@@ -113,11 +133,11 @@ def clean_text(values: pd.Series) -> pd.Series:
         s = values.fillna("").astype(str)
     else:
         s = values.astype(object).where(values.notna(), "").astype(str)
-    if not s.str.contains("[\x00\r\u202a-\u202e\u2066-\u2069]", regex=True).any():  # one pass, usually all
+    if not s.str.contains("[\x00\r" + BIDI_CONTROLS[1:], regex=True).any():  # one pass, usually all
         return s.str.strip()
     return (
         s.str.replace("\x00", "", regex=False)
-        .str.replace("[\u202a-\u202e\u2066-\u2069]", "", regex=True)
+        .str.replace(BIDI_CONTROLS, "", regex=True)
         .str.replace("\r\n", "\n", regex=False)
         .str.replace("\r", "\n")
         .str.strip()
