@@ -126,11 +126,26 @@ def _progress(args):
     return show
 
 
+def _wait_told(progress):
+    """``progress``, or, when there is no progress display, a callback that still says on stderr that
+    the import waits for another writer (it may wait up to ``geo.store.LOCK_TIMEOUT_S``)."""
+    if progress is not None:
+        return progress
+    from geo.importers.base import step_words
+
+    def told(step, rows):
+        if step == "wait":
+            sys.stderr.write(terminal_safe(f"import: {step_words(step, rows)}") + "\n")
+            sys.stderr.flush()
+
+    return told
+
+
 def run_import(args) -> int:
     from geo.importers import import_file
     from geo.paths import store_location
 
-    progress = _progress(args)
+    progress = _wait_told(_progress(args))
     try:
         report = import_file(
             args.format,

@@ -290,25 +290,30 @@ class PgStore:
         return from_text(kind, _raw_frame(kind, rows))
 
     @contextlib.contextmanager
-    def lock(self, timeout_s: float | None = None):
+    def lock(self, timeout_s: float | None = None, on_wait=None):
         """One transaction holding the writers' advisory lock: a read-modify-write cycle.
 
         Waits up to ``timeout_s`` seconds (default ``geo.store.LOCK_TIMEOUT_S``) for another
-        writer, then raises :class:`StoreError` ``busy``. Reads and writes inside (by any store
+        writer, then raises :class:`StoreError` ``busy``; ``on_wait()``, when given, is called once
+        when that wait begins. Reads and writes inside (by any store
         object of this thread on the same database) belong to the transaction; an exception
         rolls all of it back.
         """
         with self._guard():
             conn = self._connection()
             with conn.transaction():
-                self._acquire(conn, LOCK_TIMEOUT_S if timeout_s is None else timeout_s)
+                self._acquire(conn, LOCK_TIMEOUT_S if timeout_s is None else timeout_s, on_wait)
                 yield self
 
-    def _acquire(self, conn, timeout_s: float) -> None:
+    def _acquire(self, conn, timeout_s: float, on_wait=None) -> None:
         deadline = time.monotonic() + timeout_s
+        waiting = False
         while True:
             if conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:
                 return
+            if not waiting and on_wait is not None:
+                on_wait()
+            waiting = True
             if time.monotonic() >= deadline:
                 raise StoreError("busy", self._name, f"the store {self.path} is being written by another import; try again when it ends")
             time.sleep(0.05)  # polling a lock in production code, not a test wait

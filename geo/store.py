@@ -119,14 +119,19 @@ def _disk_full(exc: Exception, folder: Path, path: Path) -> StoreError | None:
 LOCK_TIMEOUT_S = 60.0
 
 
-def _acquire(fh, timeout_s: float, path: Path) -> None:
-    """Take an exclusive ``flock`` on ``fh`` within ``timeout_s`` seconds, else raise ``busy``."""
+def _acquire(fh, timeout_s: float, path: Path, on_wait=None) -> None:
+    """Take an exclusive ``flock`` on ``fh`` within ``timeout_s`` seconds, else raise ``busy``;
+    ``on_wait()`` (when given) is called once if the lock is held by another writer."""
     deadline = time.monotonic() + timeout_s
+    waiting = False
     while True:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:  # held by another writer
+            if not waiting and on_wait is not None:
+                on_wait()
+            waiting = True
             if time.monotonic() >= deadline:
                 raise StoreError(
                     "busy", path, f"the store {path} is being written by another import; try again when it ends"
@@ -333,11 +338,12 @@ class Store:
             ) from None
 
     @contextlib.contextmanager
-    def lock(self, timeout_s: float | None = None):
+    def lock(self, timeout_s: float | None = None, on_wait=None):
         """Exclusive advisory lock for a read-modify-write cycle.
 
         Waits up to ``timeout_s`` seconds (default ``LOCK_TIMEOUT_S``) for another writer, then raises
-        :class:`StoreError` ``busy``. Once held, removes the temporary files a killed writer left
+        :class:`StoreError` ``busy``; ``on_wait()``, when given, is called once when that wait begins
+        (so a front end can say so). Once held, removes the temporary files a killed writer left
         next to the store (no live writer can own them while we hold the lock).
         """
         self.check_path()
@@ -345,7 +351,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as fh:
-            _acquire(fh, LOCK_TIMEOUT_S if timeout_s is None else timeout_s, self.path)
+            _acquire(fh, LOCK_TIMEOUT_S if timeout_s is None else timeout_s, self.path, on_wait)
             try:
                 self._remove_leftovers()
                 yield self

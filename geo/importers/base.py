@@ -60,11 +60,12 @@ class Parsed:
 
 
 #: The steps of an import a ``progress`` callback is told, in order (front ends word them).
-STEPS = ("read", "check", "write", "derive")
+STEPS = ("read", "check", "write", "wait", "derive")
 
 #: Each step in words, the one wording of the CLI's and the Data page's progress displays
 #: (``{file}``: the file's name, ``{rows}``: the rows the step works on).
 STEP_WORDS = {"read": "reading {file}", "check": "checking {rows:,} rows", "write": "writing {rows:,} records to the store",
+              "wait": "waiting for another import into the store to end (at most {rows:,} s)",
               "derive": "updating the derived event table"}
 
 
@@ -371,9 +372,14 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
     """
     from geo.store import open_store
 
+    from geo.store import LOCK_TIMEOUT_S
+
     store = open_store(ctx.store_path)  # a GeoPackage, or the team database (one transaction)
     frame = parsed.frame
-    with store.lock():
+    waited = []  # another writer holds the store: the front ends say so, then that the write goes on
+    with store.lock(on_wait=lambda: (waited.append(True), ctx.step("wait", int(LOCK_TIMEOUT_S)))):
+        if waited:
+            ctx.step("write", 0 if frame is None else len(frame))
         if parsed.kind == "boundaries":
             from geo.importers.boundaries import commit_boundaries
 
