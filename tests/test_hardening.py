@@ -98,6 +98,30 @@ def test_a_held_lock_gives_busy_instead_of_waiting_forever(tmp_path, store):
         assert err.value.code == "busy" and time.monotonic() - began < 10
 
 
+def test_cli_says_it_waits_for_another_writer_then_imports(tmp_path, store):
+    import subprocess
+    import sys
+
+    from tests._data_helpers import ROOT
+
+    err_path = tmp_path / "stderr.txt"
+    with open(store.with_name(store.name + ".lock"), "a+") as other:  # another writer holds the store
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with err_path.open("w") as err:
+            proc = subprocess.Popen([sys.executable, "cli.py", "import", "csv", str(_csv(tmp_path, actor="Army")),
+                                     "--store", str(store)], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        deadline = time.monotonic() + 60
+        while "waiting for another import" not in err_path.read_text() and proc.poll() is None:
+            assert time.monotonic() < deadline, "the import never said it was waiting"
+            time.sleep(0.05)  # polling a file another process writes
+        assert proc.poll() is None  # still waiting, and it said so
+        fcntl.flock(other, fcntl.LOCK_UN)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err_path.read_text()
+    assert "import: waiting for another import into the store to end (at most 60 s)" in err_path.read_text()
+    assert "duplicates skipped 1" in out  # the same event id as the seeded one: it got to the store
+
+
 def test_leftovers_of_a_killed_write_are_removed_at_the_next_write(tmp_path, store):
     leftover = tmp_path / f".{store.name}.0123456789ab.tmp.gpkg"
     leftover.write_bytes(b"partial copy")
@@ -182,6 +206,16 @@ def test_bidi_overrides_are_removed_from_imported_text(tmp_path):
     assert actor == "gnp.exe RTL \u200fمقاتلون"
 
 
+def test_bidi_overrides_are_removed_from_report_titles_and_outlets():
+    from geo.documents import parse_document
+
+    page = ('<html><head><title>\u202egnp.exe\u202c Report \u2067x\u2069</title>'
+            '<meta property="og:site_name" content="\u202eNews"></head><body><p>Aleppo was shelled.</p></body></html>')
+    doc = parse_document(page.encode(), filename="r.html")
+    assert doc.title == "gnp.exe Report x" and doc.outlet == "News"
+    assert parse_document(b"Aleppo was shelled.", filename="r.txt", title="\u202eabc\u200f").title == "abc\u200f"
+
+
 # --- bounded problem lists, wide and single-line CSVs (finding 7) ---------------------------------
 def test_a_million_problems_print_a_hundred_lines(tmp_path):
     from geo.schema import Problem, summarise
@@ -204,3 +238,84 @@ def test_wide_and_single_line_csvs_are_refused_at_the_header(tmp_path):
         r = run_cli("import", "csv", path, "--map", "id=c0,date=c1,lat=c2,lon=c3", "--store", tmp_path / "s.gpkg")
         assert r.returncode == 2 and words in r.stderr, r.stderr
         assert len(r.stderr.splitlines()) < 5
+
+
+# --- rows and archives (finding 9: limits before reading) --------------------------------------
+def _zip(path, members: dict[str, bytes], links=()) -> None:
+    import stat
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+        for name in links:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            z.writestr(info, "/etc/passwd")
+
+
+def test_a_zip_is_judged_by_its_directory_before_any_member_is_unpacked(tmp_path):
+    from geo.encoding import check_archive
+
+    many = tmp_path / "many.zip"
+    _zip(many, {f"m{i}.txt": b"x" for i in range(12)})
+    with pytest.raises(InputError, match="holds 12 members") as err:
+        check_archive(many, Limits(zip_members=10))
+    assert err.value.problems[0].code == "too_large"
+    check_archive(many, Limits(zip_members=12))  # at the limit: passes
+
+    bomb = tmp_path / "bomb.zip"
+    _zip(bomb, {"points.shp": b"\0" * (20 * 1024 * 1024)})  # 20 MB of zeros in about 20 KB
+    with pytest.raises(InputError, match="expands .* times"):
+        check_archive(bomb, Limits(ratio=100))
+
+    big = tmp_path / "big.zip"
+    _zip(big, {"a.dbf": os.urandom(2 * 1024 * 1024)})  # incompressible: no bomb, but 2 MB unpacked
+    with pytest.raises(InputError, match="unpacks to 2 MB"):
+        check_archive(big, Limits(unpacked_mb=1))
+    check_archive(big, Limits(unpacked_mb=3))
+
+    unsafe = tmp_path / "unsafe.zip"
+    _zip(unsafe, {"../up.shp": b"x", "/abs.dbf": b"x", "ok/../../c.shx": b"x"}, links=["link.prj"])
+    with pytest.raises(InputError) as err:
+        check_archive(unsafe, Limits())
+    reasons = [p.reason for p in err.value.problems]
+    assert len(reasons) == 4 and all(p.code == "unsafe_archive" for p in err.value.problems), reasons
+    assert sum("outside its own folder" in r for r in reasons) == 3 and any("a link" in r for r in reasons)
+
+    check_archive(_csv(tmp_path), Limits(zip_members=0))  # not a zip: nothing to judge
+
+
+def test_a_csv_over_the_row_limit_is_refused_while_its_rows_are_checked(tmp_path):
+    from geo.encoding import read_csv
+
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n" + "".join(f"{i},x\n" for i in range(11)), encoding="utf-8")
+    with pytest.raises(InputError, match="more than 10 rows") as err:
+        read_csv(path, limits=Limits(rows=10))
+    assert err.value.problems[0].code == "too_large" and len(err.value.problems) == 1
+    assert len(read_csv(path, limits=Limits(rows=11))[0]) == 11
+
+
+@pytest.mark.parametrize("fmt", ["zip", "geojson"])
+def test_cli_refuses_more_features_than_the_limit_and_keeps_the_store(tmp_path, store, fmt):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    points = gpd.GeoDataFrame({"event_id": [f"x:{i}" for i in range(6)], "date_start": ["2017-01-05"] * 6,
+                               "actor1": ["Rebels"] * 6},
+                              geometry=[Point(37.1 + i / 100, 36.2) for i in range(6)], crs="EPSG:4326")
+    if fmt == "zip":
+        folder = tmp_path / "shp"
+        folder.mkdir()
+        points.to_file(folder / "points.shp")
+        src = tmp_path / "points.zip"
+        _zip(src, {p.name: p.read_bytes() for p in folder.iterdir()})
+    else:
+        src = tmp_path / "points.geojson"
+        points.to_file(src, driver="GeoJSON")
+    before = _sha(store)
+    env = {**os.environ, "MONITOR_MAX_ROWS": "5"}
+    r = run_cli("import", fmt, src, "--store", store, env=env)
+    assert r.returncode == 2 and "more than 5 features" in r.stderr, (r.stdout, r.stderr)
+    assert _sha(store) == before
