@@ -81,7 +81,18 @@ class RefCache(MacroElement):
 
 
 def data_elements(groups) -> list:
-    """Every element of ``groups`` (at any depth) whose data is a :class:`JsonSpec`, in order."""
+    """Every element of ``groups`` (at any depth) whose data is a :class:`JsonSpec`.
+
+    Parameters
+    ----------
+    groups : list of branca.element.Element
+        Feature groups (or any elements with ``_children``).
+
+    Returns
+    -------
+    list of JsonSpec
+        In the order their scripts run (depth first, children in order).
+    """
     found, stack = [], list(reversed(groups))
     while stack:
         el = stack.pop()
@@ -141,5 +152,16 @@ def next_held(held, used) -> list[str]:
 
 
 def missing_in(value) -> bool:
-    """Whether a map frame's component value asks for data it lacks (see module docstring)."""
+    """Whether a map frame's component value asks for data it lacks (see the module docstring).
+
+    Parameters
+    ----------
+    value : object
+        The map's component value (``st.session_state[key]`` after ``st_folium``'s ``on_change``).
+
+    Returns
+    -------
+    bool
+        True for a dict whose :data:`MISSING` entry lists at least one hash.
+    """
     return isinstance(value, dict) and bool(value.get(MISSING))

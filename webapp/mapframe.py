@@ -55,8 +55,19 @@ def share_layers(groups: list, *, key: str, fresh: bool) -> list[str]:
 
 
 def frame_reported(key: str):
-    """The ``st_folium(on_change=...)`` callback of map ``key``: a frame that reports missing data
-    makes the next rerun send everything in full."""
+    """The ``st_folium(on_change=...)`` callback of map ``key``.
+
+    Parameters
+    ----------
+    key : str
+        The ``st_folium`` key of the map (streamlit-folium copies the frame's value there).
+
+    Returns
+    -------
+    callable
+        A callback that marks the frame as holding nothing when its value reports missing data,
+        so the next rerun sends everything in full (the mark outlives a rerun that is cut short).
+    """
 
     def on_change() -> None:
         if refs.missing_in(st.session_state.get(key)):
