@@ -7,6 +7,8 @@ import hashlib
 import pytest
 from _data_helpers import BAD_INPUTS, run_cli, ucdp_row, write_boundaries, write_ucdp
 
+from geo.schema import InputError
+
 MAP = "id=ref,date=day,lat=lat,lon=lon,actor1=who"
 CASES = [
     ("missing_column.csv", ["ucdp"], 2, ["column 'latitude': required column is missing"]),
@@ -135,6 +137,16 @@ def test_bad_input(tmp_path, seeded_store, name, fmt, status, expected):
         assert not [p for p in tmp_path.iterdir() if p.name != "store.gpkg" and not p.name.endswith(".lock")]
     else:
         assert _sha(store) != before
+
+
+def test_a_few_stray_bytes_in_an_english_file_are_not_read_as_arabic():
+    from geo.encoding import detect_encoding
+
+    english = b"<html><title>Report \xc7\xe1\xd3\xe1 on Aleppo</title><p>" + b"Shelling was reported near the city. " * 40
+    with pytest.raises(InputError) as err:
+        detect_encoding(english)
+    assert err.value.problems[0].code == "bad_encoding"
+    assert detect_encoding("تقرير عن حلب".encode("cp1256")) == "cp1256"  # short, but all Arabic
 
 
 def test_cp1256_arabic_is_decoded(tmp_path, seeded_store):
