@@ -307,3 +307,12 @@ def test_a_link_naming_a_town_outside_the_gazetteer_says_so_and_selects_none(at)
     assert not at.exception
     assert any("is not in the gazetteer; no town selected" in w.value for w in at.warning)
     assert at.session_state["vs"].town == ""
+
+
+def test_a_link_naming_an_unknown_town_says_so_and_drops_it(shipped_store, monkeypatch):
+    """The page checks ``town=`` against the gazetteer of the loaded data (security audit, finding
+    17: an unknown town was kept silently in the view and in every link made from it)."""
+    app = _fresh(shipped_store, monkeypatch, town="gn:999999999999")
+    assert app.session_state["vs"].town == ""
+    assert any("999999999999" in w.value and "not in the gazetteer" in w.value for w in app.warning), app.warning
+    assert "town" not in app.query_params

@@ -197,6 +197,15 @@ def test_a_governorate_code_must_look_like_one(tmp_path):
         import_file("csv", _csv(tmp_path, pcode="=cmd|' /C calc'!A0"), tmp_path / "s.gpkg")
     assert err.value.problems[0].row == 1 and err.value.problems[0].column == "admin1_pcode"  # first data row
     assert not (tmp_path / "s.gpkg").exists()
+    geojson = tmp_path / "e.geojson"  # the vector imports share the check
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [37.1, 36.2]},
+        "properties": {"event_id": "x:1", "date_start": "2017-01-05", "actor1": "Rebels",
+                       "admin1_pcode": "SY02\x1b[31m"}}]}), encoding="utf-8")
+    with pytest.raises(InputError, match="not a governorate P-code") as err:
+        import_file("geojson", geojson, tmp_path / "s.gpkg")
+    assert err.value.problems[0].row == 1 and err.value.problems[0].column == "admin1_pcode"
+    assert not (tmp_path / "s.gpkg").exists()
 
 
 def test_bidi_overrides_are_removed_from_imported_text(tmp_path):

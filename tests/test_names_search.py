@@ -324,3 +324,26 @@ def test_pages_show_one_spelling(app, page):
     assert not [s for s in (*OCHA_ONLY, *GEONAMES_FORMS) if s in text]
     if page != "pages/control_change.py":
         assert "Idlib" in text or "Aleppo" in text
+
+
+def test_event_and_count_downloads_neutralise_formulas(catalog):
+    """The page's "Events CSV" and "Counts table CSV" (security audit, finding 3): a cell that a
+    spreadsheet would run as a formula is written with an apostrophe in front."""
+    import csv
+    import io
+
+    from geo.safetext import FORMULA_START
+    from webapp.share import counts_csv, events_csv
+
+    events = catalog.events().head(20).copy()
+    events["actor1"] = "=HYPERLINK(\"http://x.example\",\"click\")"
+    events["notes"] = "@SUM(1+1)"
+    events["source"] = "+cmd|' /C calc'!A0"
+    for payload in (events_csv(events), counts_csv(events)):
+        rows = list(csv.reader(io.StringIO(payload.decode("utf-8"), newline="")))
+        cells = [c for row in rows for c in row]
+        bad = [c for c in cells if c.startswith(FORMULA_START) and not c.lstrip("+-").replace(".", "", 1).isdigit()]
+        assert bad == [], bad[:5]
+    table = pd.read_csv(io.BytesIO(events_csv(events)), dtype=str, keep_default_na=False)
+    assert set(table["actor1"]) == {"'=HYPERLINK(\"http://x.example\",\"click\")"}  # kept, shown as text
+    assert set(table["notes"]) == {"'@SUM(1+1)"}

@@ -370,9 +370,7 @@ def commit(parsed: Parsed, ctx: Context) -> ImportReport:
         are skipped), the flagged problems of the added rows, and notes.  Boundaries are
         delegated to ``geo.importers.boundaries.commit_boundaries``.
     """
-    from geo.store import open_store
-
-    from geo.store import LOCK_TIMEOUT_S
+    from geo.store import LOCK_TIMEOUT_S, open_store
 
     store = open_store(ctx.store_path)  # a GeoPackage, or the team database (one transaction)
     frame = parsed.frame
