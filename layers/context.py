@@ -24,11 +24,12 @@ import json
 import folium
 import numpy as np
 import shapely
-from folium.utilities import JsCode
+from branca.element import MacroElement
+from folium.template import Template
 
 from geo.vocabulary import LAYER
 from layers.boundaries import Attribution
-from layers.safe import esc, safe_colour
+from layers.safe import JsonSpec, esc, safe_colour
 
 LAYER_NAME = f"{LAYER['context'].label} (schematic)"
 #: Colours of the context (muted, so zones and events stay the strongest marks).
@@ -46,12 +47,6 @@ LABEL_PANE_Z = 350
 MAIN_RIVERS = ("Euphrates", "Tigris")
 #: The credit added to the map's attribution control (plain text; escaped there).
 CONTEXT_ATTRIBUTION = "Context (schematic): GeoNames, Natural Earth"
-
-_ON_EACH = JsCode(
-    """function (feature, layer) {
-    layer.options.scmKind = "context";
-}"""
-)
 
 #: Label styles per kind (trusted constants; the text inside is escaped).
 _LABEL_STYLE = {
@@ -138,6 +133,45 @@ def label_html(kind: str, text: str) -> str:
     )
 
 
+class ContextShapes(JsonSpec, MacroElement):
+    """The context's shapes (SVG renderer of their own in :data:`SHAPE_PANE`) and names (``DivIcon``
+    markers in :data:`LABEL_PANE`), drawn from one spec: ``{"shapes": FeatureCollection, "labels":
+    [[lat, lon, html], ...]}``.  Nothing of it is interactive.
+
+    Its data is a :class:`layers.safe.JsonSpec`, so a map frame that already holds it is sent a
+    reference instead (``layers.refs``).  The map keeps one SVG renderer for the shapes, however
+    often the layer is drawn again.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var spec = {{ this.spec_json }};
+  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
+  var parent = {{ this._parent.get_name() }}, map = {{ this._parent._parent.get_name() }};
+  var renderer = map.scmContextRenderer || (map.scmContextRenderer = L.svg({pane: {{ this.shape_pane }}}));
+  L.geoJson(spec.shapes, {
+    interactive: false, pane: {{ this.shape_pane }}, renderer: renderer,
+    style: function (feature) { return feature.properties.style; },
+    onEachFeature: function (feature, layer) { layer.options.scmKind = "context"; }
+  }).addTo(parent);
+  spec.labels.forEach(function (r) {
+    L.marker([r[0], r[1]], {
+      icon: L.divIcon({html: r[2], iconSize: [0, 0], iconAnchor: [0, 0], className: "scm-context-icon"}),
+      interactive: false, keyboard: false, pane: {{ this.label_pane }}
+    }).addTo(parent);
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, shapes: dict, labels: list):
+        super().__init__()
+        self._name = "ContextShapes"
+        self.spec = {"shapes": shapes, "labels": labels}
+        self.shape_pane, self.label_pane = json.dumps(SHAPE_PANE), json.dumps(LABEL_PANE)
+
+
 def context_layer(gdf, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
     """The geographic context as one feature group: shading, lake, highways, rivers and names.
 
@@ -153,20 +187,34 @@ def context_layer(gdf, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
     Returns
     -------
     folium.FeatureGroup
-        One non-interactive GeoJson in pane :data:`SHAPE_PANE` and one non-interactive label
-        marker per name in pane :data:`LABEL_PANE` (:func:`add_context` creates both panes);
-        listed in the layer control so it can be hidden for the moment.
+        One :class:`ContextShapes` (the panes are the map's: :func:`add_context_panes`); listed in
+        the layer control so it can be hidden for the moment.
     """
     fg = folium.FeatureGroup(name=esc(name))
     if gdf is None or len(gdf) == 0:
         return fg
-    folium.GeoJson(_shapes(gdf), on_each_feature=_ON_EACH, interactive=False, control=False,
-                   pane=SHAPE_PANE, renderer=JsCode(f"L.svg({{pane: {json.dumps(SHAPE_PANE)}}})")).add_to(fg)
-    for kind, text, lat, lon in _label_spots(gdf):
-        icon = folium.DivIcon(html=label_html(kind, text), icon_size=(0, 0), icon_anchor=(0, 0),
-                              class_name="scm-context-icon")
-        folium.Marker([lat, lon], icon=icon, interactive=False, keyboard=False, pane=LABEL_PANE).add_to(fg)
+    labels = [[round(float(lat), 5), round(float(lon), 5), label_html(kind, text)]
+              for kind, text, lat, lon in _label_spots(gdf)]
+    ContextShapes(_shapes(gdf), labels).add_to(fg)
     return fg
+
+
+def add_context_panes(m: folium.Map) -> None:
+    """The context's two panes (shapes, names) and its credit, on a base map; the context itself
+    (:func:`context_layer`) may then be drawn on it, now or at each rerun.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+
+    Returns
+    -------
+    None
+    """
+    folium.map.CustomPane(SHAPE_PANE, z_index=SHAPE_PANE_Z, pointer_events=False).add_to(m)
+    folium.map.CustomPane(LABEL_PANE, z_index=LABEL_PANE_Z, pointer_events=False).add_to(m)
+    add_context_attribution(m)
 
 
 def add_context(m: folium.Map, gdf) -> folium.FeatureGroup:
@@ -186,11 +234,9 @@ def add_context(m: folium.Map, gdf) -> folium.FeatureGroup:
     folium.FeatureGroup
         The group added.
     """
-    folium.map.CustomPane(SHAPE_PANE, z_index=SHAPE_PANE_Z, pointer_events=False).add_to(m)
-    folium.map.CustomPane(LABEL_PANE, z_index=LABEL_PANE_Z, pointer_events=False).add_to(m)
+    add_context_panes(m)
     fg = context_layer(gdf)
     fg.add_to(m)
-    add_context_attribution(m)
     return fg
 
 

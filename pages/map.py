@@ -284,11 +284,10 @@ add_view_in_address_bar(
     host_hooks=STREAMLIT_URL_HOOKS,  # tells Streamlit's frontend (webapp/internals.py)
 )
 add_boundary_pane(m)
-if "context" in show:  # offline geography, drawn under the zones (layers/context.py)
-    from geo.context import load_context
-    from layers.context import add_context
+if "context" in show:  # offline geography, drawn under the zones (layers/context.py): its panes here,
+    from layers.context import add_context_panes  # the layer with the dynamic ones (its data sent once)
 
-    add_context(m, load_context())
+    add_context_panes(m)
 synthetic_any = bool(arrays.synthetic.any())
 many = int(arrays.drawable.sum()) > grid.POINT_LIMIT  # the map may count events per square (geo/grid.py)
 add_legend(
@@ -307,10 +306,16 @@ if "boundaries" in show and not official:
     add_note(m, "Governorate boundaries not marked official (imported file)")
 
 # --- dynamic layers: updated in place ------------------------------------------------------
-# The boundaries change only with the store, but they go with the dynamic layers: each layer's
-# data is sent to the map's frame once, then referred to (webapp.mapframe), and the base map's
-# script is sent again at every rerun.  (Their order on the map is by kind: layers/canvas.py.)
+# The context and the boundaries change only with the toggles and the store, but they go with the
+# dynamic layers: each layer's data is sent to the map's frame once, then referred to
+# (webapp.mapframe), and the base map's script is sent again at every rerun.  (Their order on the
+# map is by pane and kind: layers/context.py, layers/canvas.py.)
 groups = []
+if "context" in show:
+    from geo.context import load_context
+    from layers.context import context_layer
+
+    groups.append(context_layer(load_context()))
 if "boundaries" in show:
     groups.append(boundaries_layer(session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0),
                                    official=official))

@@ -124,13 +124,14 @@ def test_layer_draws_names_rivers_lake_highways_and_says_schematic(ctx):
         assert f">{text}</div>" in html, text
     assert 'scmKind = "context"' in html
     assert "schematic" in html  # layer name and attribution
-    assert '"interactive": false' in html
+    assert "interactive: false" in html
     # the names sit in a pane under the overlay pane (zones, events, towns) and take no clicks
     # shapes, then names, in panes under the overlay pane (400: zones, events, towns); no clicks
     for pane, z in ((SHAPE_PANE, 300), (LABEL_PANE, 350)):
         assert re.search(rf'createPane\(\s*"{pane}"\);\s*\S+\.style\.zIndex = {z};\s*\S+\.style\.pointerEvents', html)
-    assert html.count(f'"pane": "{LABEL_PANE}"') == html.count("scm-context-label scm-context-") == 18
-    assert html.count(f'"pane": "{SHAPE_PANE}"') == 1
+    assert html.count("scm-context-label scm-context-") == 18  # one name each, in the layer's spec
+    assert html.count(f'pane: "{LABEL_PANE}"') == 1 and html.count(f'pane: "{SHAPE_PANE}"') == 2  # layer, renderer
+    assert html.count(f'L.svg({{pane: "{SHAPE_PANE}"}})') == 1  # one renderer, kept by the map
 
 
 def test_layer_escapes_every_text(ctx):

@@ -72,6 +72,10 @@ def test_a_step_sends_the_layer_it_changes_and_refers_to_the_others(app_url, wat
     assert inline <= {h for h, data in sent.items() if not data}, sent  # the events: a reference now
     assert any(sent.values()), sent  # the zones and towns of the new day: in full
     _drawn(frame)
+    # the context, drawn again at each step, keeps one SVG (its renderer) and its ten shapes
+    shapes = frame.evaluate("""() => { const p = window.map.getPane('scmContextShapes');
+      return [p.querySelectorAll('svg').length, p.querySelectorAll('svg path').length]; }""")
+    assert shapes == [1, 10], shapes
     assert watched.errors == [], watched.errors[:5]
 
 
