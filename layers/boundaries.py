@@ -8,11 +8,11 @@ import folium
 import numpy as np
 import shapely
 from branca.element import MacroElement, Template
-from folium.template import Template as FoliumTemplate
 
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.palette import COUNTRY_LINE, GOVERNORATE_LINE
-from layers.safe import JsonSpec, esc, safe_colour
+from layers.safe import esc, safe_colour
+from layers.shapes import StyledGeoJson
 
 LAYER_NAME = "Governorate boundaries"
 SIMPLIFY_DEG = 0.003
@@ -39,34 +39,15 @@ def boundaries_note(official: bool) -> str:
     return OFFICIAL_NOTE if official else NOT_OFFICIAL_NOTE
 
 
-class BoundaryLines(JsonSpec, MacroElement):
-    """Boundary lines (:func:`_geojson`) as one non-interactive Leaflet layer, each feature styled
-    by its ``style`` property and ranked ``boundary`` in the map's shared canvas.
+class BoundaryLines(StyledGeoJson):
+    """Boundary lines (:func:`_geojson`) as one non-interactive layer, ranked ``boundary`` in the
+    map's shared canvas (``layers.shapes.StyledGeoJson``).
 
-    Its data is a :class:`layers.safe.JsonSpec`, so a map frame that already holds these lines is
-    sent a reference instead (``layers.refs``).  Its bounds are the data's ``bbox``: folium would
-    walk every coordinate in Python at each ``get_bounds`` call, and streamlit-folium asks for the
-    map's bounds at every rerun.
+    Its bounds are the data's ``bbox``: folium would walk every coordinate in Python at each
+    ``get_bounds`` call, and streamlit-folium asks for the map's bounds at every rerun.
     """
 
-    _template = FoliumTemplate("""
-{% macro script(this, kwargs) %}
-(function () {
-  var spec = {{ this.spec_json }};
-  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
-  L.geoJson(spec, {
-    interactive: false,
-    style: function (feature) { return feature.properties.style; },
-    onEachFeature: function (feature, layer) { layer.options.scmKind = "boundary"; }
-  }).addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, data: dict):
-        super().__init__()
-        self._name = "BoundaryLines"
-        self.spec = data
+    kind, interactive = "boundary", False
 
     def _get_self_bounds(self) -> list:
         west, south, east, north = self.spec["bbox"]

@@ -9,13 +9,12 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from folium.template import Template
 
 from geo.palette import ZONE_OPACITY, party_colour
 from geo.schema import PARTIES
 from geo.vocabulary import LAYER
-from layers.safe import JsonSpec, esc, safe_colour
+from layers.safe import esc, safe_colour
+from layers.shapes import StyledGeoJson
 
 LAYER_NAME = LAYER["zones"].label
 #: Simplification tolerance in degrees (~200 m): invisible at the zooms the map is used at.
@@ -27,34 +26,11 @@ MIN_DRAWN_DEG2 = 1e-7
 
 
 
-class ZoneShapes(JsonSpec, MacroElement):
-    """The zones' GeoJSON (:func:`zones_geojson`) as one Leaflet layer: each feature styled by its
-    ``style`` property, with its ``tip`` as a sticky tooltip.
+class ZoneShapes(StyledGeoJson):
+    """The zones' GeoJSON (:func:`zones_geojson`) as one layer, each zone with its tooltip
+    (``layers.shapes.StyledGeoJson``)."""
 
-    Its data is a :class:`layers.safe.JsonSpec`, so a map frame that already holds these zones is
-    sent a reference instead (``layers.refs``).
-    """
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var spec = {{ this.spec_json }};
-  if (spec === null) { return; }  // a reference the frame could not resolve (layers/refs.py)
-  L.geoJson(spec, {
-    style: function (feature) { return feature.properties.style; },
-    onEachFeature: function (feature, layer) {
-      layer.options.scmKind = "zone";
-      layer.bindTooltip(feature.properties.tip, {sticky: true});
-    }
-  }).addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, data: dict):
-        super().__init__()
-        self._name = "ZoneShapes"
-        self.spec = data
+    kind, tooltip = "zone", True
 
 
 def _iso(value) -> str:

@@ -155,3 +155,18 @@ def run_cli(*args, env=None) -> subprocess.CompletedProcess:
         env=env,
         timeout=120,
     )
+
+
+def component_args(app) -> list[str]:
+    """The JSON arguments of every custom component (the st_folium maps) an AppTest run drew."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+        proto = getattr(node, "proto", None)
+        if proto is not None and getattr(proto, "json_args", ""):
+            found.append(proto.json_args)
+
+    walk(app._tree)
+    return found

@@ -17,6 +17,7 @@ from geo.paths import DATA_DIR, ROOT
 from layers.assets import base_map
 from layers.context import LABEL_PANE, LAYER_NAME, SHAPE_PANE, add_context, label_html
 from layers.legend import legend_html
+from tests._data_helpers import component_args
 from webapp.viewstate import DEFAULT_LAYERS, ViewState
 
 CONTEXT_FILE = DATA_DIR / "context.geojson"
@@ -169,17 +170,7 @@ def test_context_is_on_by_default_and_old_links_keep_their_layers():
 
 def _map_script(app) -> str:
     """The text of the Map page's st_folium component arguments (its map script included)."""
-    texts = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-        proto = getattr(node, "proto", None)
-        if proto is not None and getattr(proto, "json_args", ""):
-            texts.append(proto.json_args)
-
-    walk(app._tree)
-    scripts = [t for t in texts if "leaflet" in t.lower() or "L.map" in t]
+    scripts = [t for t in component_args(app) if "leaflet" in t.lower() or "L.map" in t]
     assert scripts, "no map component on the page"
     return "\n".join(scripts).replace("\\\\u003c", "<").replace("\\\\u003e", ">").replace("\\u003c", "<").replace(
         "\\u003e", ">"

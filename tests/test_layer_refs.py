@@ -18,6 +18,7 @@ from layers import refs
 from layers.assets import base_map
 from layers.points import PointRows
 from layers.zones import zones_layer
+from tests._data_helpers import component_args
 
 pytestmark = pytest.mark.usefixtures("steady_navigation")
 
@@ -97,17 +98,7 @@ def test_what_a_frame_holds_after_a_rerun(held, used):
 
 
 def _component_args(app) -> dict:
-    found = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-        proto = getattr(node, "proto", None)
-        if proto is not None and '"feature_group"' in getattr(proto, "json_args", ""):
-            found.append(json.loads(proto.json_args))
-
-    walk(app._tree)
-    (args,) = found
+    (args,) = [json.loads(a) for a in component_args(app) if '"feature_group"' in a]
     return args
 
 

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest  # streamlit is a dependency: no skip
 
+from tests._data_helpers import component_args
+
 ROOT = Path(__file__).resolve().parent.parent
 # AppTest runs as on a running server (webapp.internals.steady_navigation_for_apptest).
 pytestmark = pytest.mark.usefixtures("steady_navigation")
@@ -173,17 +175,7 @@ def test_who_fought_whom_follows_the_filters_and_adds_up_to_the_selection(tmp_pa
 
 
 def _component_args(at) -> str:
-    texts = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-        proto = getattr(node, "proto", None)
-        if proto is not None and getattr(proto, "json_args", ""):
-            texts.append(proto.json_args)
-
-    walk(at._tree)
-    return "\n".join(texts)
+    return "\n".join(component_args(at))
 
 
 def test_control_change_keeps_its_own_dates_and_its_map_has_a_legend():
