@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -42,7 +41,7 @@ from psycopg import sql
 from geo.frames import KINDS, TABLE_KINDS, check_kind, empty_frame, from_text, to_text
 from geo.migrations import COLUMNS_V1, SCHEMA, SPATIAL_V1, migrate
 from geo.schema import CRS
-from geo.store import LOCK_TIMEOUT_S, READONLY_ENV, StoreError, read_only
+from geo.store import LOCK_TIMEOUT_S, READONLY_ENV, StoreError, poll_lock, read_only
 
 #: Advisory-lock key of writers ("MONW" in ASCII).
 WRITE_LOCK = 0x4D4F4E57
@@ -306,17 +305,11 @@ class PgStore:
                 yield self
 
     def _acquire(self, conn, timeout_s: float, on_wait=None) -> None:
-        deadline = time.monotonic() + timeout_s
-        waiting = False
-        while True:
-            if conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:
-                return
-            if not waiting and on_wait is not None:
-                on_wait()
-            waiting = True
-            if time.monotonic() >= deadline:
-                raise StoreError("busy", self._name, f"the store {self.path} is being written by another import; try again when it ends")
-            time.sleep(0.05)  # polling a lock in production code, not a test wait
+        def try_lock() -> bool:
+            return bool(conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0])
+
+        if not poll_lock(try_lock, timeout_s, on_wait):
+            raise StoreError("busy", self._name, f"the store {self.path} is being written by another import; try again when it ends")
 
     def write(self, changes: dict[str, pd.DataFrame] | str, frame: pd.DataFrame | None = None) -> None:
         """Replace the kinds named in ``changes`` with the given frames, in one transaction.

@@ -119,24 +119,50 @@ def _disk_full(exc: Exception, folder: Path, path: Path) -> StoreError | None:
 LOCK_TIMEOUT_S = 60.0
 
 
-def _acquire(fh, timeout_s: float, path: Path, on_wait=None) -> None:
-    """Take an exclusive ``flock`` on ``fh`` within ``timeout_s`` seconds, else raise ``busy``;
-    ``on_wait()`` (when given) is called once if the lock is held by another writer."""
+def poll_lock(try_lock, timeout_s: float, on_wait=None) -> bool:
+    """Call ``try_lock()`` (True once the lock is taken) every 50 ms for up to ``timeout_s`` seconds.
+
+    The one waiting loop of both stores (GeoPackage ``flock``, PostgreSQL advisory lock).
+
+    Parameters
+    ----------
+    try_lock : callable
+        Takes the lock without waiting; True when taken.
+    timeout_s : float
+        How long to wait for another writer.
+    on_wait : callable, optional
+        Called once, when the lock is found held by another writer (a front end says so).
+
+    Returns
+    -------
+    bool
+        Whether the lock was taken (False: the caller raises ``busy``).
+    """
     deadline = time.monotonic() + timeout_s
     waiting = False
-    while True:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:  # held by another writer
-            if not waiting and on_wait is not None:
-                on_wait()
-            waiting = True
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    "busy", path, f"the store {path} is being written by another import; try again when it ends"
-                ) from None
-            time.sleep(0.05)  # polling a lock in production code, not a test wait
+    while not try_lock():
+        if not waiting and on_wait is not None:
+            on_wait()
+        waiting = True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)  # polling a lock in production code, not a test wait
+    return True
+
+
+def _try_flock(fh) -> bool:
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # held by another writer
+        return False
+    return True
+
+
+def _acquire(fh, timeout_s: float, path: Path, on_wait=None) -> None:
+    """Take an exclusive ``flock`` on ``fh`` within ``timeout_s`` seconds (:func:`poll_lock`), else
+    raise ``busy``."""
+    if not poll_lock(lambda: _try_flock(fh), timeout_s, on_wait):
+        raise StoreError("busy", path, f"the store {path} is being written by another import; try again when it ends")
 
 
 class Store:
