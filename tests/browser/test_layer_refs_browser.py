@@ -92,8 +92,10 @@ def test_a_frame_that_lost_its_data_asks_again_and_is_sent_everything(app_url, w
     page.keyboard.press("ArrowLeft")
     # the step refers to the zones, which the frame no longer holds: it asks, and the rerun that
     # follows sends them again, so the zones come back and the note goes
+    # (wait until the frame holds data again: right after the key press the old layers are still
+    # drawn and the address bar may already show the new end, before the frame has run the step)
     after = poll(page, lambda: (s := frame.evaluate(STATE_JS))["zones"] == before["zones"] and not s["note"]
-                 and "end=2017-01-30" in page.evaluate("() => location.search") and s, timeout_s=60)
+                 and s["held"] and "end=2017-01-30" in page.evaluate("() => location.search") and s, timeout_s=60)
     assert after["events"] and after["held"]
     assert any("asked again" in m for m in warnings), warnings[-5:]
     assert watched.errors == [], watched.errors[:5]
