@@ -1,4 +1,4 @@
-"""Syria Ceasefire Monitor: the Streamlit app (``streamlit run app.py``).
+"""Syria Ceasefire Monitor: the Streamlit app (served by ``streamlit run serve.py``; ``app.py`` alone runs too).
 
 Page config, navigation, the shared sidebar and URL state; the pages do the rest.
 """

@@ -82,7 +82,7 @@ def _setup_commands() -> list[str]:
 
 def test_readme_gives_two_setup_commands():
     run_app, run_tests = _setup_commands()  # exactly two
-    assert "streamlit run app.py" in run_app and "requirements.txt" in run_app
+    assert "streamlit run serve.py" in run_app and "requirements.txt" in run_app
     assert "pytest" in run_tests and "requirements.txt" in run_tests
     for command in (run_app, run_tests):  # a fresh Debian Python refuses system-wide installs (PEP 668)
         assert "-m venv .venv" in command and ". .venv/bin/activate" in command

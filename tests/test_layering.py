@@ -57,7 +57,9 @@ def test_layers_import_no_streamlit_and_do_no_file_io(path):
 
 def test_only_app_state_and_pages_import_streamlit():
     # the Streamlit side: app.py, the pages and the app package's session glue and share panel
-    allowed = {ROOT / "app.py", ROOT / "webapp" / "session.py", ROOT / "webapp" / "share.py",
+    allowed = {ROOT / "app.py", ROOT / "webapp" / "session.py",
+               # the server entry point: st.App around app.py, with webapp/headers.py (no Streamlit there)
+               ROOT / "serve.py", ROOT / "webapp" / "share.py",
                ROOT / "webapp" / "internals.py", ROOT / "webapp" / "eventlist.py",
                ROOT / "webapp" / "search.py", ROOT / "webapp" / "timecontrols.py",
                # what the Map page's frame holds, per session (st.session_state)

@@ -52,17 +52,18 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(store: Path, log_path: Path, env: dict[str, str] | None = None):
-    """``streamlit run app.py`` on a free port with ``store`` as workspace; yields its URL.
+def running_app(store: Path, log_path: Path, env: dict[str, str] | None = None, script: str = "serve.py"):
+    """``streamlit run serve.py`` (app.py behind webapp.headers) on a free port with ``store`` as workspace; yields its URL.
 
     ``env``: more environment variables for the server (e.g. ``MONITOR_DATABASE_URL``).
+    ``script``: ``serve.py`` (the README's command), or ``app.py`` for the app without the headers.
     """
     port = _free_port()
     env = {**os.environ, "MONITOR_STORE": str(store), **(env or {})}
     log = Path(log_path).open("w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", script,
             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
         ],
@@ -105,7 +106,7 @@ def start_app():
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start ``streamlit run app.py`` on a free port with an empty workspace store.
+    """Start ``streamlit run serve.py`` (app.py behind webapp.headers) on a free port with an empty workspace store.
 
     Shared by the whole session: tests only read through it.  A test that writes to a store
     starts an app of its own on a temporary store (:func:`start_app`).
