@@ -424,3 +424,50 @@ def test_a_long_list_is_paged_and_a_selected_event_opens_on_its_page(app):
     linked = app(ev=old)
     assert linked.number_input(key=K_EVENT_PAGE).value == 2
     assert old in set(_event_list(linked)["Event id"])
+
+
+def test_the_page_taken_from_the_rows_formatted_once_is_the_page_formatted_afresh(shipped):
+    """The Map page takes the list's rows from the loaded frame formatted once (``_page_table``):
+    the same table, dtypes and targets as formatting that page's events at each rerun."""
+    import numpy as np
+
+    from geo.derived import classified_events
+    from webapp import eventlist
+
+    loaded = classified_events(shipped.store.path)
+    rng = np.random.default_rng(7)
+    for sort in eventlist.SORTS:
+        view = np.sort(rng.choice(len(loaded), 600, replace=False))
+        view.setflags(write=False)  # a view of the loaded frame (session.view_positions)
+        for page in (0, 2):
+            rows = eventlist.listed_positions(loaded, sort, LIST_LIMIT, page, view)
+            table, targets = eventlist._page_table(loaded, rows, sort)
+            shown = eventlist.listed(loaded, sort, page=page, positions=view)
+            pd.testing.assert_frame_equal(table, eventlist.event_table(shown, sort), check_exact=True)
+            assert list(targets.items()) == list(eventlist.event_targets(shown).items())
+    assert eventlist._formatted(loaded)[0] is eventlist._formatted(loaded)[0]  # formatted once per frame
+
+
+def test_the_list_shows_an_event_imported_after_the_page_was_viewed(tmp_path, monkeypatch):
+    """The rows formatted once belong to one store version: an import shows in the list at the next run."""
+    from streamlit.testing.v1 import AppTest
+
+    from webapp.internals import steady_navigation_for_apptest
+
+    steady_navigation_for_apptest(monkeypatch)
+    store = tmp_path / "store.gpkg"
+    monkeypatch.setenv("MONITOR_STORE", str(store))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["start"] = at.query_params["end"] = "2017-01-15"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    before = set(_event_list(at)["Event id"])
+    r = run_cli("import", "ucdp", write_ucdp(tmp_path / "u.csv", [ucdp_row(987654, 36.2, 37.1, place="x")]),
+                "--store", store)
+    assert r.returncode == 0, r.stderr
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    after = _event_list(at)
+    new = set(after["Event id"]) - before
+    assert len(new) == 1 and "987654" in new.pop()

@@ -85,6 +85,17 @@ def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
         A new frame on a 0..n-1 index (row positions), ``Fatalities`` nullable integers (empty
         when not reported), ``Report`` the http(s) link or None.
     """
+    return _sort_table(_rows_table(events), sort)
+
+
+def _sort_table(table: pd.DataFrame, sort: str) -> pd.DataFrame:
+    """``table`` (rows of :func:`_rows_table`) in the order ``sort``, on a 0..n-1 index."""
+    _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
+    return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _rows_table(events: pd.DataFrame) -> pd.DataFrame:
+    """:func:`event_table` of ``events`` in their own order (one row each, on their index)."""
     start, end = _iso(events.get("date_start", pd.Series(index=events.index))), _iso(
         events.get("date_end", pd.Series(index=events.index)))
     a1, a2 = _text(events, "actor1"), _text(events, "actor2")
@@ -103,8 +114,7 @@ def event_table(events: pd.DataFrame, sort: str = "date_desc") -> pd.DataFrame:
         "Report": links.where(links != "", None),
         "Event id": _text(events, "event_id"),
     })
-    _label, by, ascending = SORTS.get(sort, SORTS["date_desc"])
-    return table.sort_values(by, ascending=ascending, kind="stable", na_position="last").reset_index(drop=True)
+    return table
 
 
 def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMIT, page: int = 0,
@@ -132,9 +142,29 @@ def listed(events: pd.DataFrame, sort: str = "date_desc", limit: int = LIST_LIMI
     """
     if positions is None:
         return events if len(events) <= limit else events.iloc[_order(events, sort)[page * limit:(page + 1) * limit]]
+    return events.iloc[listed_positions(events, sort, limit, page, positions)]
+
+
+def listed_positions(events: pd.DataFrame, sort: str, limit: int, page: int, positions: np.ndarray) -> np.ndarray:
+    """Row positions in ``events`` of the rows :func:`listed` gives for the view at ``positions``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The loaded events.
+    sort, limit, page
+        As :func:`listed`.
+    positions : numpy.ndarray of int
+        Row positions in ``events`` of the view's events.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        ``positions`` when the view has at most ``limit`` events, else that page's rows, in order.
+    """
     if len(positions) <= limit:
-        return events.iloc[positions]
-    return events.iloc[positions[_order(events, sort, positions)[page * limit:(page + 1) * limit]]]
+        return positions
+    return positions[_order(events, sort, positions)[page * limit:(page + 1) * limit]]
 
 
 #: Orders of the view's events lately listed: (id of the loaded frame, id of the positions, sort) ->
@@ -245,15 +275,60 @@ def event_targets(events: pd.DataFrame) -> dict[str, tuple[float, float, int] | 
         Country-only events, events without a point and those of an unknown precision
         (not in :data:`EVENT_ZOOM`) map to None.
     """
-    out: dict[str, tuple[float, float, int] | None] = {}
+    return dict(zip(_text(events, "event_id"), _target_list(events), strict=True))
+
+
+def _target_list(events: pd.DataFrame) -> list:
+    """:func:`event_targets` of each row of ``events``, in order (a list, row for row)."""
+    out = []
     placed = ~country_only(events)
-    for eid, geom, prec, ok in zip(_text(events, "event_id"), events.geometry, _text(events, "geo_precision"), placed,
-                                   strict=True):
+    for geom, prec, ok in zip(events.geometry, _text(events, "geo_precision"), placed, strict=True):
         if ok and geom is not None and not geom.is_empty and prec in EVENT_ZOOM:
-            out[eid] = (float(geom.y), float(geom.x), EVENT_ZOOM[prec])
+            out.append((float(geom.y), float(geom.x), EVENT_ZOOM[prec]))
         else:
-            out[eid] = None
+            out.append(None)
     return out
+
+
+#: The list's rows of every event of a loaded frame, formatted once (:func:`_rows_table`, on a
+#: 0..n-1 index), with their ids and map targets: id of the frame -> (weak reference to it, table,
+#: ids, targets).  A rerun then takes the page's rows (:func:`_page_table`) instead of formatting
+#: them again.  The weak reference lets a replaced store version's frame go; frames over
+#: :data:`FORMAT_ROWS` rows are not kept (their page is formatted at each rerun).
+_FORMATTED: dict = {}
+FORMAT_ROWS, FORMAT_ENTRIES = 100_000, 2
+
+
+def _formatted(events: pd.DataFrame) -> tuple | None:
+    """(table, ids, targets) of every row of ``events`` (a loaded, read-only frame), once per frame."""
+    if len(events) > FORMAT_ROWS:
+        return None
+    with _ORDERS_LOCK:
+        hit = _FORMATTED.get(id(events))
+    if hit is not None and hit[0]() is events:
+        return hit[1:]
+    table = _rows_table(events).reset_index(drop=True)
+    entry = (weakref.ref(events), table, _text(events, "event_id").tolist(), _target_list(events))
+    with _ORDERS_LOCK:
+        _FORMATTED[id(events)] = entry
+        while len(_FORMATTED) > FORMAT_ENTRIES:
+            _FORMATTED.pop(next(iter(_FORMATTED)))
+    return entry[1:]
+
+
+def _page_table(events: pd.DataFrame, rows: np.ndarray, sort: str) -> tuple[pd.DataFrame, dict]:
+    """(:func:`event_table`, :func:`event_targets`) of ``events.iloc[rows]``, ``events`` a loaded frame.
+
+    Taken from the rows formatted once (:func:`_formatted`), the same as formatting the page's rows
+    (each cell depends on its own event only; the sort is the same stable sort).
+    """
+    memo = _formatted(events)
+    if memo is None:
+        shown = events.iloc[rows]
+        return event_table(shown, sort), event_targets(shown)
+    table, ids, targets = memo
+    picked = rows.tolist()
+    return _sort_table(table.iloc[rows], sort), {ids[i]: targets[i] for i in picked}
 
 
 def select_event(vs, event_id: str, target) -> object:
@@ -373,9 +448,13 @@ def render_event_list(vs, events: pd.DataFrame, positions: np.ndarray | None = N
              horizontal=True)
     sort = st.session_state[K_EVENT_SORT]
     page = _page(vs, events, sort, positions)
-    shown = listed(events, sort, page=page, positions=positions)
-    table = event_table(shown, st.session_state[K_EVENT_SORT])
-    targets = event_targets(shown)
+    if positions is not None and not positions.flags.writeable:  # the loaded frame and a view of it
+        rows = listed_positions(events, sort, LIST_LIMIT, page, positions)
+        table, targets = _page_table(events, rows, sort)
+        n_shown = len(rows)
+    else:
+        shown = listed(events, sort, page=page, positions=positions)
+        table, targets, n_shown = event_table(shown, sort), event_targets(shown), len(shown)
     ids = table["Event id"].tolist()
     key = table_key(ids, vs.ev)
     checked = [ids.index(vs.ev)] if vs.ev in ids else []
@@ -396,9 +475,9 @@ def render_event_list(vs, events: pd.DataFrame, positions: np.ndarray | None = N
                                                   help="The source's report, where its address is known"),
         },
     )
-    if len(shown) < total:
+    if n_shown < total:
         first = page * LIST_LIMIT + 1
-        st.caption(f"Listing events {first:,} to {first + len(shown) - 1:,} of {total:,} in this order, "
+        st.caption(f"Listing events {first:,} to {first + n_shown - 1:,} of {total:,} in this order, "
                    f"{LIST_LIMIT:,} a page; the Events CSV of the share panel below has them all.")
     st.caption("Click a row to fly the map to the event and open its popup; click a column header to sort by it.")
     _selected_note(vs, events, positions)
