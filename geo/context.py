@@ -41,8 +41,24 @@ def load_context(data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
         EPSG:4326.  Raises ``FileNotFoundError`` when the file is missing and ``ValueError``
         when a feature lacks a field or has an unknown kind (a broken shipped file must show).
     """
-    path = Path(data_dir) / CONTEXT_FILE
-    return _load(str(path), path.stat().st_mtime_ns).copy()
+    return _load(str(Path(data_dir) / CONTEXT_FILE), context_version(data_dir)).copy()
+
+
+def context_version(data_dir: Path = DATA_DIR) -> int:
+    """The version of the shipped context file (its modification time, ns): a cache key for what is
+    made of :func:`load_context`, so a rebuilt file is read again.
+
+    Parameters
+    ----------
+    data_dir : Path, optional
+        As :func:`load_context`.
+
+    Returns
+    -------
+    int
+        ``st_mtime_ns`` of ``context.geojson``; raises ``FileNotFoundError`` when it is missing.
+    """
+    return (Path(data_dir) / CONTEXT_FILE).stat().st_mtime_ns
 
 
 @lru_cache(maxsize=4)

@@ -116,8 +116,27 @@ def boundaries_layer(
     folium.FeatureGroup
         One non-interactive :class:`BoundaryLines` per non-empty input.
     """
-    label = name if official else f"{name} (not official)"
-    fg = folium.FeatureGroup(name=esc(label))
+    return boundaries_group(boundaries_data(governorates, country, official=official, simplify=simplify),
+                            official=official, name=name)
+
+
+def boundaries_data(governorates, country=None, *, official: bool = True, simplify: float = SIMPLIFY_DEG) -> list[dict]:
+    """The GeoJSON of :func:`boundaries_layer`: one FeatureCollection per non-empty input, escaped.
+
+    It depends only on the boundaries, so a caller may compute it once per store version and hand
+    it to :func:`boundaries_group` at every rerun (it must not be changed then).
+
+    Parameters
+    ----------
+    governorates, country, official, simplify
+        As :func:`boundaries_layer`.
+
+    Returns
+    -------
+    list of dict
+        The governorates' lines (dashed when not official), then the country outline.
+    """
+    out = []
     dash = None if official else "5 4"
     for gdf, colour, weight in ((governorates, GOVERNORATE_LINE, 1.0), (country, COUNTRY_LINE, 1.8)):
         if gdf is None or len(gdf) == 0:
@@ -126,9 +145,32 @@ def boundaries_layer(
         if dash:
             for f in data["features"]:
                 f["properties"]["style"]["dashArray"] = dash if colour == GOVERNORATE_LINE else None
+        out.append(data)
+    return out
+
+
+def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAYER_NAME) -> folium.FeatureGroup:
+    """The boundaries layer of :func:`boundaries_data`: one non-interactive :class:`BoundaryLines` each.
+
+    Parameters
+    ----------
+    data : list of dict
+        :func:`boundaries_data` (read, never changed).
+    official : bool
+        Whether the boundaries are official ("(not official)" is added to the layer's name if not).
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    label = name if official else f"{name} (not official)"
+    fg = folium.FeatureGroup(name=esc(label))
+    for collection in data:
         # No pane of their own: a pane gets its own full-size canvas, which would take the mouse
         # from the zones below (see layers/canvas.py).
-        BoundaryLines(data).add_to(fg)
+        BoundaryLines(collection).add_to(fg)
     return fg
 
 

@@ -190,12 +190,49 @@ def context_layer(gdf, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
         One :class:`ContextShapes` (the panes are the map's: :func:`add_context_panes`); listed in
         the layer control so it can be hidden for the moment.
     """
-    fg = folium.FeatureGroup(name=esc(name))
+    return context_group(context_data(gdf), name=name)
+
+
+def context_data(gdf) -> tuple[dict, list] | None:
+    """What :func:`context_layer` draws of ``gdf``: (shapes, labels), escaped; None when there is nothing.
+
+    It depends only on the context file, so a caller may compute it once and hand it to
+    :func:`context_group` at every rerun (it must not be changed then).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        As :func:`context_layer`.
+
+    Returns
+    -------
+    tuple of (dict, list) or None
+        The shapes' FeatureCollection and the labels' ``[lat, lon, html]`` rows.
+    """
     if gdf is None or len(gdf) == 0:
-        return fg
+        return None
     labels = [[round(float(lat), 5), round(float(lon), 5), label_html(kind, text)]
               for kind, text, lat, lon in _label_spots(gdf)]
-    ContextShapes(_shapes(gdf), labels).add_to(fg)
+    return _shapes(gdf), labels
+
+
+def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
+    """The context layer of :func:`context_data` ``data`` (an empty group for None).
+
+    Parameters
+    ----------
+    data : tuple of (dict, list) or None
+        :func:`context_data` (read, never changed).
+    name : str
+        Layer name in the layer control (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    fg = folium.FeatureGroup(name=esc(name))
+    if data is not None:
+        ContextShapes(*data).add_to(fg)
     return fg
 
 

@@ -17,6 +17,9 @@ tooltip.  Cluster icons are DOM elements above any canvas; a layer that must sta
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain
+
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
@@ -227,9 +230,10 @@ def shared_values(groups: list[dict], n_values: int) -> list[str]:
     Parameters
     ----------
     groups : list of dict
-        As :class:`PointRows`; the first ``n_values`` values of each compact popup (a list) that
-        occur in more than one row and are longer than their index would be are replaced, in
-        place, by an index into the list returned.  Other popups are left as they are.
+        As :class:`PointRows`; the first ``n_values`` values of each compact popup (a list of
+        strings or numbers) that occur in more than one row and are longer than their index would
+        be are replaced, in place, by an index into the list returned.  Other popups are left as
+        they are.
     n_values : int
         How many of a compact popup's values are labelled values (``len(popup_labels)``).
 
@@ -239,16 +243,14 @@ def shared_values(groups: list[dict], n_values: int) -> list[str]:
         The values referred to (``PointRows(strings=...)``), in order of first use.
     """
     popups = [r[4] for g in groups for r in g["rows"] if isinstance(r[4], list)]
-    seen: dict[str, int] = {}
-    for v in popups:
-        for x in v[:n_values]:
-            if isinstance(x, str) and len(x) > 3:
-                seen[x] = seen.get(x, 0) + 1
-    index: dict[str, int] = {}
-    for v in popups:
-        for i, x in enumerate(v[:n_values]):
-            if isinstance(x, str) and seen.get(x, 0) > 1:
-                v[i] = index.setdefault(x, len(index))
+    heads = [v[:n_values] for v in popups]
+    flat = list(chain.from_iterable(heads))  # counted and looked up by C loops: this runs at every rerun
+    repeated = {x for x, n in Counter(flat).items() if n > 1 and isinstance(x, str) and len(x) > 3}
+    if not repeated:
+        return []
+    index = {x: i for i, x in enumerate(dict.fromkeys(filter(repeated.__contains__, flat)))}
+    for v, head in zip(popups, heads, strict=True):
+        v[:len(head)] = map(index.get, head, head)  # a repeated value's index, any other value itself
     return list(index)
 
 

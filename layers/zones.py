@@ -270,8 +270,25 @@ def zones_layer(zones, *, name: str = LAYER_NAME, simplify: float = SIMPLIFY_DEG
     simplify : float
         Douglas-Peucker tolerance in degrees (0 = none).
     """
+    return zones_group(_zones_data(zones, simplify) if len(zones) else zones_geojson(zones, simplify), name=name)
+
+
+def zones_group(data: dict, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
+    """The zones layer of :func:`zones_geojson` ``data`` (e.g. worked out once per store version and day).
+
+    Parameters
+    ----------
+    data : dict
+        :func:`zones_geojson` of the zones (read, never changed).
+    name : str
+        Layer name (escaped).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One :class:`ZoneShapes` when there is a zone to draw, else empty.
+    """
     fg = folium.FeatureGroup(name=esc(name))
-    data = _zones_data(zones, simplify) if len(zones) else zones_geojson(zones, simplify)
     if data["features"]:
         ZoneShapes(data).add_to(fg)
     return fg

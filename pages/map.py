@@ -32,14 +32,14 @@ from geo import grid
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
 from layers.assets import add_view_in_address_bar, base_map, fill_frame, forget_replaced_groups
-from layers.boundaries import add_boundary_pane, boundaries_layer, boundaries_note
+from layers.boundaries import add_boundary_pane, boundaries_data, boundaries_group, boundaries_note
 from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
 from layers.events import event_arrays, event_overlay
 from layers.legend import add_legend, add_note
 from layers.safe import esc
 from layers.towns import towns_layer
-from layers.zones import zones_layer
+from layers.zones import zones_geojson, zones_group
 from webapp import mapframe, session
 from webapp import timecontrols as tc
 from webapp import viewstate as vsm
@@ -218,6 +218,33 @@ def _event_arrays(store: str, mtime: float, color_by: str):
 
 
 arrays = _event_arrays(store, mtime, color_by)
+
+
+# The boundaries', the zones' and the context's GeoJSON depend only on the store's version (and the
+# day), so they are worked out once, shared by every session (read-only); each rerun only wraps them.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _boundary_data(store: str, mtime: float, official: bool) -> list:
+    """``layers.boundaries.boundaries_data`` of the store's governorates and country outline."""
+    return boundaries_data(session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0),
+                           official=official)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _zone_data(store: str, mtime: float, day: str) -> tuple[dict, int]:
+    """(``layers.zones.zones_geojson``, number of zones) of the control zones on ISO ``day``."""
+    zones = session.load_zones(store, mtime, day)
+    return zones_geojson(zones), len(zones)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _context_data(version: int):
+    """``layers.context.context_data`` of the shipped context file (``geo.context.context_version``)."""
+    from geo.context import load_context
+    from layers.context import context_data
+
+    return context_data(load_context())
+
+
 # --- compare two dates (cmp= in the link) ------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def _changed_areas(store: str, mtime: float, d1: str, d2: str):
@@ -248,11 +275,10 @@ def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
     m2 = fill_frame(base_map(center=origin[:2], zoom=origin[2], height=MAP_HEIGHT))
     add_boundary_pane(m2)
     if boundaries:
-        gov, country = session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0)
-        boundaries_layer(gov, country, official=official).add_to(m2)
+        boundaries_group(_boundary_data(store, mtime, official), official=official).add_to(m2)
     add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
     lo, hi = session.control_coverage(store, mtime)
-    layers = [zones_layer(session.load_zones(store, mtime, cmp_day), name=f"Control zones on {cmp_day}")] \
+    layers = [zones_group(_zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}")] \
         if lo <= vs.cmp <= hi else []  # no zones where no control data covers the day
     st_folium(
         m2,
@@ -312,13 +338,12 @@ if "boundaries" in show and not official:
 # map is by pane and kind: layers/context.py, layers/canvas.py.)
 groups = []
 if "context" in show:
-    from geo.context import load_context
-    from layers.context import context_layer
+    from geo.context import context_version
+    from layers.context import context_group
 
-    groups.append(context_layer(load_context()))
+    groups.append(context_group(_context_data(context_version())))
 if "boundaries" in show:
-    groups.append(boundaries_layer(session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0),
-                                   official=official))
+    groups.append(boundaries_group(_boundary_data(store, mtime, official), official=official))
 counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals
@@ -327,10 +352,13 @@ if vs.choro != "off":  # drawn first, under the zones (outlines then) and the ev
     groups.append(choropleth_layer(districts, vs.choro, range_label=f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"))
 covered = session.control_coverage(store, mtime)  # zones only on days the control records cover
 if "zones" in show and covered[0] <= vs.date <= covered[1]:
-    zones = session.load_zones(store, mtime, day)
-    zone_layer = zones_outline_layer if vs.choro != "off" else zones_layer
-    groups.append(zone_layer(zones, name=f"Control zones on {day}"))
-    counts["zones"] = len(zones)
+    if vs.choro != "off":
+        zones = session.load_zones(store, mtime, day)
+        groups.append(zones_outline_layer(zones, name=f"Control zones on {day}"))
+        counts["zones"] = len(zones)
+    else:
+        zone_data, counts["zones"] = _zone_data(store, mtime, day)
+        groups.append(zones_group(zone_data, name=f"Control zones on {day}"))
 if "events" in show:
     # points while few; counts per square (by zoom) when many; vs.ev: the row chosen in the event list
     ev = event_overlay(events_all, lat=vs.lat, lon=vs.lon, zoom=vs.zoom, color_by=color_by, selected=vs.ev,
