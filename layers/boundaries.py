@@ -149,7 +149,8 @@ def boundaries_data(governorates, country=None, *, official: bool = True, simpli
     return out
 
 
-def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAYER_NAME) -> folium.FeatureGroup:
+def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAYER_NAME,
+                     shared: bool = False) -> folium.FeatureGroup:
     """The boundaries layer of :func:`boundaries_data`: one non-interactive :class:`BoundaryLines` each.
 
     Parameters
@@ -160,6 +161,8 @@ def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAY
         Whether the boundaries are official ("(not official)" is added to the layer's name if not).
     name : str
         Layer name (escaped).
+    shared : bool
+        ``data`` is kept between reruns: its JSON is written once (``layers.safe.JsonSpec.shared_by``).
 
     Returns
     -------
@@ -170,7 +173,10 @@ def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAY
     for collection in data:
         # No pane of their own: a pane gets its own full-size canvas, which would take the mouse
         # from the zones below (see layers/canvas.py).
-        BoundaryLines(collection).add_to(fg)
+        lines = BoundaryLines(collection)
+        if shared:
+            lines.shared_by(collection)
+        lines.add_to(fg)
     return fg
 
 

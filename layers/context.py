@@ -216,7 +216,7 @@ def context_data(gdf) -> tuple[dict, list] | None:
     return _shapes(gdf), labels
 
 
-def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
+def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME, shared: bool = False) -> folium.FeatureGroup:
     """The context layer of :func:`context_data` ``data`` (an empty group for None).
 
     Parameters
@@ -225,6 +225,8 @@ def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME) -> 
         :func:`context_data` (read, never changed).
     name : str
         Layer name in the layer control (escaped).
+    shared : bool
+        ``data`` is kept between reruns: its JSON is written once (``layers.safe.JsonSpec.shared_by``).
 
     Returns
     -------
@@ -232,7 +234,10 @@ def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME) -> 
     """
     fg = folium.FeatureGroup(name=esc(name))
     if data is not None:
-        ContextShapes(*data).add_to(fg)
+        shapes = ContextShapes(*data)
+        if shared:
+            shapes.shared_by(data)
+        shapes.add_to(fg)
     return fg
 
 

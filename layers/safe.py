@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import threading
 
 # Characters that are harmless in HTML but active inside a JS template literal.
 _JS_TEMPLATE = str.maketrans(
@@ -76,6 +77,14 @@ def safe_colour(value: str, default: str = "#333333") -> str:
     return default
 
 
+#: JSON text and digest of specs made of shared data (:meth:`JsonSpec.shared_by`): (class name, id of
+#: the data) -> (data, text, digest).  The data is held, so its id stays its own; the most recently
+#: used :data:`SHARED_ENTRIES` are kept.
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()  # Streamlit sessions run in threads
+SHARED_ENTRIES = 16
+
+
 class JsonSpec:
     """For an element whose script embeds its ``spec`` dict as JSON: ``{{ this.spec_json }}``.
 
@@ -116,6 +125,31 @@ class JsonSpec:
 
             digest = self.__dict__["_hash"] = hashlib.sha1(str(self._json()).encode()).hexdigest()
         return digest
+
+    def shared_by(self, data) -> None:
+        """Say the spec is made of ``data`` alone, read-only data kept between reruns (e.g. worked out
+        once per store version): its JSON text and digest are then worked out once per ``data`` object,
+        not once per element.
+
+        Parameters
+        ----------
+        data : object
+            What the spec is made of (the spec itself, or the object its parts come from); it must
+            never change once shared.
+        """
+        key = (type(self).__name__, id(data))
+        with _SHARED_LOCK:
+            hit = _SHARED.pop(key, None)
+            if hit is not None and hit[0] is data:
+                _SHARED[key] = hit  # the most recently used last
+        if hit is not None and hit[0] is data:
+            self.__dict__["_spec_text"], self.__dict__["_hash"] = hit[1], hit[2]
+            return
+        entry = (data, self._json(), self.content_hash)
+        with _SHARED_LOCK:
+            _SHARED[key] = entry
+            while len(_SHARED) > SHARED_ENTRIES:
+                _SHARED.pop(next(iter(_SHARED)))
 
     def refer(self, digest: str, *, inline: bool) -> None:
         """Write the spec as a reference to ``digest``, with the data when ``inline``.

@@ -273,7 +273,7 @@ def zones_layer(zones, *, name: str = LAYER_NAME, simplify: float = SIMPLIFY_DEG
     return zones_group(_zones_data(zones, simplify) if len(zones) else zones_geojson(zones, simplify), name=name)
 
 
-def zones_group(data: dict, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
+def zones_group(data: dict, *, name: str = LAYER_NAME, shared: bool = False) -> folium.FeatureGroup:
     """The zones layer of :func:`zones_geojson` ``data`` (e.g. worked out once per store version and day).
 
     Parameters
@@ -282,6 +282,8 @@ def zones_group(data: dict, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
         :func:`zones_geojson` of the zones (read, never changed).
     name : str
         Layer name (escaped).
+    shared : bool
+        ``data`` is kept between reruns: its JSON is written once (``layers.safe.JsonSpec.shared_by``).
 
     Returns
     -------
@@ -290,5 +292,8 @@ def zones_group(data: dict, *, name: str = LAYER_NAME) -> folium.FeatureGroup:
     """
     fg = folium.FeatureGroup(name=esc(name))
     if data["features"]:
-        ZoneShapes(data).add_to(fg)
+        shapes = ZoneShapes(data)
+        if shared:
+            shapes.shared_by(data)
+        shapes.add_to(fg)
     return fg

@@ -275,10 +275,10 @@ def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
     m2 = fill_frame(base_map(center=origin[:2], zoom=origin[2], height=MAP_HEIGHT))
     add_boundary_pane(m2)
     if boundaries:
-        boundaries_group(_boundary_data(store, mtime, official), official=official).add_to(m2)
+        boundaries_group(_boundary_data(store, mtime, official), official=official, shared=True).add_to(m2)
     add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
     lo, hi = session.control_coverage(store, mtime)
-    layers = [zones_group(_zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}")] \
+    layers = [zones_group(_zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}", shared=True)] \
         if lo <= vs.cmp <= hi else []  # no zones where no control data covers the day
     st_folium(
         m2,
@@ -341,9 +341,9 @@ if "context" in show:
     from geo.context import context_version
     from layers.context import context_group
 
-    groups.append(context_group(_context_data(context_version())))
+    groups.append(context_group(_context_data(context_version()), shared=True))
 if "boundaries" in show:
-    groups.append(boundaries_group(_boundary_data(store, mtime, official), official=official))
+    groups.append(boundaries_group(_boundary_data(store, mtime, official), official=official, shared=True))
 counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals
@@ -358,7 +358,7 @@ if "zones" in show and covered[0] <= vs.date <= covered[1]:
         counts["zones"] = len(zones)
     else:
         zone_data, counts["zones"] = _zone_data(store, mtime, day)
-        groups.append(zones_group(zone_data, name=f"Control zones on {day}"))
+        groups.append(zones_group(zone_data, name=f"Control zones on {day}", shared=True))
 if "events" in show:
     # points while few; counts per square (by zoom) when many; vs.ev: the row chosen in the event list
     ev = event_overlay(events_all, lat=vs.lat, lon=vs.lon, zoom=vs.zoom, color_by=color_by, selected=vs.ev,
