@@ -78,7 +78,7 @@ def safe_colour(value: str, default: str = "#333333") -> str:
 
 
 #: JSON text and digest of specs made of shared data (:meth:`JsonSpec.shared_by`): (class name, id of
-#: the data) -> (data, text, digest).  The data is held, so its id stays its own; the most recently
+#: the data, variant) -> (data, text, digest).  The data is held, so its id stays its own; the most recently
 #: used :data:`SHARED_ENTRIES` are kept.
 _SHARED: dict = {}
 _SHARED_LOCK = threading.Lock()  # Streamlit sessions run in threads
@@ -126,7 +126,7 @@ class JsonSpec:
             digest = self.__dict__["_hash"] = hashlib.sha1(str(self._json()).encode()).hexdigest()
         return digest
 
-    def shared_by(self, data) -> None:
+    def shared_by(self, data, variant: tuple = ()) -> None:
         """Say the spec is made of ``data`` alone, read-only data kept between reruns (e.g. worked out
         once per store version): its JSON text and digest are then worked out once per ``data`` object,
         not once per element.
@@ -136,8 +136,10 @@ class JsonSpec:
         data : object
             What the spec is made of (the spec itself, or the object its parts come from); it must
             never change once shared.
+        variant : tuple, optional
+            Whatever else the spec is made of (plain values, e.g. the element's options).
         """
-        key = (type(self).__name__, id(data))
+        key = (type(self).__name__, id(data), variant)
         with _SHARED_LOCK:
             hit = _SHARED.pop(key, None)
             if hit is not None and hit[0] is data:

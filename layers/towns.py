@@ -225,9 +225,29 @@ def towns_layer(towns, *, date_label: str = "", name: str = LAYER_NAME, labels: 
         Name labels next to the markers, each shown from the zoom at which it collides with no
         other label or town (:func:`label_zooms`), on hover below it.
     """
-    fg = folium.FeatureGroup(name=esc(name))
+    return towns_group(towns_spec(towns, date_label=date_label), name=name, labels=labels)
+
+
+def towns_spec(towns, *, date_label: str = "") -> list[dict] | None:
+    """What :func:`towns_layer` draws of ``towns``: its :class:`TownMarkers` groups (escaped), None for no town.
+
+    It depends only on the towns and the date, so a caller may work it out once and hand it to
+    :func:`towns_group` at every rerun (it must not be changed then).
+
+    Parameters
+    ----------
+    towns : GeoDataFrame
+        As :func:`towns_layer`.
+    date_label : str
+        As :func:`towns_layer`.
+
+    Returns
+    -------
+    list of dict or None
+        One group per holder, rows with their label zooms and sides.
+    """
     if len(towns) == 0:
-        return fg
+        return None
     geom = towns.geometry
     ok = ~(geom.isna() | geom.is_empty).to_numpy()
     records = towns.drop(columns=towns.geometry.name).to_dict("records")
@@ -257,8 +277,36 @@ def towns_layer(towns, *, date_label: str = "", name: str = LAYER_NAME, labels: 
     for party, rows in groups.items():
         colour = safe_colour(party_colour(party)) if party else "#ffffff"
         spec.append({"key": esc(party or "unknown"), "color": colour, "text": "#000000", "rows": rows})
+    return spec
+
+
+def towns_group(spec: list[dict] | None, *, name: str = LAYER_NAME, labels: bool = True,
+                shared: bool = False) -> folium.FeatureGroup:
+    """The towns layer of :func:`towns_spec` ``spec`` (an empty group for None).
+
+    Parameters
+    ----------
+    spec : list of dict or None
+        :func:`towns_spec` (read, never changed).
+    name : str
+        Layer name (escaped).
+    labels : bool
+        As :func:`towns_layer`.
+    shared : bool
+        ``spec`` is kept between reruns: its JSON is written once (``layers.safe.JsonSpec.shared_by``).
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    fg = folium.FeatureGroup(name=esc(name))
+    if spec is None:
+        return fg
     # rings in a pane of their own, above the event clusters
-    TownMarkers(spec, labels=labels, stroke=safe_colour(TOWN_COLOUR)).add_to(fg)
+    markers = TownMarkers(spec, labels=labels, stroke=safe_colour(TOWN_COLOUR))
+    if shared:
+        markers.shared_by(spec, (bool(labels),))
+    markers.add_to(fg)
     return fg
 
 

@@ -38,7 +38,7 @@ from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_out
 from layers.events import event_arrays, event_overlay
 from layers.legend import add_legend, add_note
 from layers.safe import esc
-from layers.towns import towns_layer
+from layers.towns import towns_group, towns_spec
 from layers.zones import zones_geojson, zones_group
 from webapp import mapframe, session
 from webapp import timecontrols as tc
@@ -236,6 +236,18 @@ def _zone_data(store: str, mtime: float, day: str) -> tuple[dict, int]:
     return zones_geojson(zones), len(zones)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _town_data(store: str, mtime: float, day: str, documents: tuple, govs: tuple, _start: str, _end: str):
+    """(``layers.towns.towns_spec``, number of towns) of the cited towns of the event range
+    [``_start``, ``_end``] on ISO ``day`` in governorates ``govs`` (all when empty).  Cached by the
+    documents the range selects (``session.towns_key``): the towns depend on nothing else of the range
+    (the underscored arguments are not part of the key)."""
+    towns = session.load_towns(store, mtime, day, _start, _end)
+    if govs:  # the governorate filter applies to the cited towns too
+        towns = towns.loc[towns["admin1_pcode"].isin(govs)]
+    return towns_spec(towns, date_label=day), len(towns)
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _context_data(version: int):
     """``layers.context.context_data`` of the shipped context file (``geo.context.context_version``)."""
@@ -366,11 +378,10 @@ if "events" in show:
     groups.append(ev.group)
     counts["events"] = ev.drawn
 if "towns" in show:
-    towns = session.load_towns(store, mtime, day, vs.start.isoformat(), vs.end.isoformat())
-    if vs.govs:  # the governorate filter applies to the cited towns too
-        towns = towns.loc[towns["admin1_pcode"].isin(vs.govs)]
-    groups.append(towns_layer(towns, date_label=day))
-    counts["towns"] = len(towns)
+    range_start, range_end = vs.start.isoformat(), vs.end.isoformat()
+    town_data, counts["towns"] = _town_data(store, mtime, day, session.towns_key(store, mtime, range_start, range_end),
+                                            tuple(vs.govs), range_start, range_end)
+    groups.append(towns_group(town_data, shared=True))
 if "events" in show and ev.mode != "points":
     with left:  # a rerun adopts the map's current view (session.sync), so the events around it are drawn
         st.button("Show the events here", key="w_events_here", icon=":material/my_location:",

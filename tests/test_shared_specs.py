@@ -61,3 +61,20 @@ def test_shared_json_is_written_once_per_data_object():
     for i in range(safe.SHARED_ENTRIES + 2):  # bounded: the oldest go
         zones_group(copy.deepcopy(data), name=str(i), shared=True)
     assert len(safe._SHARED) <= safe.SHARED_ENTRIES
+
+
+def test_shared_towns_are_sent_as_towns_worked_out_afresh():
+    from shapely.geometry import Point
+
+    from layers.towns import towns_group, towns_layer, towns_spec
+
+    towns = gpd.GeoDataFrame(
+        {"locality_id": ["gn:1", "gn:2"], "name_en": ["<b>Saraqib</b>", "Binnish"], "name_ar": ["", ""],
+         "admin1_pcode": ["SY07", "SY07"], "n_sources": [3, 1], "n_mentions": [4, 1], "party": ["opposition", ""],
+         "citations": [["a: b (2017-01-02)"], ["c"]]},
+        geometry=[Point(36.8, 35.86), Point(36.76, 35.93)], crs="EPSG:4326")
+    spec = towns_spec(towns, date_label="2017-01-10")
+    for labels in (True, False, True):  # the options are part of what is kept
+        fresh = _specs(towns_layer(towns, date_label="2017-01-10", labels=labels))
+        assert _specs(towns_group(spec, labels=labels, shared=True)) == fresh
+    assert towns_spec(towns.iloc[:0]) is None and not data_elements([towns_group(None, shared=True)])

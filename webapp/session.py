@@ -313,6 +313,20 @@ def load_towns(store: str, mtime: float, day: str, start: str | None = None, end
     return _towns_on(store, mtime, _document_range(store, mtime, start, end), day)
 
 
+def towns_key(store: str, mtime: float, start: str | None = None, end: str | None = None) -> tuple:
+    """What :func:`load_towns` of the event range [``start``, ``end``] depends on besides the store and
+    the day: the publication range of the documents it selects (:func:`_document_range`).
+
+    A cache key for what a page makes of the towns: two ranges with the same key give the same towns.
+
+    Returns
+    -------
+    tuple of str
+        The first and last publication times (ISO) of the documents in the range.
+    """
+    return _document_range(store, mtime, start, end)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _towns_on(store: str, mtime: float, documents: tuple, day: str) -> gpd.GeoDataFrame:
     """:func:`load_towns` for the publication range ``documents`` (:func:`_document_range`)."""
