@@ -67,7 +67,6 @@ MAP_CSS = """<style>
 
 vs = st.session_state["vs"]
 store, mtime = session.store_key()
-milestones = session.load_milestones(store, mtime)
 
 # --- layout: map first ----------------------------------------------------------------------
 # A narrow column of controls beside a map that fills the height of the window (its iframe and
@@ -85,9 +84,11 @@ session.restore_widget(session.K_DATE, vs.date)
 session.restore_widget(session.K_RANGE, (vs.start, vs.end))
 
 
-def _milestone_options() -> dict[str, tuple]:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _milestone_options(store: str, mtime: float) -> dict[str, tuple]:
+    """Label -> (first day, last day) of the milestones in the window: once per store version."""
     opts = {}
-    for r in milestones.itertuples(index=False):
+    for r in session.load_milestones(store, mtime).itertuples(index=False):
         if pd.isna(r.date_start):
             continue
         d0 = pd.Timestamp(r.date_start).date()
@@ -98,7 +99,7 @@ def _milestone_options() -> dict[str, tuple]:
     return opts
 
 
-MILESTONES = _milestone_options()
+MILESTONES = _milestone_options(store, mtime)
 
 
 def _jump_to_milestone() -> None:
@@ -108,29 +109,41 @@ def _jump_to_milestone() -> None:
         st.session_state[session.K_DATE] = d0
 
 
+TIMELINE_W = 600  # the timeline's viewBox width, close to the column's width in pixels (labels not distorted)
+_TIMELINE_LO = pd.Timestamp(vsm.WINDOW_START)
+_TIMELINE_SPAN = (pd.Timestamp(vsm.WINDOW_END) + pd.Timedelta(days=1) - _TIMELINE_LO).days
+
+
+def _x(day, end: bool = False) -> float:
+    """Where ``day`` (its start, or its end) lies on the timeline, in viewBox units."""
+    days = (pd.Timestamp(day) - _TIMELINE_LO).days + (1 if end else 0)
+    return round(TIMELINE_W * days / _TIMELINE_SPAN, 1)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _timeline_marks(store: str, mtime: float) -> tuple[str, str]:
+    """The timeline's milestone ticks (escaped names) and month labels, as SVG: once per store version."""
+    ticks = "".join(f'<rect x="{_x(d0)}" y="6" width="{max(3.0, _x(d1, True) - _x(d0))}" height="12" fill="#333" '
+                    f'fill-opacity="0.6"><title>{esc(label)}</title></rect>'
+                    for label, (d0, d1) in _milestone_options(store, mtime).items())
+    months = "".join(f'<text x="{_x(month) + 2}" y="31" font-size="10" fill="#666">{month:%b %Y}</text>'
+                     for month in pd.date_range(_TIMELINE_LO, vsm.WINDOW_END, freq="MS"))
+    return ticks, months
+
+
 def _timeline(control_date, event_range) -> None:
     """A thin time axis under the sliders, as inline SVG (escaped text, no script): milestones
     (grey ticks, hover for names), the control date (red line) and the event range (band)."""
-    W = 600  # viewBox width, close to the column's width in pixels so the labels are not distorted
-    lo = pd.Timestamp(vsm.WINDOW_START)
-    span = (pd.Timestamp(vsm.WINDOW_END) + pd.Timedelta(days=1) - lo).days
-
-    def x(day, end: bool = False) -> float:
-        days = (pd.Timestamp(day) - lo).days + (1 if end else 0)
-        return round(W * days / span, 1)
-
+    W = TIMELINE_W
+    ticks, months = _timeline_marks(store, mtime)
     parts = [
-        f'<rect x="{x(event_range[0])}" y="4" width="{max(1.0, x(event_range[1], True) - x(event_range[0]))}" '
+        f'<rect x="{_x(event_range[0])}" y="4" width="{max(1.0, _x(event_range[1], True) - _x(event_range[0]))}" '
         'height="14" fill="#B2182B" fill-opacity="0.15"/>',
         f'<line x1="0" y1="18" x2="{W}" y2="18" stroke="#999" stroke-width="1"/>',
+        ticks,
+        f'<rect x="{_x(control_date) - 1}" y="0" width="2" height="22" fill="#B2182B"/>',
+        months,
     ]
-    for label, (d0, d1) in MILESTONES.items():
-        w = max(3.0, x(d1, True) - x(d0))
-        parts.append(f'<rect x="{x(d0)}" y="6" width="{w}" height="12" fill="#333" fill-opacity="0.6">'
-                     f"<title>{esc(label)}</title></rect>")
-    parts.append(f'<rect x="{x(control_date) - 1}" y="0" width="2" height="22" fill="#B2182B"/>')
-    for month in pd.date_range(lo, vsm.WINDOW_END, freq="MS"):
-        parts.append(f'<text x="{x(month) + 2}" y="31" font-size="10" fill="#666">{month:%b %Y}</text>')
     svg = (
         f'<svg viewBox="0 0 {W} 34" preserveAspectRatio="none" width="100%" height="34" '
         'role="img" aria-label="Milestones, control date and event range">' + "".join(parts) + "</svg>"
