@@ -24,6 +24,11 @@ def test_no_usage_statistics_and_no_error_details():
     assert CONFIG["client"]["showErrorDetails"] == "none"
 
 
+def test_closed_sessions_are_let_go_soon():
+    # twenty page loads in a row must not hold twenty sessions for two minutes (issue 12, "memory flat")
+    assert 0 < CONFIG["server"]["disconnectedSessionTTL"] <= 30
+
+
 def test_the_websocket_answers_only_loopback_host_names_by_default():
     assert CONFIG["server"]["allowedHosts"] == ["localhost", "127.0.0.1"]
 
