@@ -520,7 +520,7 @@ def read_only_server(address: str | None = None) -> bool:
 
 
 #: Covers the app when its page is framed by another site (security audit, findings 4 and 19):
-#: Streamlit cannot send ``X-Frame-Options``. Fixed text, no user input. The maps' own iframes are
+#: ``serve.py`` sends ``X-Frame-Options`` (``webapp/headers.py``), ``streamlit run app.py`` does not. Fixed text, no user input. The maps' own iframes are
 #: inside the app page; this runs in the app page itself (``st.html``, not a component frame).
 FRAME_GUARD = """<style>[data-testid="stElementContainer"]:has(#scm-frame-guard-script) { display: none; }</style>
 <script id="scm-frame-guard-script">
