@@ -659,9 +659,13 @@ def _before_after_section(store: str, mtime: float, milestones: pd.DataFrame, vs
     )
     st.download_button(
         "Download the table (CSV)",
-        data=csv_text(table).encode("utf-8"),  # formulas neutralised (geo/safetext.py)
+        # made when clicked (deferred): no file is stored at every rerun, and a slow browser never
+        # checks a file a newer run has already dropped (a 404 in the console, seen under load);
+        # formulas neutralised (geo/safetext.py)
+        data=lambda: csv_text(table).encode("utf-8"),
         file_name=f"before_after_{int(window)}d.csv",
         mime="text/csv",
+        on_click="ignore",
         key="tr_download",
     )
 
