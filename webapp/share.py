@@ -103,8 +103,9 @@ button:hover { border-color: #ff4b4b; color: #ff4b4b; }
     document.body.setAttribute('data-link', href);
   }
   update();
-  setInterval(update, 250);  // replaceState fires no event: look at the address again
-  try { window.parent.addEventListener('popstate', update); } catch (e) {}
+  // replaceState and history moves: look at the address again. No listener on the parent window:
+  // it would hold this document after the next run replaced it (one per run, the tab's heap grew).
+  setInterval(update, 250);
   document.querySelectorAll('button[data-copy]').forEach(function (b) {
     b.addEventListener('click', function () {
       update();
