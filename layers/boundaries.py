@@ -41,17 +41,10 @@ def boundaries_note(official: bool) -> str:
 
 class BoundaryLines(StyledGeoJson):
     """Boundary lines (:func:`_geojson`) as one non-interactive layer, ranked ``boundary`` in the
-    map's shared canvas (``layers.shapes.StyledGeoJson``).
-
-    Its bounds are the data's ``bbox``: folium would walk every coordinate in Python at each
-    ``get_bounds`` call, and streamlit-folium asks for the map's bounds at every rerun.
+    map's shared canvas (``layers.shapes.StyledGeoJson``; its bounds are the data's ``bbox``).
     """
 
     kind, interactive = "boundary", False
-
-    def _get_self_bounds(self) -> list:
-        west, south, east, north = self.spec["bbox"]
-        return [[south, west], [north, east]]
 
 
 def _geojson(gdf, colour: str, weight: float, simplify: float) -> dict:

@@ -33,9 +33,10 @@ from folium.utilities import JsCode
 
 from geo.palette import CHOROPLETH_COLOURS, CHOROPLETH_OPACITY, party_colour
 from layers.assets import base_map
-from layers.boundaries import boundaries_layer
+from layers.boundaries import boundaries_data, boundaries_group
 from layers.legend import HtmlControl
 from layers.safe import esc, safe_colour
+from layers.shapes import StyledGeoJson
 from layers.zones import zones_geojson
 
 #: What the districts can be coloured by (``viewstate.CHORO_MODES`` minus "off").
@@ -52,12 +53,6 @@ SIMPLIFY_DEG = 0.003
 ZERO_LINE = "#9A9A9A"
 _DECIMALS = 4
 
-_ON_EACH = JsCode(
-    """function (feature, layer) {
-    layer.options.scmKind = "district";
-    layer.bindTooltip(feature.properties.tip, {sticky: true});
-}"""
-)
 _ON_EACH_ZONE_LINE = JsCode(
     """function (feature, layer) {
     layer.options.scmKind = "zone";
@@ -201,7 +196,47 @@ def choropleth_geojson(
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    # RFC 7946 "bbox" (west, south, east, north) of what is drawn: the layer's bounds (DistrictFills).
+    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    bbox = [float(v) for v in shapely.total_bounds(drawn)] if len(drawn) else [None] * 4
+    return {"type": "FeatureCollection", "bbox": bbox, "features": features}
+
+
+class DistrictFills(StyledGeoJson):
+    """The districts of :func:`choropleth_geojson` as one layer, each with its tooltip, ranked
+    ``district`` (the lowest) in the map's shared canvas (``layers.shapes.StyledGeoJson``)."""
+
+    kind, tooltip = "district", True
+
+
+def choropleth_group(data: dict, measure: str = "events", *, name: str = LAYER_NAME,
+                     shared: bool = False) -> folium.FeatureGroup:
+    """The layer of :func:`choropleth_layer` from its GeoJSON (:func:`choropleth_geojson`), which a
+    caller may work out once and hand over at every rerun (it must not be changed then).
+
+    Parameters
+    ----------
+    data : dict
+        :func:`choropleth_geojson` (read, never changed).
+    measure : str
+        One of :data:`MEASURES`: it names the layer.
+    name : str
+        Layer name; the measure is appended (e.g. "Districts: events"), escaped.
+    shared : bool
+        ``data`` is kept between reruns: its JSON is written once (``layers.safe.JsonSpec.shared_by``).
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Empty when there are no districts.
+    """
+    fg = folium.FeatureGroup(name=esc(f"{name}: {MEASURE_LABELS[measure].split(' per ')[0].lower()}"))
+    if data["features"]:
+        fills = DistrictFills(data)
+        if shared:
+            fills.shared_by(data)
+        fills.add_to(fg)
+    return fg
 
 
 def choropleth_layer(
@@ -234,11 +269,8 @@ def choropleth_layer(
     folium.FeatureGroup
         Empty when there are no districts.
     """
-    fg = folium.FeatureGroup(name=esc(f"{name}: {MEASURE_LABELS[measure].split(' per ')[0].lower()}"))
-    data = choropleth_geojson(districts, measure, range_label=range_label, simplify=simplify)
-    if data["features"]:
-        folium.GeoJson(data, on_each_feature=_ON_EACH, control=False).add_to(fg)
-    return fg
+    return choropleth_group(choropleth_geojson(districts, measure, range_label=range_label, simplify=simplify),
+                            measure, name=name)
 
 
 def zones_outline_layer(zones, *, name: str = "Control zones (outlines)") -> folium.FeatureGroup:
@@ -408,14 +440,45 @@ def district_map(
     folium.Map
         Fitted to the districts (quarter-zoom steps, so the country fills a small frame).
     """
+    lines = boundaries_data(governorates, country, official=official) \
+        if governorates is not None and len(governorates) else []
+    return district_map_of(choropleth_geojson(districts, measure, range_label=range_label), lines, measure,
+                           official=official, height=height)
+
+
+def district_map_of(data: dict, lines: list, measure: str = "events", *, official: bool = True,
+                    height: int = DISTRICT_MAP_HEIGHT, shared: bool = False) -> folium.Map:
+    """:func:`district_map` from the layers' data, which a caller may work out once and hand over at
+    every rerun (it must not be changed then).
+
+    Parameters
+    ----------
+    data : dict
+        :func:`choropleth_geojson` of the districts.
+    lines : list of dict
+        :func:`layers.boundaries.boundaries_data` of the governorates and the country, drawn on top
+        (empty: none).
+    measure : str
+        One of :data:`MEASURES`.
+    official : bool
+        Whether the governorate lines are the official ones (else dashed, labelled).
+    height : int
+        Map height in pixels.
+    shared : bool
+        ``data`` and ``lines`` are kept between reruns: their JSON is written once.
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the districts (quarter-zoom steps, so the country fills a small frame).
+    """
     m = base_map(tiles=False, height=height)
     m.options["zoomSnap"] = 0.25
-    choropleth_layer(districts, measure, range_label=range_label).add_to(m)
-    if governorates is not None and len(governorates):
-        boundaries_layer(governorates, country, official=official).add_to(m)
+    choropleth_group(data, measure, shared=shared).add_to(m)
+    if lines:
+        boundaries_group(lines, official=official, shared=shared).add_to(m)
     add_choropleth_legend(m, measure, position="bottomright")  # the wide frame's empty side: clear of the coast
-    if len(districts):
-        x0, y0, x1, y1 = (float(v) for v in districts.total_bounds)
+    if data["features"]:
+        x0, y0, x1, y1 = data["bbox"]
         m.fit_bounds([[y0, x0], [y1, x1]])
     return m
-

@@ -46,3 +46,13 @@ class StyledGeoJson(JsonSpec, MacroElement):
         super().__init__()
         self._name = type(self).__name__
         self.spec = data
+
+    def _get_self_bounds(self) -> list:
+        """The data's RFC 7946 ``bbox`` (west, south, east, north) where it has one: folium would walk
+        every coordinate in Python at each ``get_bounds`` call, and streamlit-folium asks for the
+        map's bounds at every rerun."""
+        bbox = self.spec.get("bbox")
+        if bbox is None:
+            return super()._get_self_bounds()
+        west, south, east, north = bbox
+        return [[south, west], [north, east]]

@@ -32,7 +32,7 @@ from geo import grid
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
 from layers.assets import add_view_in_address_bar, base_map, fill_frame, forget_replaced_groups
-from layers.boundaries import add_boundary_pane, boundaries_data, boundaries_group, boundaries_note
+from layers.boundaries import add_boundary_pane, boundaries_group, boundaries_note
 from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
 from layers.events import event_arrays, event_overlay
@@ -233,15 +233,9 @@ def _event_arrays(store: str, mtime: float, color_by: str):
 arrays = _event_arrays(store, mtime, color_by)
 
 
-# The boundaries', the zones' and the context's GeoJSON depend only on the store's version (and the
-# day), so they are worked out once, shared by every session (read-only); each rerun only wraps them.
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _boundary_data(store: str, mtime: float, official: bool) -> list:
-    """``layers.boundaries.boundaries_data`` of the store's governorates and country outline."""
-    return boundaries_data(session.load_boundaries(store, mtime, 1), session.load_boundaries(store, mtime, 0),
-                           official=official)
-
-
+# The boundaries' (session.boundary_lines), the zones' and the context's GeoJSON depend only on the
+# store's version (and the day), so they are worked out once, shared by every session (read-only);
+# each rerun only wraps them.
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _zone_data(store: str, mtime: float, day: str) -> tuple[dict, int]:
     """(``layers.zones.zones_geojson``, number of zones) of the control zones on ISO ``day``."""
@@ -300,7 +294,7 @@ def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
     m2 = fill_frame(base_map(center=origin[:2], zoom=origin[2], height=MAP_HEIGHT))
     add_boundary_pane(m2)
     if boundaries:
-        boundaries_group(_boundary_data(store, mtime, official), official=official, shared=True).add_to(m2)
+        boundaries_group(session.boundary_lines(store, mtime), official=official, shared=True).add_to(m2)
     add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
     lo, hi = session.control_coverage(store, mtime)
     layers = [zones_group(_zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}", shared=True)] \
@@ -368,7 +362,7 @@ if "context" in show:
 
     groups.append(context_group(_context_data(context_version()), shared=True))
 if "boundaries" in show:
-    groups.append(boundaries_group(_boundary_data(store, mtime, official), official=official, shared=True))
+    groups.append(boundaries_group(session.boundary_lines(store, mtime), official=official, shared=True))
 counts = {"zones": 0, "towns": 0, "events": 0}
 if vs.choro != "off":  # drawn first, under the zones (outlines then) and the events
     from geo.admin import district_totals

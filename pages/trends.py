@@ -38,7 +38,7 @@ from geo.trends import (
     party_pairs,
 )
 from geo.vocabulary import DATE_PRECISION, PARTY, TRUCE_CLASS, UNCLASSIFIED, class_label, party_label
-from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, district_map
+from layers.choropleth import DISTRICT_MAP_HEIGHT, MEASURES, choropleth_geojson, district_map_of
 from webapp import session
 from webapp import viewstate as vsm
 
@@ -117,7 +117,7 @@ def _trend_spec(store: str, mtime: float, key: tuple, freq: str, by: str, metric
     if by == "none":
         counts["group"] = "all events"
     counts["label"] = counts["group"].map(lambda g: _group_label(by, g))
-    return trend_chart(counts, by, metric, freq, session.load_milestones(store, mtime), start, end, same).to_dict()
+    return trend_chart(counts, by, metric, freq, session.load_milestones(store, mtime), start, end, same).to_dict(validate=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -128,11 +128,25 @@ def _pair_tables(store: str, mtime: float, key: tuple, ordered: bool, start, end
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _district_tables(store: str, mtime: float, key: tuple) -> tuple:
-    """(``district_totals``, ``counts_by(..., "district")``) of the view ``key``."""
-    events = _events_of(store, mtime, key)
+def _pair_spec(store: str, mtime: float, key: tuple, ordered: bool, start, end) -> dict:
+    """The Vega-Lite spec of :func:`pair_heatmap` for the view ``key``: built and validated by Altair once
+    per view (about 0.2 s a rerun on the shipped data), not at every rerun."""
+    return pair_heatmap(_pair_tables(store, mtime, key, ordered, start, end)[0], ordered).to_dict(validate=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _district_table(store: str, mtime: float, key: tuple) -> pd.DataFrame:
+    """``counts_by(..., "district")`` of the view ``key``."""
     admin2, govs = session.load_boundaries(store, mtime, 2), session.load_boundaries(store, mtime, 1)
-    return district_totals(events, admin2), counts_by(events, "district", admin1=govs, admin2=admin2)
+    return counts_by(_events_of(store, mtime, key), "district", admin1=govs, admin2=admin2)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _district_fills(store: str, mtime: float, key: tuple, measure: str, label: str) -> dict:
+    """``layers.choropleth.choropleth_geojson`` of the view ``key``'s districts: worked out once per view
+    and measure, shared by every session (read-only)."""
+    districts = district_totals(_events_of(store, mtime, key), session.load_boundaries(store, mtime, 2))
+    return choropleth_geojson(districts, measure, range_label=label)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -142,6 +156,15 @@ def _before_after_table(store: str, mtime: float, key: tuple, chosen: tuple, win
     ms = milestones.loc[milestones["milestone_id"].isin(chosen)]
     return before_after(_events_of(store, mtime, key), ms, window_days=window,
                         coverage=(vsm.WINDOW_START, vsm.WINDOW_END))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ba_spec(store: str, mtime: float, key: tuple, chosen: tuple, window: int, metric: str) -> dict:
+    """The Vega-Lite spec of :func:`ba_heatmap` for the view ``key`` (no date range): built and validated
+    by Altair once per choice (about 0.3 s a rerun on the shipped data), not at every rerun."""
+    options = _milestone_names(store, mtime)
+    view = _ba_view(_before_after_table(store, mtime, key, chosen, window), options, metric)
+    return ba_heatmap(view, list(options.values()), "change_pct").to_dict(validate=False)
 
 
 def _gov_label(pcode) -> str:
@@ -372,11 +395,13 @@ def _pairs_section(store: str, mtime: float, vs: vsm.ViewState) -> None:
         + f'Sides the actor table does not know are "{PARTY[UNKNOWN_SIDE].short}", counted in their own rows. '
         "Events dated only to a span longer than a week are in the table below, not in a week."
     )
-    pairs, totals = _pair_tables(store, mtime, session.view_key(vs), ordered, vs.start, vs.end)
+    key = session.view_key(vs)
+    pairs, totals = _pair_tables(store, mtime, key, ordered, vs.start, vs.end)
     if len(pairs) == 0:
         st.info("No event of the selection is dated to a week.")
     else:
-        st.altair_chart(pair_heatmap(pairs, ordered), width="stretch", key="tr_pairs_chart")
+        st.vega_lite_chart(_pair_spec(store, mtime, key, ordered, vs.start, vs.end), width="stretch",
+                           key="tr_pairs_chart")
     table = pd.DataFrame(
         {
             "Pair": [
@@ -473,17 +498,11 @@ def _district_section(n_events: int, vs: vsm.ViewState, store: str, mtime: float
         horizontal=True,
         help="The Map page's class breaks and colours; events in the sidebar filters and the date range.",
     )
-    govs = session.load_boundaries(store, mtime, 1)
     label = f"{vs.start:%d %b %Y} – {vs.end:%d %b %Y}"
-    districts, table = _district_tables(store, mtime, session.view_key(vs))
-    m = district_map(
-        districts,
-        measure,
-        governorates=govs,
-        country=session.load_boundaries(store, mtime, 0),
-        official=session.boundaries_official(store, mtime),
-        range_label=label,
-    )
+    key = session.view_key(vs)
+    m = district_map_of(_district_fills(store, mtime, key, measure, label), session.boundary_lines(store, mtime),
+                        measure, official=session.boundaries_official(store, mtime), shared=True)
+    table = _district_table(store, mtime, key)
     st_folium(
         m, key="tr_district_map", height=DISTRICT_MAP_HEIGHT, use_container_width=True, returned_objects=[]
     )
@@ -588,6 +607,12 @@ def ba_heatmap(table: pd.DataFrame, order: list[str], shown_col: str) -> alt.Lay
     return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
+def _milestone_names(store: str, mtime: float) -> dict:
+    """Milestone id -> "<day> – <name>" of the store's dated milestones, in their order."""
+    return {r.milestone_id: f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
+            for r in session.load_milestones(store, mtime).itertuples(index=False) if pd.notna(r.date_start)}
+
+
 def _ba_view(table: pd.DataFrame, options: dict, metric: str) -> pd.DataFrame:
     """The before/after table as shown: names, counts, and the change only where it means something."""
     shown_pct = meaningful_change(table, metric)
@@ -615,10 +640,7 @@ def _before_after_section(store: str, mtime: float, milestones: pd.DataFrame, vs
         f'change between a few events means little); "{NO_VALUE}": nothing before. Spans longer than a week '
         "are in no window."
     )
-    options = {}
-    for r in milestones.itertuples(index=False):
-        if pd.notna(r.date_start):
-            options[r.milestone_id] = f"{pd.Timestamp(r.date_start):%d %b %Y} – {r.label}"
+    options = _milestone_names(store, mtime)
     first_truce = milestones.loc[milestones["kind"] == "ceasefire", "milestone_id"].head(1).tolist()
     default = [
         m
@@ -638,9 +660,8 @@ def _before_after_section(store: str, mtime: float, milestones: pd.DataFrame, vs
         return
     table = _before_after_table(store, mtime, key, tuple(chosen), int(window))
     view = _ba_view(table, options, ba_metric)
-    st.altair_chart(
-        ba_heatmap(view, list(options.values()), "change_pct"), width="stretch", key="tr_ba_chart"
-    )
+    st.vega_lite_chart(_ba_spec(store, mtime, key, tuple(chosen), int(window), ba_metric), width="stretch",
+                       key="tr_ba_chart")
     st.dataframe(
         view.drop(columns="change_pct").rename(
             columns={

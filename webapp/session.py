@@ -28,6 +28,7 @@ from geo.paths import store_location as resolve_store
 from geo.queries import country_only
 from geo.schema import COUNTRY_ONLY, LONG_SPAN, PARTLY_IN_RANGE
 from geo.vocabulary import IMPRECISE, filter_class_label, party_label
+from layers.boundaries import boundaries_data
 from layers.safe import esc
 from webapp import viewstate as vsm
 from webapp.internals import app_shell_guard  # Streamlit internals live there, each justified
@@ -235,6 +236,14 @@ def load_boundaries(store: str, mtime: float, level: int) -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def boundaries_official(store: str, mtime: float) -> bool:
     return bool(_catalog(store).boundaries_are_official(1))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def boundary_lines(store: str, mtime: float) -> list:
+    """``layers.boundaries.boundaries_data`` of the store's governorates and country outline (dashed
+    when not official): worked out once per store version, shared by every session and page (read-only)."""
+    return boundaries_data(load_boundaries(store, mtime, 1), load_boundaries(store, mtime, 0),
+                           official=boundaries_official(store, mtime))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
