@@ -27,7 +27,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import control as ctl
 from geo import grid
 from geo.schema import COUNTRY_ONLY
 from geo.vocabulary import LAYER
@@ -35,12 +34,12 @@ from layers.assets import add_view_in_address_bar, base_map, fill_frame, forget_
 from layers.boundaries import add_boundary_pane, boundaries_group, boundaries_note
 from layers.changes import changes_highlight_layer
 from layers.choropleth import add_choropleth_legend, choropleth_layer, zones_outline_layer
-from layers.events import event_arrays, event_overlay
+from layers.events import event_overlay
 from layers.legend import add_legend, add_note
 from layers.safe import esc
-from layers.towns import towns_group, towns_spec
-from layers.zones import zones_geojson, zones_group
-from webapp import mapframe, session
+from layers.towns import towns_group
+from layers.zones import zones_group
+from webapp import mapdata, mapframe, session
 from webapp import timecontrols as tc
 from webapp import viewstate as vsm
 from webapp.eventlist import render_event_list
@@ -82,24 +81,7 @@ with left:
 # --- dates ------------------------------------------------------------------------------
 session.restore_widget(session.K_DATE, vs.date)
 session.restore_widget(session.K_RANGE, (vs.start, vs.end))
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _milestone_options(store: str, mtime: float) -> dict[str, tuple]:
-    """Label -> (first day, last day) of the milestones in the window: once per store version."""
-    opts = {}
-    for r in session.load_milestones(store, mtime).itertuples(index=False):
-        if pd.isna(r.date_start):
-            continue
-        d0 = pd.Timestamp(r.date_start).date()
-        d1 = d0 if pd.isna(r.date_end) else pd.Timestamp(r.date_end).date()
-        if vsm.WINDOW_START <= d0 <= vsm.WINDOW_END:
-            label = f"{d0:%d %b %Y} – {r.label}" if d1 == d0 else f"{d0:%d %b}–{d1:%d %b %Y} – {r.label}"
-            opts[label] = (d0, d1)
-    return opts
-
-
-MILESTONES = _milestone_options(store, mtime)
+MILESTONES = mapdata.milestone_options(store, mtime)
 
 
 def _jump_to_milestone() -> None:
@@ -109,48 +91,12 @@ def _jump_to_milestone() -> None:
         st.session_state[session.K_DATE] = d0
 
 
-TIMELINE_W = 600  # the timeline's viewBox width, close to the column's width in pixels (labels not distorted)
-_TIMELINE_LO = pd.Timestamp(vsm.WINDOW_START)
-_TIMELINE_SPAN = (pd.Timestamp(vsm.WINDOW_END) + pd.Timedelta(days=1) - _TIMELINE_LO).days
-
-
-def _x(day, end: bool = False) -> float:
-    """Where ``day`` (its start, or its end) lies on the timeline, in viewBox units."""
-    days = (pd.Timestamp(day) - _TIMELINE_LO).days + (1 if end else 0)
-    return round(TIMELINE_W * days / _TIMELINE_SPAN, 1)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _timeline_marks(store: str, mtime: float) -> tuple[str, str]:
-    """The timeline's milestone ticks (escaped names) and month labels, as SVG: once per store version."""
-    ticks = "".join(f'<rect x="{_x(d0)}" y="6" width="{max(3.0, _x(d1, True) - _x(d0))}" height="12" fill="#333" '
-                    f'fill-opacity="0.6"><title>{esc(label)}</title></rect>'
-                    for label, (d0, d1) in _milestone_options(store, mtime).items())
-    months = "".join(f'<text x="{_x(month) + 2}" y="31" font-size="10" fill="#666">{month:%b %Y}</text>'
-                     for month in pd.date_range(_TIMELINE_LO, vsm.WINDOW_END, freq="MS"))
-    return ticks, months
-
-
 def _timeline(control_date, event_range) -> None:
-    """A thin time axis under the sliders, as inline SVG (escaped text, no script): milestones
-    (grey ticks, hover for names), the control date (red line) and the event range (band)."""
-    W = TIMELINE_W
-    ticks, months = _timeline_marks(store, mtime)
-    parts = [
-        f'<rect x="{_x(event_range[0])}" y="4" width="{max(1.0, _x(event_range[1], True) - _x(event_range[0]))}" '
-        'height="14" fill="#B2182B" fill-opacity="0.15"/>',
-        f'<line x1="0" y1="18" x2="{W}" y2="18" stroke="#999" stroke-width="1"/>',
-        ticks,
-        f'<rect x="{_x(control_date) - 1}" y="0" width="2" height="22" fill="#B2182B"/>',
-        months,
-    ]
-    svg = (
-        f'<svg viewBox="0 0 {W} 34" preserveAspectRatio="none" width="100%" height="34" '
-        'role="img" aria-label="Milestones, control date and event range">' + "".join(parts) + "</svg>"
-    )
+    """A thin time axis under the sliders (``webapp.mapdata.timeline_svg``): milestones, the control
+    date and the event range."""
     # Built only from numbers and esc()-escaped labels, so raw HTML is safe here (st.html's
     # sanitiser drops inline SVG: the strip vanished when we tried it).
-    st.markdown(svg, unsafe_allow_html=True)
+    st.markdown(mapdata.timeline_svg(store, mtime, control_date, event_range), unsafe_allow_html=True)
     st.caption("Grey ticks: milestones (hover for names). Red bar: control date. Pink band: event range.")
 
 
@@ -220,67 +166,17 @@ color_by = vs.colour  # "Colour events by" (session.sync folds the radio into th
 events_all = session.load_events(store, mtime)
 positions = session.view_positions(vs)  # the view's events, as row positions in events_all: no copy of them
 official = session.boundaries_official(store, mtime)
-
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _event_arrays(store: str, mtime: float, color_by: str):
-    """What the events layer needs of every loaded event, as arrays (``layers.events.event_arrays``):
-    computed once per store version and colouring, shared by every session (read-only)."""
-    return event_arrays(session.load_events(store, mtime), color_by)
-
-
-arrays = _event_arrays(store, mtime, color_by)
-
-
-# The boundaries' (session.boundary_lines), the zones' and the context's GeoJSON depend only on the
-# store's version (and the day), so they are worked out once, shared by every session (read-only);
-# each rerun only wraps them.
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _zone_data(store: str, mtime: float, day: str) -> tuple[dict, int]:
-    """(``layers.zones.zones_geojson``, number of zones) of the control zones on ISO ``day``."""
-    zones = session.load_zones(store, mtime, day)
-    return zones_geojson(zones), len(zones)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _town_data(store: str, mtime: float, day: str, documents: tuple, govs: tuple, _start: str, _end: str):
-    """(``layers.towns.towns_spec``, number of towns) of the cited towns of the event range
-    [``_start``, ``_end``] on ISO ``day`` in governorates ``govs`` (all when empty).  Cached by the
-    documents the range selects (``session.towns_key``): the towns depend on nothing else of the range
-    (the underscored arguments are not part of the key)."""
-    towns = session.load_towns(store, mtime, day, _start, _end)
-    if govs:  # the governorate filter applies to the cited towns too
-        towns = towns.loc[towns["admin1_pcode"].isin(govs)]
-    return towns_spec(towns, date_label=day), len(towns)
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _context_data(version: int):
-    """``layers.context.context_data`` of the shipped context file (``geo.context.context_version``)."""
-    from geo.context import load_context
-    from layers.context import context_data
-
-    return context_data(load_context())
+arrays = mapdata.event_arrays(store, mtime, color_by)  # once per store version and colouring (webapp/mapdata.py)
 
 
 # --- compare two dates (cmp= in the link) ------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=16)
-def _changed_areas(store: str, mtime: float, d1: str, d2: str):
-    """Areas that changed hands between ISO days ``d1`` <= ``d2``: ``geo.control.changed_areas``,
-    the computation of the Control change page (derived zones; imported zone polygons not used)."""
-    cat = session._catalog(store)  # the shipped data alone when the store is unreadable
-    return ctl.changed_areas(cat.control(), cat.localities(), cat.boundaries(0), d1, d2,
-                             neighbourhoods=cat.neighbourhoods())
-
-
 def _changes_group(vs) -> tuple[list, int]:
     """The highlight of the areas that changed hands between the control and compare dates
     (a list of one feature group, or none without a compare date) and their number."""
     if vs.cmp is None:
         return [], 0
     d1, d2 = sorted([vs.date.isoformat(), vs.cmp.isoformat()])
-    areas = _changed_areas(store, mtime, d1, d2)
+    areas = mapdata.changed_areas(store, mtime, d1, d2)
     return [changes_highlight_layer(areas, d1, d2, name=f"Changed hands {d1} to {d2}")], len(areas)
 
 
@@ -297,7 +193,7 @@ def _compare_map(vs, origin, boundaries: bool, official: bool) -> None:
         boundaries_group(session.boundary_lines(store, mtime), official=official, shared=True).add_to(m2)
     add_legend(m2, zones=True, events=False, towns=False, color_by=vs.colour, synthetic=False)
     lo, hi = session.control_coverage(store, mtime)
-    layers = [zones_group(_zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}", shared=True)] \
+    layers = [zones_group(mapdata.zone_data(store, mtime, cmp_day)[0], name=f"Control zones on {cmp_day}", shared=True)] \
         if lo <= vs.cmp <= hi else []  # no zones where no control data covers the day
     st_folium(
         m2,
@@ -360,7 +256,7 @@ if "context" in show:
     from geo.context import context_version
     from layers.context import context_group
 
-    groups.append(context_group(_context_data(context_version()), shared=True))
+    groups.append(context_group(mapdata.context_data(context_version()), shared=True))
 if "boundaries" in show:
     groups.append(boundaries_group(session.boundary_lines(store, mtime), official=official, shared=True))
 counts = {"zones": 0, "towns": 0, "events": 0}
@@ -376,7 +272,7 @@ if "zones" in show and covered[0] <= vs.date <= covered[1]:
         groups.append(zones_outline_layer(zones, name=f"Control zones on {day}"))
         counts["zones"] = len(zones)
     else:
-        zone_data, counts["zones"] = _zone_data(store, mtime, day)
+        zone_data, counts["zones"] = mapdata.zone_data(store, mtime, day)
         groups.append(zones_group(zone_data, name=f"Control zones on {day}", shared=True))
 if "events" in show:
     # points while few; counts per square (by zoom) when many; vs.ev: the row chosen in the event list
@@ -386,7 +282,7 @@ if "events" in show:
     counts["events"] = ev.drawn
 if "towns" in show:
     range_start, range_end = vs.start.isoformat(), vs.end.isoformat()
-    town_data, counts["towns"] = _town_data(store, mtime, day, session.towns_key(store, mtime, range_start, range_end),
+    town_data, counts["towns"] = mapdata.town_data(store, mtime, day, session.towns_key(store, mtime, range_start, range_end),
                                             tuple(vs.govs), range_start, range_end)
     groups.append(towns_group(town_data, shared=True))
 if "events" in show and ev.mode != "points":

@@ -64,6 +64,8 @@ def test_only_app_state_and_pages_import_streamlit():
                ROOT / "webapp" / "search.py", ROOT / "webapp" / "timecontrols.py",
                # what the Map page's frame holds, per session (st.session_state)
                ROOT / "webapp" / "mapframe.py",
+               # the pages' cached data: defined once per process, not at every run of a page script
+               ROOT / "webapp" / "mapdata.py", ROOT / "webapp" / "trenddata.py",
                # not app code: the load bench decodes Streamlit's websocket messages to time reruns
                ROOT / "bench" / "load.py",
                # not app code: the scale bench measures what streamlit-folium sends for the map's layers
@@ -121,3 +123,15 @@ def test_view_state_stays_pure():
 
 def test_the_widget_key_checker_sees_a_missing_key():
     assert _widgets_without_key('st.slider("x", 0, 1)\nst.button("y", key="k")') == [(1, "slider")]
+
+
+@pytest.mark.parametrize("page", ["map.py", "trends.py"])
+def test_the_busiest_pages_define_no_cached_function(page):
+    # A page script runs at every rerun, and Streamlit works out a cached function's key from its
+    # source (inspect.getsource) each time the decorator runs: 7 % of the server's CPU under ten
+    # sessions of bench/load.py.  The Map and Trends pages keep theirs in webapp/mapdata.py and
+    # webapp/trenddata.py, defined once per process.
+    tree = ast.parse((ROOT / "pages" / page).read_text(encoding="utf-8"))
+    cached = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+              for d in node.decorator_list if "cache_" in ast.unparse(d)]
+    assert cached == []
