@@ -20,6 +20,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo import grid
+from geo.memo import IdentityMemo
 from geo.palette import CLASS_COLOURS, PARTY_COLOURS, UNCLASSIFIED_COLOUR
 from geo.vocabulary import (
     EVENT_OUTLINE,
@@ -323,14 +324,18 @@ def events_layer(
     return _points_layer(_points_of(events, color_by, selected), len(events), color_by, cluster, name)
 
 
-def _points_layer(pts: _Points, n: int, color_by: str, cluster: bool, name: str) -> EventsLayer:
-    """The events layer of ``pts`` (:func:`_assemble`), ``n`` events given."""
+def _points_layer(pts: _Points, n: int, color_by: str, cluster: bool, name: str, shared: bool = False) -> EventsLayer:
+    """The events layer of ``pts`` (:func:`_assemble`), ``n`` events given; ``shared``: ``pts`` is kept
+    between reruns (:data:`_VIEW_POINTS`), so its JSON is written once (``layers.safe.JsonSpec.shared_by``)."""
     fg = folium.FeatureGroup(name=esc(name))
-    PointRows(
+    rows = PointRows(
         pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS], strings=pts.strings,
         synthetic_note=esc(SYNTHETIC_NOTE),
         stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
-    ).add_to(fg)
+    )
+    if shared:
+        rows.shared_by(pts, (cluster,))
+    rows.add_to(fg)
     counts = dict(pts.counts)
     if pts.chosen is not None:
         key, lat, lon, fields = pts.chosen
@@ -507,12 +512,23 @@ def event_arrays(events: pd.DataFrame, color_by: str = "class") -> grid.EventArr
                             _text(events, "dataset") == "synthetic", keys)
 
 
+#: The points of a view lately drawn, by (loaded frame, the view's read-only positions), colouring and
+#: selection: a rerun on the same view (another session's, a control-date step) assembles nothing again.
+_VIEW_POINTS = IdentityMemo(8, weak=True)
+
+
 def _points_at(events: pd.DataFrame, positions: np.ndarray, kept: bool, color_by: str, selected: str,
                name: str) -> EventsLayer:
-    """The events layer of the rows at ``positions``; ``kept``: rows of a loaded frame, from the row memo."""
+    """The events layer of the rows at ``positions``; ``kept``: rows of a loaded frame, from the row memo
+    (and, when ``positions`` is read-only, a view's positions kept between reruns, from :data:`_VIEW_POINTS`)."""
     if kept and len(positions):
-        return _points_layer(_assemble(_rows_at(events, positions), color_by, selected), len(positions),
-                             color_by, True, name)
+        def make():
+            return _assemble(_rows_at(events, positions), color_by, selected)
+
+        if positions.flags.writeable:
+            return _points_layer(make(), len(positions), color_by, True, name)
+        pts = _VIEW_POINTS.get_or_make((events, positions), (color_by, selected), make)
+        return _points_layer(pts, len(positions), color_by, True, name, shared=True)
     rows = events if len(positions) == len(events) else events.iloc[positions]
     return events_layer(rows, color_by=color_by, selected=selected, name=name)
 

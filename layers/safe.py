@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import math
-import threading
+
+from geo.memo import IdentityMemo
 
 # Characters that are harmless in HTML but active inside a JS template literal.
 _JS_TEMPLATE = str.maketrans(
@@ -77,12 +78,10 @@ def safe_colour(value: str, default: str = "#333333") -> str:
     return default
 
 
-#: JSON text and digest of specs made of shared data (:meth:`JsonSpec.shared_by`): (class name, id of
-#: the data, variant) -> (data, text, digest).  The data is held, so its id stays its own; the most recently
-#: used :data:`SHARED_ENTRIES` are kept.
-_SHARED: dict = {}
-_SHARED_LOCK = threading.Lock()  # Streamlit sessions run in threads
+#: JSON text and digest of specs made of shared data (:meth:`JsonSpec.shared_by`), by the data's identity
+#: (the data is held, so its id stays its own); the most recently used :data:`SHARED_ENTRIES` are kept.
 SHARED_ENTRIES = 16
+_SHARED = IdentityMemo(SHARED_ENTRIES)
 
 
 class JsonSpec:
@@ -139,19 +138,8 @@ class JsonSpec:
         variant : tuple, optional
             Whatever else the spec is made of (plain values, e.g. the element's options).
         """
-        key = (type(self).__name__, id(data), variant)
-        with _SHARED_LOCK:
-            hit = _SHARED.pop(key, None)
-            if hit is not None and hit[0] is data:
-                _SHARED[key] = hit  # the most recently used last
-        if hit is not None and hit[0] is data:
-            self.__dict__["_spec_text"], self.__dict__["_hash"] = hit[1], hit[2]
-            return
-        entry = (data, self._json(), self.content_hash)
-        with _SHARED_LOCK:
-            _SHARED[key] = entry
-            while len(_SHARED) > SHARED_ENTRIES:
-                _SHARED.pop(next(iter(_SHARED)))
+        text, digest = _SHARED.get_or_make((data,), (type(self).__name__, variant), lambda: (self._json(), self.content_hash))
+        self.__dict__["_spec_text"], self.__dict__["_hash"] = text, digest
 
     def refer(self, digest: str, *, inline: bool) -> None:
         """Write the spec as a reference to ``digest``, with the data when ``inline``.

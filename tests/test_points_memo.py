@@ -81,3 +81,27 @@ def test_the_row_memo_is_bounded(shipped, monkeypatch):
         positions.setflags(write=False)
         le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, arrays=arrays, positions=positions)
         assert len(le._ROW_MEMO[id(shipped)][1]) <= 50
+
+
+def test_a_view_drawn_again_takes_its_points_and_their_json_from_the_memo(shipped):
+    """Another session's rerun on the same view (the same read-only positions of the same loaded
+    frame) assembles nothing again and writes no JSON again; the layer is the same."""
+    import numpy as np
+
+    from layers.points import PointRows
+
+    def rows_of(layer):
+        return next(c for c in layer.group._children.values() if isinstance(c, PointRows))
+
+    arrays = le.event_arrays(shipped, "class")
+    positions = np.arange(0, len(shipped), 3)
+    positions.setflags(write=False)
+    first, again = (rows_of(le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, arrays=arrays, positions=positions))
+                    for _ in range(2))
+    assert again.spec["groups"] is first.spec["groups"] and again._json() is first._json()
+    other = positions.copy()  # the same rows in an array that may change: worked out afresh, equal
+    fresh = rows_of(le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, arrays=arrays, positions=other))
+    assert fresh.spec["groups"] is not first.spec["groups"] and fresh._json() == first._json()
+    party = rows_of(le.event_overlay(shipped, lat=35, lon=38.5, zoom=7, color_by="party",
+                                     arrays=le.event_arrays(shipped, "party"), positions=positions))
+    assert party._json() != first._json()  # the colouring is part of the key

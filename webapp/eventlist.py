@@ -14,14 +14,13 @@ browser), so the callback maps positions through the list of event ids of that s
 from __future__ import annotations
 
 import hashlib
-import threading
-import weakref
 from functools import partial
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.memo import IdentityMemo
 from geo.names import governorate_name, press_fold
 from geo.queries import country_only
 from geo.vocabulary import GEO_PRECISION, class_label
@@ -167,52 +166,40 @@ def listed_positions(events: pd.DataFrame, sort: str, limit: int, page: int, pos
     return positions[_order(events, sort, positions)[page * limit:(page + 1) * limit]]
 
 
-#: Orders of the view's events lately listed: (id of the loaded frame, id of the positions, sort) ->
-#: (frame, positions, order).  Only read-only positions (``session.view_positions``, one array per
-#: view, shared) are kept, with their frame, so a rerun that changes no filter sorts nothing again.
-_ORDERS: dict = {}
-_ORDERS_LOCK = threading.Lock()  # Streamlit sessions run in threads
+#: Orders of the view's events lately listed, by (loaded frame, positions) and sort.  Only read-only
+#: positions (``session.view_positions``, one array per view, shared) are kept, with their frame, so a
+#: rerun that changes no filter sorts nothing again.
+_ORDERS = IdentityMemo(4)
 
 
 def _order(events: pd.DataFrame, sort: str, positions: np.ndarray | None = None):
     """Row positions (within ``positions`` when given) of ``events`` in the order ``sort``, as :func:`event_table` sorts."""
     if positions is None or positions.flags.writeable:
         return _sorted(events, sort, positions)
-    key = (id(events), id(positions), sort)
-    with _ORDERS_LOCK:
-        hit = _ORDERS.get(key)
-    if hit is not None and hit[0] is events and hit[1] is positions:
-        return hit[2]
-    increasing = len(positions) < 2 or bool((np.diff(positions) > 0).all())
-    order = _within(_full_order(events, sort), positions, len(events)) if increasing \
-        else _sorted(events, sort, positions)
-    with _ORDERS_LOCK:
-        _ORDERS[key] = (events, positions, order)
-        while len(_ORDERS) > 4:
-            _ORDERS.pop(next(iter(_ORDERS)))
-    return order
+
+    def make():
+        increasing = len(positions) < 2 or bool((np.diff(positions) > 0).all())
+        return _within(_full_order(events, sort), positions, len(events)) if increasing \
+            else _sorted(events, sort, positions)
+
+    return _ORDERS.get_or_make((events, positions), sort, make)
 
 
-#: All the rows of a loaded frame sorted, per sort: (id of the frame, sort) -> (weak reference to
-#: the frame, order).  A view's order is read off it (:func:`_within`) instead of sorting the view's
-#: rows at each step.  The weak reference lets a replaced store version's frame go.
-_FULL_ORDERS: dict = {}
+#: All the rows of a loaded frame sorted, per sort (weak references: a replaced store version's
+#: frame may go).  A view's order is read off it (:func:`_within`) instead of sorting the view's rows
+#: at each step.
+_FULL_ORDERS = IdentityMemo(2 * len(SORTS), weak=True)
 
 
 def _full_order(events: pd.DataFrame, sort: str) -> np.ndarray:
     """:func:`_sorted` of all of ``events`` (a loaded, read-only frame), once per frame and sort."""
-    key = (id(events), sort)
-    with _ORDERS_LOCK:
-        hit = _FULL_ORDERS.get(key)
-    if hit is not None and hit[0]() is events:
-        return hit[1]
-    order = _sorted(events, sort)
-    order.setflags(write=False)
-    with _ORDERS_LOCK:
-        _FULL_ORDERS[key] = (weakref.ref(events), order)
-        while len(_FULL_ORDERS) > 2 * len(SORTS):
-            _FULL_ORDERS.pop(next(iter(_FULL_ORDERS)))
-    return order
+
+    def make():
+        order = _sorted(events, sort)
+        order.setflags(write=False)
+        return order
+
+    return _FULL_ORDERS.get_or_make((events,), sort, make)
 
 
 def _within(full: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
@@ -291,29 +278,20 @@ def _target_list(events: pd.DataFrame) -> list:
 
 
 #: The list's rows of every event of a loaded frame, formatted once (:func:`_rows_table`, on a
-#: 0..n-1 index), with their ids and map targets: id of the frame -> (weak reference to it, table,
-#: ids, targets).  A rerun then takes the page's rows (:func:`_page_table`) instead of formatting
-#: them again.  The weak reference lets a replaced store version's frame go; frames over
-#: :data:`FORMAT_ROWS` rows are not kept (their page is formatted at each rerun).
-_FORMATTED: dict = {}
+#: 0..n-1 index), with their ids and map targets, by the frame (weak references: a replaced store
+#: version's frame may go).  A rerun then takes the page's rows (:func:`_page_table`) instead of
+#: formatting them again; frames over :data:`FORMAT_ROWS` rows are not kept (their page is formatted
+#: at each rerun).
 FORMAT_ROWS, FORMAT_ENTRIES = 100_000, 2
+_FORMATTED = IdentityMemo(FORMAT_ENTRIES, weak=True)
 
 
 def _formatted(events: pd.DataFrame) -> tuple | None:
     """(table, ids, targets) of every row of ``events`` (a loaded, read-only frame), once per frame."""
     if len(events) > FORMAT_ROWS:
         return None
-    with _ORDERS_LOCK:
-        hit = _FORMATTED.get(id(events))
-    if hit is not None and hit[0]() is events:
-        return hit[1:]
-    table = _rows_table(events).reset_index(drop=True)
-    entry = (weakref.ref(events), table, _text(events, "event_id").tolist(), _target_list(events))
-    with _ORDERS_LOCK:
-        _FORMATTED[id(events)] = entry
-        while len(_FORMATTED) > FORMAT_ENTRIES:
-            _FORMATTED.pop(next(iter(_FORMATTED)))
-    return entry[1:]
+    return _FORMATTED.get_or_make((events,), (), lambda: (_rows_table(events).reset_index(drop=True),
+                                                           _text(events, "event_id").tolist(), _target_list(events)))
 
 
 def _page_table(events: pd.DataFrame, rows: np.ndarray, sort: str) -> tuple[pd.DataFrame, dict]:
