@@ -166,10 +166,7 @@ def boundaries_group(data: list[dict], *, official: bool = True, name: str = LAY
     for collection in data:
         # No pane of their own: a pane gets its own full-size canvas, which would take the mouse
         # from the zones below (see layers/canvas.py).
-        lines = BoundaryLines(collection)
-        if shared:
-            lines.shared_by(collection)
-        lines.add_to(fg)
+        BoundaryLines(collection).add_kept(fg, collection, shared)
     return fg
 
 

@@ -232,10 +232,7 @@ def choropleth_group(data: dict, measure: str = "events", *, name: str = LAYER_N
     """
     fg = folium.FeatureGroup(name=esc(f"{name}: {MEASURE_LABELS[measure].split(' per ')[0].lower()}"))
     if data["features"]:
-        fills = DistrictFills(data)
-        if shared:
-            fills.shared_by(data)
-        fills.add_to(fg)
+        DistrictFills(data).add_kept(fg, data, shared)
     return fg
 
 

@@ -234,10 +234,7 @@ def context_group(data: tuple[dict, list] | None, *, name: str = LAYER_NAME, sha
     """
     fg = folium.FeatureGroup(name=esc(name))
     if data is not None:
-        shapes = ContextShapes(*data)
-        if shared:
-            shapes.shared_by(data)
-        shapes.add_to(fg)
+        ContextShapes(*data).add_kept(fg, data, shared)
     return fg
 
 

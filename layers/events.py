@@ -328,14 +328,11 @@ def _points_layer(pts: _Points, n: int, color_by: str, cluster: bool, name: str,
     """The events layer of ``pts`` (:func:`_assemble`), ``n`` events given; ``shared``: ``pts`` is kept
     between reruns (:data:`_VIEW_POINTS`), so its JSON is written once (``layers.safe.JsonSpec.shared_by``)."""
     fg = folium.FeatureGroup(name=esc(name))
-    rows = PointRows(
+    PointRows(
         pts.spec, kind="event", cluster=cluster, popup_labels=[esc(label) for label in POPUP_LABELS], strings=pts.strings,
         synthetic_note=esc(SYNTHETIC_NOTE),
         stroke=safe_colour(EVENT_OUTLINE),  # dark outline: a dot stays visible on its own party's zone
-    )
-    if shared:
-        rows.shared_by(pts, (cluster,))
-    rows.add_to(fg)
+    ).add_kept(fg, pts, shared, (cluster,))
     counts = dict(pts.counts)
     if pts.chosen is not None:
         key, lat, lon, fields = pts.chosen

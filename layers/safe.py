@@ -141,6 +141,30 @@ class JsonSpec:
         text, digest = _SHARED.get_or_make((data,), (type(self).__name__, variant), lambda: (self._json(), self.content_hash))
         self.__dict__["_spec_text"], self.__dict__["_hash"] = text, digest
 
+    def add_kept(self, parent, data, shared: bool, variant: tuple = ()):
+        """``add_to(parent)``, after :meth:`shared_by` ``(data, variant)`` when ``shared`` (``data`` is
+        kept between reruns); the one way the layers' ``*_group`` functions add their element.
+
+        Parameters
+        ----------
+        parent : branca Element
+            Where the element goes (a feature group).
+        data : object
+            What the spec is made of (see :meth:`shared_by`).
+        shared : bool
+            Whether ``data`` is kept between reruns.
+        variant : tuple, optional
+            As :meth:`shared_by`.
+
+        Returns
+        -------
+        JsonSpec
+            This element.
+        """
+        if shared:
+            self.shared_by(data, variant)
+        return self.add_to(parent)
+
     def refer(self, digest: str, *, inline: bool) -> None:
         """Write the spec as a reference to ``digest``, with the data when ``inline``.
 

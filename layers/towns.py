@@ -303,10 +303,7 @@ def towns_group(spec: list[dict] | None, *, name: str = LAYER_NAME, labels: bool
     if spec is None:
         return fg
     # rings in a pane of their own, above the event clusters
-    markers = TownMarkers(spec, labels=labels, stroke=safe_colour(TOWN_COLOUR))
-    if shared:
-        markers.shared_by(spec, (bool(labels),))
-    markers.add_to(fg)
+    TownMarkers(spec, labels=labels, stroke=safe_colour(TOWN_COLOUR)).add_kept(fg, spec, shared, (bool(labels),))
     return fg
 
 

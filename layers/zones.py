@@ -292,8 +292,5 @@ def zones_group(data: dict, *, name: str = LAYER_NAME, shared: bool = False) -> 
     """
     fg = folium.FeatureGroup(name=esc(name))
     if data["features"]:
-        shapes = ZoneShapes(data)
-        if shared:
-            shapes.shared_by(data)
-        shapes.add_to(fg)
+        ZoneShapes(data).add_kept(fg, data, shared)
     return fg
