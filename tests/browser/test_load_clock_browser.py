@@ -32,5 +32,7 @@ def test_each_rerun_request_gets_one_line_on_the_servers_clock(browser, start_ap
         wait_idle(page)
         lines = [line.split() for line in clock.read_text(encoding="utf-8").splitlines()]
         page.context.close()
-    assert len({session for session, _s in lines}) == 1  # one browser session
-    assert all(0 < float(seconds) < 60 for _session, seconds in lines)
+    assert len({session for session, _s, _n in lines}) == 1  # one browser session
+    assert all(0 < float(seconds) < 60 for _session, seconds, _n in lines)
+    # each request's ordinal in its session, in order (bench/load.py's steps: 1 = the page load)
+    assert [int(n) for _session, _s, n in lines] == list(range(1, len(lines) + 1))
