@@ -31,20 +31,6 @@ K_TO = "cc_to"
 MAP_HEIGHT = 560
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def control_inputs(store: str, mtime: float):
-    """(control records, localities, country outline, city neighbourhoods): shipped data plus the workspace."""
-    cat = session._catalog(store)  # the shipped data alone when the store is unreadable
-    return cat.control(), cat.localities(), cat.boundaries(0), cat.neighbourhoods()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def area_series(store: str, mtime: float) -> pd.DataFrame:
-    control, localities, outline, neighbourhoods = control_inputs(store, mtime)
-    days = pd.date_range(vsm.WINDOW_START, vsm.WINDOW_END, freq="D")
-    return ctl.area_by_party(control, localities, outline, days, neighbourhoods=neighbourhoods)
-
-
 NO_RECORD = "no record"
 
 
@@ -92,7 +78,7 @@ c1.date_input("From", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=
 c2.date_input("To", min_value=vsm.WINDOW_START, max_value=vsm.WINDOW_END, key=K_TO, on_change=_dates_changed, help=help_dates)
 d1, d2 = sorted([st.session_state[K_FROM], st.session_state[K_TO]])
 
-control, localities, outline, neighbourhoods = control_inputs(store, mtime)
+control, localities, outline, neighbourhoods = session.control_inputs(store, mtime)
 if len(control) == 0 or len(localities) == 0 or len(outline) == 0:
     st.info("No control records, localities or outline loaded.")
     st.stop()
@@ -152,7 +138,7 @@ if len(areas):
         st.dataframe(summary, width="stretch", hide_index=True, key="cc_area_table")
 
 st.subheader("Area held by each party over time")
-series = area_series(store, mtime)
+series = session.area_series(store, mtime)
 if len(series):
     series = series.assign(label=series["party"].map(lambda p: PARTIES.get(p, p)))
     present = [p for p in PARTIES if p in set(series["party"])]

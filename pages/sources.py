@@ -9,22 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from geo.citations import (
     cited_towns,
     documents_overview,
     find_mentions,
-    load_workspace,
-    merged_citations,
     parse_document,
     place_summary,
     remove_document,
     save_document,
     towns_table,
 )
-from geo.gazetteer import Gazetteer
 from geo.schema import InputError
 from geo.store import StoreError
 from geo.store import open_store as Store  # the GeoPackage, or the team database (MONITOR_DATABASE_URL)
@@ -45,20 +41,6 @@ K_MESSAGES = "src_messages"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _gazetteer(store: str, mtime: float) -> Gazetteer:
-    from geo.citations import load_localities_for
-
-    return Gazetteer(load_localities_for(Store(store)))
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    docs, cites = merged_citations(Store(store))
-    ws_docs, _ = load_workspace(Store(store)) if Store(store).exists() else (pd.DataFrame(columns=["doc_id"]), None)
-    return docs, cites, list(ws_docs["doc_id"])
-
-
 def _store_reason(exc: OSError | StoreError) -> str:
     """Why the store could not be written, naming the file (not a server path); plain text."""
     if isinstance(exc, StoreError):
@@ -70,7 +52,7 @@ def _ingest(store_path: str, files, title: str, outlet: str, day) -> list[tuple[
     """Read, detect and store the uploaded files; returns (level, message) pairs."""
     messages, pairs = [], []
     store, mtime = session.store_key()
-    gazetteer = _gazetteer(session.readable_store(store), mtime)
+    gazetteer = session.gazetteer(session.readable_store(store), mtime)
     for f in files:
         data = f.getvalue()
         if len(data) > MAX_UPLOAD_BYTES:
@@ -136,8 +118,8 @@ for level, text in st.session_state.pop(K_MESSAGES, []):  # outside the expander
 
 store_path, mtime = session.store_key()
 # an unreadable store: the shipped sources alone (the error above the page names the file)
-docs, cites, ws_ids = _tables(session.readable_store(store_path), mtime)
-gazetteer = _gazetteer(session.readable_store(store_path), mtime)
+docs, cites, ws_ids = session.citation_tables(session.readable_store(store_path), mtime)
+gazetteer = session.gazetteer(session.readable_store(store_path), mtime)
 
 names = {str(r.locality_id): str(r.name_en) for r in gazetteer.localities.itertuples(index=False)}
 

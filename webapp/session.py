@@ -251,6 +251,45 @@ def load_milestones(store: str, mtime: float) -> pd.DataFrame:
     return _catalog(store).milestones()
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def gazetteer(store: str, mtime: float):
+    """The place gazetteer of the store's localities (``geo.gazetteer.Gazetteer``): the Sources page's
+    mention finder, once per store version."""
+    from geo.citations import load_localities_for
+    from geo.gazetteer import Gazetteer
+    from geo.store import open_store
+
+    return Gazetteer(load_localities_for(open_store(store)))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def citation_tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(documents, citations, ids of the workspace's own documents): shipped reports plus the store's."""
+    from geo.citations import load_workspace, merged_citations
+    from geo.store import open_store
+
+    docs, cites = merged_citations(open_store(store))
+    ws_docs, _ = load_workspace(open_store(store)) if open_store(store).exists() else (pd.DataFrame(columns=["doc_id"]), None)
+    return docs, cites, list(ws_docs["doc_id"])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def control_inputs(store: str, mtime: float):
+    """(control records, localities, country outline, city neighbourhoods): shipped data plus the workspace."""
+    cat = _catalog(store)  # the shipped data alone when the store is unreadable
+    return cat.control(), cat.localities(), cat.boundaries(0), cat.neighbourhoods()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def area_series(store: str, mtime: float) -> pd.DataFrame:
+    """Area held by each party on every day of the window (``geo.control.area_by_party``)."""
+    from geo import control as ctl
+
+    control, localities, outline, neighbourhoods = control_inputs(store, mtime)
+    days = pd.date_range(vsm.WINDOW_START, vsm.WINDOW_END, freq="D")
+    return ctl.area_by_party(control, localities, outline, days, neighbourhoods=neighbourhoods)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_zones(store: str, mtime: float, day: str) -> gpd.GeoDataFrame:
     """Control zones at ISO ``day``."""
