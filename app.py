@@ -20,7 +20,7 @@ session.frame_guard()  # another site framing the app sees a message, not the ap
 PAGES = {
     "map": st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map-home", default=True),
     "trends": st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    "control": st.Page("pages/control_change.py", title="Control change", icon=":material/swap_horiz:", url_path="control"),
+    "control": st.Page("pages/control.py", title="Control change", icon=":material/swap_horiz:", url_path="control"),
     "sources": st.Page("pages/sources.py", title="Sources", icon=":material/article:", url_path="sources"),
     "data": st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     "rules": st.Page("pages/rules.py", title="Rules", icon=":material/rule:", url_path="rules"),

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 pytestmark = pytest.mark.usefixtures("steady_navigation")
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["pages/map.py", "pages/trends.py", "pages/control_change.py", "pages/sources.py", "pages/data.py",
+PAGES = ["pages/map.py", "pages/trends.py", "pages/control.py", "pages/sources.py", "pages/data.py",
          "pages/rules.py"]
 
 

@@ -315,14 +315,14 @@ def _page_text(app) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-@pytest.mark.parametrize("page", ["pages/trends.py", "pages/sources.py", "pages/control_change.py"])
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/sources.py", "pages/control.py"])
 def test_pages_show_one_spelling(app, page):
     """Tables and captions of the pages use the display names, never OCHA's or GeoNames' forms."""
     app.switch_page(page).run()
     assert not app.exception
     text = _page_text(app)
     assert not [s for s in (*OCHA_ONLY, *GEONAMES_FORMS) if s in text]
-    if page != "pages/control_change.py":
+    if page != "pages/control.py":
         assert "Idlib" in text or "Aleppo" in text
 
 

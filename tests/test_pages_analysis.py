@@ -57,7 +57,7 @@ def test_control_change_page_lists_what_changed_between_the_two_dates():
     from geo import control as ctl
     from geo.catalog import Catalog
 
-    at = _open("pages/control_change.py")
+    at = _open("pages/control.py")
     assert [t.value for t in at.title] == ["Control change"]
     _by_key(at.date_input, "cc_from").set_value(date(2017, 2, 20))
     _by_key(at.date_input, "cc_to").set_value(date(2017, 2, 28))

@@ -179,7 +179,7 @@ def _component_args(at) -> str:
 
 
 def test_control_change_keeps_its_own_dates_and_its_map_has_a_legend():
-    at = _open("pages/control_change.py", start="2016-12-05", end="2017-03-10")
+    at = _open("pages/control.py", start="2016-12-05", end="2017-03-10")
     _by_key(at.date_input, "cc_from").set_value(date(2017, 2, 20))
     _by_key(at.date_input, "cc_to").set_value(date(2017, 2, 28))
     at.run()
@@ -204,7 +204,7 @@ def test_control_change_keeps_its_own_dates_and_its_map_has_a_legend():
 
 
 def test_control_change_dates_come_from_the_link():
-    at = _open("pages/control_change.py", cfrom="2017-01-10", cto="2017-01-20")
+    at = _open("pages/control.py", cfrom="2017-01-10", cto="2017-01-20")
     assert _by_key(at.date_input, "cc_from").value == date(2017, 1, 10)
     assert _by_key(at.date_input, "cc_to").value == date(2017, 1, 20)
     vs = at.session_state["vs"]
