@@ -12,7 +12,7 @@ from branca.element import MacroElement, Template
 from geo.datasets import BOUNDARY_ATTRIBUTION
 from geo.palette import COUNTRY_LINE, GOVERNORATE_LINE
 from layers.safe import esc, safe_colour
-from layers.shapes import StyledGeoJson
+from layers.shapes import StyledGeoJson, geojson_bbox
 
 LAYER_NAME = "Governorate boundaries"
 SIMPLIFY_DEG = 0.003
@@ -53,7 +53,6 @@ def _geojson(gdf, colour: str, weight: float, simplify: float) -> dict:
         geoms = shapely.simplify(geoms, simplify, preserve_topology=True)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, 4))
     names = gdf["name_en"].astype(str).tolist() if "name_en" in gdf.columns else [""] * len(gdf)
-    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     feats = []
     for geom, nm in zip(geoms, names, strict=True):
         if geom is None or geom.is_empty:
@@ -69,9 +68,7 @@ def _geojson(gdf, colour: str, weight: float, simplify: float) -> dict:
                 },
             }
         )
-    # RFC 7946 "bbox" (west, south, east, north) of what is drawn: the layer's bounds (BoundaryLines).
-    bbox = [float(v) for v in shapely.total_bounds(drawn)] if len(drawn) else [None] * 4
-    return {"type": "FeatureCollection", "bbox": bbox, "features": feats}
+    return {"type": "FeatureCollection", "bbox": geojson_bbox(geoms), "features": feats}  # bbox: the bounds
 
 
 def boundaries_layer(

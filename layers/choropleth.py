@@ -36,7 +36,7 @@ from layers.assets import base_map
 from layers.boundaries import boundaries_data, boundaries_group
 from layers.legend import HtmlControl
 from layers.safe import esc, safe_colour
-from layers.shapes import StyledGeoJson
+from layers.shapes import StyledGeoJson, geojson_bbox
 from layers.zones import zones_geojson
 
 #: What the districts can be coloured by (``viewstate.CHORO_MODES`` minus "off").
@@ -196,10 +196,7 @@ def choropleth_geojson(
                 },
             }
         )
-    # RFC 7946 "bbox" (west, south, east, north) of what is drawn: the layer's bounds (DistrictFills).
-    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    bbox = [float(v) for v in shapely.total_bounds(drawn)] if len(drawn) else [None] * 4
-    return {"type": "FeatureCollection", "bbox": bbox, "features": features}
+    return {"type": "FeatureCollection", "bbox": geojson_bbox(geoms), "features": features}  # bbox: the bounds
 
 
 class DistrictFills(StyledGeoJson):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -26,6 +27,22 @@ _TEMPLATE = """
 })();
 {% endmacro %}
 """
+
+
+def geojson_bbox(geoms) -> list:
+    """RFC 7946 ``bbox`` (west, south, east, north) of the drawn geometries of ``geoms`` (missing and
+    empty ones skipped; four ``None`` when none is drawn): a :class:`StyledGeoJson`'s bounds.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+
+    Returns
+    -------
+    list of float (or None)
+    """
+    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    return [float(v) for v in shapely.total_bounds(drawn)] if len(drawn) else [None] * 4
 
 
 class StyledGeoJson(JsonSpec, MacroElement):
