@@ -268,8 +268,9 @@ def citation_tables(store: str, mtime: float) -> tuple[pd.DataFrame, pd.DataFram
     from geo.citations import load_workspace, merged_citations
     from geo.store import open_store
 
-    docs, cites = merged_citations(open_store(store))
-    ws_docs, _ = load_workspace(open_store(store)) if open_store(store).exists() else (pd.DataFrame(columns=["doc_id"]), None)
+    opened = open_store(store)
+    docs, cites = merged_citations(opened)
+    ws_docs, _ = load_workspace(opened) if opened.exists() else (pd.DataFrame(columns=["doc_id"]), None)
     return docs, cites, list(ws_docs["doc_id"])
 
 
